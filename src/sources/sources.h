@@ -1,0 +1,68 @@
+// Reading findings from files and streams, whatever shape they come in.
+//
+// Contract:
+// - ReadFindingsFromFile / ReadFindingsFromFd stream their input in bounded chunks (memory is
+//   bounded by the largest single JSON document or array element, never by the input's size) and
+//   recognise, per top-level document, without being told:
+//     * NDJSON or concatenated JSON values, one finding each;
+//     * a JSON array of findings (streamed element by element, however large the array);
+//     * `{"Findings": [...]}` as `aws securityhub get-findings` prints it (streamed likewise);
+//     * EventBridge events (`detail-type` + `detail.findings[]`), single or in a JSON array/NDJSON;
+//     * SNS/Lambda envelopes (`Records[].Sns.Message`, whose Message is itself JSON text of any of
+//       these shapes) and bare SNS HTTP notifications (`Type: Notification`, `Message`).
+// - Every ASFF finding found is passed to FindingVisitor::OnFinding with the place it came from.
+//   Everything that cannot be read is passed to OnError with a Status whose message says what is
+//   wrong: malformed JSON, a truncated input (unterminated document), an event type that carries no
+//   findings. Reading continues after an error wherever the input allows it (the next line of an
+//   NDJSON file, the next element of an array), so one bad document never hides the good ones.
+// - The returned Status is non-OK only when the input could not be read at all (cannot open the
+//   file, read error). Per-document problems go to OnError only.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include <simdjson.h>
+
+#include "common/status.h"
+
+namespace corroborate::sources {
+
+// Where a document came from: "examples/guardduty.json:12" plus, inside envelopes, the path to
+// the finding ("[3]", "detail.findings[0]", "Records[1].Sns.Message.Findings[2]").
+struct Location {
+  std::string_view source;  // file path or "-" for stdin
+  std::uint64_t line = 0;   // 1-based line where the top-level document (or array element) starts
+  std::string_view path;    // empty for a bare finding
+  [[nodiscard]] std::string ToString() const;
+};
+
+class FindingVisitor {
+ public:
+  virtual ~FindingVisitor() = default;
+  // `finding` is valid only during the call.
+  virtual void OnFinding(simdjson::dom::element finding, const Location& where) = 0;
+  virtual void OnError(const Location& where, const Status& error) = 0;
+};
+
+struct ReadOptions {
+  std::size_t chunk_bytes = 4 << 20;  // read size; documents may be larger than this
+  // Called now and then with bytes consumed so far (for progress display); may be empty.
+  std::function<void(std::uint64_t bytes_done)> on_progress;
+};
+
+Status ReadFindingsFromFile(const std::string& path, FindingVisitor& visitor,
+                            const ReadOptions& options = {});
+// Reads until EOF; `name` is used in Locations ("-" for stdin). Does not close fd.
+Status ReadFindingsFromFd(int fd, std::string_view name, FindingVisitor& visitor,
+                          const ReadOptions& options = {});
+// For in-memory input (HTTP bodies, tests).
+void ReadFindingsFromBuffer(std::string_view data, std::string_view name, FindingVisitor& visitor);
+
+// Visits the findings inside one already parsed document (finding, array, wrapper or envelope).
+// Used by the readers above and by the HTTP event endpoints.
+void VisitDocument(simdjson::dom::element document, const Location& where, FindingVisitor& visitor);
+
+}  // namespace corroborate::sources
