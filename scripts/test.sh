@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The whole test suite: set up and build as scripts/setup.sh does, then
+#   1. the GoogleTest suite via CTest on the regular build (warnings are errors),
+#   2. the same suite built with AddressSanitizer + UndefinedBehaviorSanitizer,
+#   3. clang-format (no diff allowed) and clang-tidy (warnings are errors) on src/.
+# SKIP_SANITIZERS=1 or SKIP_LINT=1 leave a stage out for a quick local run; CI runs everything.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+
+echo "== unit and integration tests (build/)"
+ctest --test-dir build --output-on-failure -j2
+
+if [ "${SKIP_SANITIZERS:-0}" != 1 ]; then
+  echo "== the same tests under ASan + UBSan (build-asan/)"
+  cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCORROBORATE_WERROR=ON \
+    -DCORROBORATE_SANITIZE=ON -DCORROBORATE_BUILD_BENCH=OFF >/dev/null
+  cmake --build build-asan -j2
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    ctest --test-dir build-asan --output-on-failure -j2
+fi
+
+if [ "${SKIP_LINT:-0}" != 1 ]; then
+  echo "== clang-format"
+  mapfile -t sources < <(git ls-files '*.cc' '*.h' 2>/dev/null || find src tests bench -name '*.cc' -o -name '*.h')
+  clang-format --dry-run -Werror "${sources[@]}"
+  echo "== clang-tidy"
+  mapfile -t tidy_sources < <(git ls-files 'src/*.cc' 2>/dev/null || find src -name '*.cc')
+  printf '%s\n' "${tidy_sources[@]}" | xargs -P2 -n4 clang-tidy -p build --quiet 2>/dev/null
+fi
+echo "== all tests passed"

@@ -1,0 +1,17 @@
+// The `corroborate` subcommands. Each Register* adds one subcommand to the app; the callback it
+// installs runs the command and stores its exit code in *exit_code.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include "cli/common.h"
+
+namespace corroborate::cli {
+
+void RegisterIngest(CLI::App& app, GlobalOptions& global, int* exit_code);
+void RegisterFindings(CLI::App& app, GlobalOptions& global, int* exit_code);
+void RegisterUpdate(CLI::App& app, GlobalOptions& global, int* exit_code);
+void RegisterStats(CLI::App& app, GlobalOptions& global, int* exit_code);
+void RegisterRetention(CLI::App& app, GlobalOptions& global, int* exit_code);
+
+}  // namespace corroborate::cli

@@ -1,0 +1,198 @@
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+
+#include "cli/commands.h"
+#include "pipeline/pipeline.h"
+#include "sources/sources.h"
+
+namespace corroborate::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+bool IsFindingsFile(const fs::path& p) {
+  const auto ext = p.extension().string();
+  return ext == ".json" || ext == ".ndjson" || ext == ".jsonl";
+}
+
+// Expands directories (their *.json, *.ndjson, *.jsonl files, sorted; not recursive unless asked).
+Result<std::vector<std::string>> ExpandPaths(const std::vector<std::string>& paths, bool recursive) {
+  std::vector<std::string> out;
+  for (const auto& p : paths) {
+    if (p == "-") {
+      out.push_back(p);
+      continue;
+    }
+    std::error_code ec;
+    const auto status = fs::status(p, ec);
+    if (ec || !fs::exists(status)) return Status::IOError("no such file or directory: " + p);
+    if (!fs::is_directory(status)) {
+      out.push_back(p);
+      continue;
+    }
+    std::vector<std::string> files;
+    auto add = [&](const fs::directory_entry& e) {
+      if (e.is_regular_file() && IsFindingsFile(e.path())) files.push_back(e.path().string());
+    };
+    if (recursive) {
+      for (const auto& e : fs::recursive_directory_iterator(p, ec)) add(e);
+    } else {
+      for (const auto& e : fs::directory_iterator(p, ec)) add(e);
+    }
+    if (ec) return Status::IOError("cannot list " + p + ": " + ec.message());
+    std::sort(files.begin(), files.end());
+    if (files.empty()) return Status::InvalidInput("no *.json, *.ndjson or *.jsonl files in " + p);
+    out.insert(out.end(), files.begin(), files.end());
+  }
+  return out;
+}
+
+// A one-line progress display on a terminal: bytes, percentage, findings/s.
+class Progress {
+ public:
+  explicit Progress(bool enabled) : enabled_(enabled), start_(Clock::now()) {}
+
+  void Update(const std::string& name, std::uint64_t bytes, std::uint64_t total, std::uint64_t findings) {
+    if (!enabled_) return;
+    const auto now = Clock::now();
+    if (now - last_ < std::chrono::milliseconds(200)) return;
+    last_ = now;
+    const double secs = std::chrono::duration<double>(now - start_).count();
+    const double rate = secs > 0 ? static_cast<double>(findings) / secs : 0;
+    if (total > 0) {
+      std::fprintf(stderr, "\r\033[K%s: %.1f / %.1f MB (%.0f%%), %llu findings, %.0f findings/s",
+                   name.c_str(), static_cast<double>(bytes) / 1e6, static_cast<double>(total) / 1e6,
+                   100.0 * static_cast<double>(bytes) / static_cast<double>(total),
+                   static_cast<unsigned long long>(findings), rate);
+    } else {
+      std::fprintf(stderr, "\r\033[K%s: %.1f MB, %llu findings, %.0f findings/s", name.c_str(),
+                   static_cast<double>(bytes) / 1e6, static_cast<unsigned long long>(findings), rate);
+    }
+    shown_ = true;
+  }
+  void Done() {
+    if (shown_) std::fprintf(stderr, "\r\033[K");
+    shown_ = false;
+  }
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  bool enabled_;
+  bool shown_ = false;
+  Clock::time_point start_;
+  Clock::time_point last_{};
+};
+
+}  // namespace
+
+void RegisterIngest(CLI::App& app, GlobalOptions& global, int* exit_code) {
+  struct Args {
+    std::vector<std::string> paths;
+    bool recursive = false;
+    bool quiet = false;
+    std::size_t batch_size = 1000;
+    std::size_t max_errors_shown = 100;
+  };
+  auto args = std::make_shared<Args>();
+  auto* cmd = app.add_subcommand(
+      "ingest",
+      "Store ASFF findings from files, directories or stdin.\n"
+      "Accepts NDJSON, JSON arrays, `aws securityhub get-findings` output ({\"Findings\": [...]}),\n"
+      "EventBridge 'Security Hub Findings - Imported' events and SNS/Lambda envelopes, detected\n"
+      "per document. Findings are validated as Security Hub's BatchImportFindings does; invalid ones\n"
+      "are reported with file:line and the field at fault, the valid ones are stored.\n"
+      "Exit status: 0 all stored, 1 some rejected, 2 usage error, 3 store or file error.");
+  cmd->add_option("paths", args->paths, "Files or directories to read; - for stdin")->required();
+  cmd->add_flag("-r,--recursive", args->recursive, "Descend into subdirectories");
+  cmd->add_flag("-q,--quiet", args->quiet, "Print only errors");
+  cmd->add_option("--batch-size", args->batch_size,
+                  "Findings per durable write (a crash loses no acknowledged batch)")
+      ->default_val(1000)
+      ->check(CLI::Range(1, 100000));
+  cmd->add_option("--max-errors-shown", args->max_errors_shown,
+                  "Print at most this many rejected findings (all are counted)")
+      ->default_val(100);
+  cmd->callback([args, &global, exit_code] {
+    auto files = ExpandPaths(args->paths, args->recursive);
+    if (!files.ok()) {
+      PrintError(files.status().message());
+      *exit_code = kExitFatal;
+      return;
+    }
+    auto store = OpenStore(global);
+    if (!store.ok()) {
+      PrintError(store.status().message());
+      *exit_code = kExitFatal;
+      return;
+    }
+    std::uint64_t errors_shown = 0;
+    Progress progress(!args->quiet && isatty(STDERR_FILENO) != 0);
+    pipeline::PipelineOptions options;
+    options.batch_size = args->batch_size;
+    options.on_failure = [&](const pipeline::FailedFinding& f) {
+      if (errors_shown++ >= args->max_errors_shown) return;
+      progress.Done();
+      const std::string who = f.id.empty() ? "" : "finding " + f.id + ": ";
+      std::fprintf(stderr, "%s: %s%s: %s\n", f.location.c_str(), who.c_str(), f.error_code.c_str(),
+                   f.error_message.c_str());
+    };
+    pipeline::IngestPipeline pipe(**store, options);
+    bool read_failed = false;
+    const auto start = std::chrono::steady_clock::now();
+    std::uint64_t total_bytes = 0;
+    for (const auto& file : *files) {
+      sources::ReadOptions read_options;
+      std::uint64_t size = 0;
+      if (file != "-") {
+        std::error_code ec;
+        size = fs::file_size(file, ec);
+        if (ec) size = 0;
+      }
+      read_options.on_progress = [&](std::uint64_t bytes) {
+        progress.Update(file, bytes, size, pipe.report().received);
+      };
+      const Status s = file == "-"
+                           ? sources::ReadFindingsFromFd(STDIN_FILENO, "-", pipe, read_options)
+                           : sources::ReadFindingsFromFile(file, pipe, read_options);
+      total_bytes += size;
+      if (!s.ok()) {
+        progress.Done();
+        PrintError(s.message());
+        read_failed = true;
+      }
+    }
+    const Status finished = pipe.Finish();
+    progress.Done();
+    const auto& r = pipe.report();
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (errors_shown > args->max_errors_shown) {
+      std::fprintf(stderr, "... and %llu more rejected findings\n",
+                   static_cast<unsigned long long>(errors_shown - args->max_errors_shown));
+    }
+    if (!args->quiet || r.failed > 0 || !finished.ok()) {
+      std::fprintf(stdout,
+                   "ingested %zu file(s): %llu findings read, %llu created, %llu updated, "
+                   "%llu unchanged (not newer than stored), %llu rejected (%.2f s)\n",
+                   files->size(), static_cast<unsigned long long>(r.received),
+                   static_cast<unsigned long long>(r.created), static_cast<unsigned long long>(r.updated),
+                   static_cast<unsigned long long>(r.stale), static_cast<unsigned long long>(r.failed),
+                   secs);
+    }
+    if (!finished.ok()) {
+      PrintError(finished.message());
+      *exit_code = kExitFatal;
+    } else if (read_failed) {
+      *exit_code = kExitFatal;
+    } else {
+      *exit_code = r.failed > 0 ? kExitPartial : kExitOk;
+    }
+  });
+}
+
+}  // namespace corroborate::cli

@@ -1,0 +1,48 @@
+// corroborate: the command-line shell around the engine. Parses arguments, opens the store, and
+// hands each subcommand to its Register* function (commands.h).
+#include <cstdio>
+
+#include "cli/commands.h"
+
+int main(int argc, char** argv) {
+  using namespace corroborate::cli;
+  CLI::App app{
+      "corroborate: a security findings hub. Stores AWS Security Finding Format (ASFF) findings with\n"
+      "Security Hub's semantics and answers Security Hub's filters.\n\n"
+      "Exit status: 0 ok, 1 partly done (some input rejected), 2 usage error, 3 could not run.",
+      "corroborate"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "corroborate 0.1.0");
+  GlobalOptions global;
+  app.add_option("--data-dir", global.data_dir,
+                 "Where findings are stored (default $CORROBORATE_DATA_DIR, else "
+                 "$XDG_DATA_HOME/corroborate, else ~/.local/share/corroborate)")
+      ->envname("CORROBORATE_DATA_DIR");
+  app.add_option("--retention-active-days", global.retention_active_days,
+                 "Delete ACTIVE findings not updated for this many days")
+      ->default_val(90)
+      ->check(CLI::Range(1, 36500));
+  app.add_option("--retention-archived-days", global.retention_archived_days,
+                 "Delete ARCHIVED findings not updated for this many days")
+      ->default_val(30)
+      ->check(CLI::Range(1, 36500));
+  int exit_code = kExitOk;
+  RegisterIngest(app, global, &exit_code);
+  RegisterFindings(app, global, &exit_code);
+  RegisterUpdate(app, global, &exit_code);
+  RegisterStats(app, global, &exit_code);
+  RegisterRetention(app, global, &exit_code);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::Success& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    (void)app.exit(e);
+    return kExitUsage;
+  }
+  return exit_code;
+}

@@ -1,0 +1,117 @@
+// FindingStore: durable storage of findings with Security Hub's semantics.
+//
+// Contract:
+// - Import applies a batch of provider imports atomically and durably: when it returns OK, every
+//   outcome it reports is on disk (fsync'd) and survives a crash; when it returns non-OK, nothing of
+//   the batch was written. Identity is (ProductArn, Id); the decision for each finding (create,
+//   replace, ignore as stale) and the merged JSON come from asff/import.h, so every backend has the
+//   same semantics. Two findings with one identity in a batch are applied in order.
+// - BatchUpdate applies BatchUpdateFindings: it never creates findings, never changes UpdatedAt,
+//   and reports each identifier as processed or unprocessed (FindingNotFound,
+//   DuplicatedFindingIdentifier) the way Security Hub does.
+// - Query evaluates a filter::FindingFilter with sort criteria and keyset pagination; a NextToken
+//   stays valid while data changes (it names a position in the sort order, not an offset). Reads see
+//   every Import/BatchUpdate that returned before them.
+// - FindingsForResource returns every stored finding naming the canonical resource key (see
+//   asff/resource_key.h) in any of its Resources.
+// - ApplyRetention deletes ACTIVE findings whose last update (the later of UpdatedAt and the last
+//   accepted import) is older than `active_days`, and ARCHIVED ones older than `archived_days`.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "asff/finding.h"
+#include "asff/import.h"
+#include "common/status.h"
+#include "filter/filter.h"
+
+namespace corroborate::store {
+
+struct StoreOptions {
+  int retention_active_days = 90;    // Security Hub's value
+  int retention_archived_days = 30;  // Security Hub's value
+  bool sync = true;                  // fsync each batch; off only for throwaway stores in tests
+};
+
+// A validated finding ready for import: its core view and its NormalizeNewFinding JSON.
+struct IncomingFinding {
+  asff::Finding core;
+  std::string json;
+};
+
+struct ImportOutcome {
+  asff::ImportAction action = asff::ImportAction::kIgnoredStale;
+};
+
+struct StoredFinding {
+  asff::Finding core;  // core.json holds the stored JSON
+  asff::AnalystMask analyst_mask = 0;
+};
+
+struct UnprocessedFinding {
+  asff::FindingIdentifier identifier;
+  std::string error_code;     // FindingNotFound | DuplicatedFindingIdentifier | InternalFailure
+  std::string error_message;  // "Finding Not Found" ...
+};
+
+struct BatchUpdateResult {
+  std::vector<asff::FindingIdentifier> processed;
+  std::vector<UnprocessedFinding> unprocessed;
+};
+
+struct QueryRequest {
+  const filter::FindingFilter* filter = nullptr;  // null: every finding
+  std::vector<filter::SortCriterion> sort;        // empty: UpdatedAt descending
+  std::size_t max_results = 100;
+  std::string next_token;  // empty: first page
+};
+
+struct QueryPage {
+  std::vector<std::string> findings;  // stored JSON, in sort order
+  std::string next_token;             // empty: no more pages
+  std::uint64_t examined = 0;         // candidates read to build the page (for tuning)
+};
+
+struct RetentionResult {
+  std::uint64_t deleted_active = 0;
+  std::uint64_t deleted_archived = 0;
+};
+
+struct StoreStats {
+  std::uint64_t findings = 0;
+  std::map<std::string, std::uint64_t> by_product;
+  std::map<std::string, std::uint64_t> by_severity;
+  std::map<std::string, std::uint64_t> by_resource_type;
+  std::map<std::string, std::uint64_t> by_record_state;
+  std::map<std::string, std::uint64_t> by_workflow_status;
+  std::uint64_t disk_bytes = 0;
+};
+
+class FindingStore {
+ public:
+  virtual ~FindingStore() = default;
+
+  virtual Status Import(std::span<const IncomingFinding> batch, asff::TimeMs now,
+                        std::vector<ImportOutcome>* outcomes) = 0;
+  virtual Status BatchUpdate(const asff::BatchUpdate& update, asff::TimeMs now,
+                             BatchUpdateResult* result) = 0;
+  // NotFound when no finding has the identifier.
+  virtual Status Get(const asff::FindingIdentifier& id, StoredFinding* out) = 0;
+  virtual Status Query(const QueryRequest& request, asff::TimeMs now, QueryPage* page) = 0;
+  virtual Status FindingsForResource(std::string_view canonical_key,
+                                     std::vector<StoredFinding>* out) = 0;
+  virtual Status ApplyRetention(asff::TimeMs now, RetentionResult* result) = 0;
+  virtual Status Stats(StoreStats* stats) = 0;
+};
+
+// The embedded default backend (RocksDB in one directory; see docs/storage.md for why).
+Result<std::unique_ptr<FindingStore>> OpenEmbeddedStore(const std::string& directory,
+                                                        const StoreOptions& options = {});
+
+}  // namespace corroborate::store

@@ -1,0 +1,387 @@
+#include "store/store.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <set>
+
+#include "asff/import.h"
+
+namespace corroborate::store {
+namespace {
+
+using asff::ImportAction;
+using asff::TimeMs;
+
+constexpr TimeMs kNow = 1794000000000;  // 2026-11-06T...
+constexpr std::string_view kGuardDuty = "arn:aws:securityhub:eu-west-1::product/aws/guardduty";
+constexpr std::string_view kInspector = "arn:aws:securityhub:eu-west-1::product/aws/inspector";
+
+struct Spec {
+  std::string id = "f-1";
+  std::string product_arn = std::string(kGuardDuty);
+  TimeMs updated_at = kNow - 1000;
+  std::string severity = "HIGH";
+  std::string resource_type = "AwsEc2Instance";
+  std::string resource_id = "i-0123456789abcdef0";
+  std::string record_state = "ACTIVE";
+  std::string title = "A finding";
+};
+
+std::string Json(const Spec& s) {
+  return R"({"SchemaVersion":"2018-10-08","Id":")" + s.id + R"(","ProductArn":")" + s.product_arn +
+         R"(","GeneratorId":"gen","AwsAccountId":"111122223333","Types":["TTPs/Discovery"],)"
+         R"("CreatedAt":"2026-10-01T00:00:00Z","UpdatedAt":")" +
+         asff::FormatTimestamp(s.updated_at) + R"(","Severity":{"Label":")" + s.severity +
+         R"("},"Title":")" + s.title + R"(","Description":"d","RecordState":")" + s.record_state +
+         R"(","Resources":[{"Type":")" + s.resource_type + R"(","Id":")" + s.resource_id +
+         R"(","Region":"eu-west-1"}]})";
+}
+
+IncomingFinding Incoming(const Spec& s, TimeMs now = kNow) {
+  IncomingFinding in;
+  const std::string json = Json(s);
+  simdjson::dom::parser parser;
+  auto root = parser.parse(json).value();
+  EXPECT_TRUE(asff::DecodeFinding(root, in.core).ok());
+  in.json = asff::NormalizeNewFinding(root, in.core, now);
+  return in;
+}
+
+class StoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::path(::testing::TempDir()) /
+           ("store_test_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    Reopen();
+  }
+  void TearDown() override {
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  void Reopen(StoreOptions options = {}) {
+    store_.reset();
+    auto s = OpenEmbeddedStore(dir_.string(), options);
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    store_ = std::move(s).value();
+  }
+  std::vector<ImportAction> Import(const std::vector<Spec>& specs, TimeMs now = kNow) {
+    std::vector<IncomingFinding> batch;
+    for (const auto& s : specs) batch.push_back(Incoming(s, now));
+    std::vector<ImportOutcome> outcomes;
+    const Status st = store_->Import(batch, now, &outcomes);
+    EXPECT_TRUE(st.ok()) << st.ToString();
+    std::vector<ImportAction> actions;
+    for (const auto& o : outcomes) actions.push_back(o.action);
+    return actions;
+  }
+  StoredFinding Get(const std::string& id, std::string_view arn = kGuardDuty) {
+    StoredFinding f;
+    const Status s = store_->Get({std::string(arn), id}, &f);
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    return f;
+  }
+  std::vector<std::string> QueryIds(const std::string& filter_json, std::vector<filter::SortCriterion> sort = {},
+                                    size_t page_size = 100, size_t* pages = nullptr) {
+    filter::FindingFilter filter;
+    if (!filter_json.empty()) {
+      auto f = filter::FindingFilter::ParseText(filter_json);
+      EXPECT_TRUE(f.ok()) << f.status().ToString();
+      filter = std::move(f).value();
+    }
+    QueryRequest request;
+    request.filter = &filter;
+    request.sort = std::move(sort);
+    request.max_results = page_size;
+    std::vector<std::string> ids;
+    size_t n = 0;
+    do {
+      QueryPage page;
+      const Status s = store_->Query(request, kNow, &page);
+      EXPECT_TRUE(s.ok()) << s.ToString();
+      if (!s.ok()) break;
+      for (const auto& json : page.findings) {
+        asff::Finding f;
+        EXPECT_TRUE(asff::DecodeFindingText(json, f).ok());
+        ids.push_back(f.id);
+      }
+      request.next_token = page.next_token;
+      ++n;
+    } while (!request.next_token.empty());
+    if (pages != nullptr) *pages = n;
+    return ids;
+  }
+
+  std::filesystem::path dir_;
+  std::unique_ptr<FindingStore> store_;
+};
+
+TEST_F(StoreTest, CreatesThenOrdersUpdatesByUpdatedAt) {
+  Spec s;
+  EXPECT_EQ(Import({s}), std::vector{ImportAction::kCreated});
+  Spec older = s;
+  older.updated_at -= 10;
+  older.title = "older";
+  EXPECT_EQ(Import({older}), std::vector{ImportAction::kIgnoredStale});
+  EXPECT_EQ(Import({s}), std::vector{ImportAction::kIgnoredStale});  // same UpdatedAt: no-op
+  Spec newer = s;
+  newer.updated_at += 10;
+  newer.title = "newer";
+  EXPECT_EQ(Import({newer}), std::vector{ImportAction::kUpdated});
+  EXPECT_EQ(Get("f-1").core.title, "newer");
+  EXPECT_EQ(QueryIds("").size(), 1u);  // nothing stored twice
+}
+
+TEST_F(StoreTest, IdentityIsProductArnAndId) {
+  Spec a, b;
+  b.product_arn = std::string(kInspector);
+  EXPECT_EQ(Import({a, b}), (std::vector{ImportAction::kCreated, ImportAction::kCreated}));
+  EXPECT_EQ(QueryIds("").size(), 2u);
+}
+
+TEST_F(StoreTest, RepeatedIdentityInOneBatchAppliesInOrder) {
+  Spec first, second, stale;
+  second.updated_at += 5;
+  second.title = "second";
+  stale.updated_at += 1;
+  EXPECT_EQ(Import({first, second, stale}),
+            (std::vector{ImportAction::kCreated, ImportAction::kUpdated, ImportAction::kIgnoredStale}));
+  EXPECT_EQ(Get("f-1").core.title, "second");
+}
+
+TEST_F(StoreTest, SurvivesReopen) {
+  Import({Spec{}});
+  Reopen();
+  EXPECT_EQ(Get("f-1").core.title, "A finding");
+}
+
+TEST_F(StoreTest, AnalystChangesSurviveReimportAndUpdateIndexes) {
+  Import({Spec{}});
+  asff::BatchUpdate u;
+  u.identifiers = {{std::string(kGuardDuty), "f-1"}, {std::string(kGuardDuty), "missing"}};
+  u.workflow_status = "SUPPRESSED";
+  u.severity_json = R"({"Label":"LOW"})";
+  BatchUpdateResult result;
+  ASSERT_TRUE(store_->BatchUpdate(u, kNow, &result).ok());
+  ASSERT_EQ(result.processed.size(), 1u);
+  ASSERT_EQ(result.unprocessed.size(), 1u);
+  EXPECT_EQ(result.unprocessed[0].error_code, "FindingNotFound");
+  EXPECT_EQ(Get("f-1").core.updated_at, kNow - 1000);  // BatchUpdateFindings keeps UpdatedAt
+
+  Spec newer;
+  newer.updated_at += 100;
+  newer.severity = "CRITICAL";
+  Import({newer});
+  const auto f = Get("f-1");
+  EXPECT_EQ(f.core.workflow_status, asff::WorkflowStatus::kSuppressed);
+  EXPECT_EQ(f.core.severity_label, asff::SeverityLabel::kLow);
+  EXPECT_EQ(f.analyst_mask, asff::kAnalystSeverity);
+
+  // The workflow index follows the change: found under SUPPRESSED, not under NEW.
+  EXPECT_EQ(QueryIds(R"({"WorkflowStatus":[{"Value":"SUPPRESSED","Comparison":"EQUALS"}]})").size(), 1u);
+  EXPECT_TRUE(QueryIds(R"({"WorkflowStatus":[{"Value":"NEW","Comparison":"EQUALS"}]})").empty());
+  EXPECT_TRUE(QueryIds(R"({"SeverityLabel":[{"Value":"HIGH","Comparison":"EQUALS"}]})").empty());
+}
+
+TEST_F(StoreTest, DuplicatedIdentifiersAreUnprocessed) {
+  Import({Spec{}});
+  asff::BatchUpdate u;
+  u.identifiers = {{std::string(kGuardDuty), "f-1"}, {std::string(kGuardDuty), "f-1"}};
+  u.workflow_status = "NOTIFIED";
+  BatchUpdateResult result;
+  ASSERT_TRUE(store_->BatchUpdate(u, kNow, &result).ok());
+  EXPECT_TRUE(result.processed.empty());
+  ASSERT_EQ(result.unprocessed.size(), 2u);
+  EXPECT_EQ(result.unprocessed[0].error_code, "DuplicatedFindingIdentifier");
+  EXPECT_EQ(Get("f-1").core.workflow_status, asff::WorkflowStatus::kNew);
+}
+
+TEST_F(StoreTest, PaginatesInUpdatedAtOrderWithoutGapsOrRepeats) {
+  std::vector<Spec> specs;
+  for (int i = 0; i < 250; ++i) {
+    Spec s;
+    s.id = "f-" + std::to_string(i);
+    s.updated_at = kNow - 1000000 + i * 1000;
+    s.severity = i % 3 == 0 ? "CRITICAL" : "LOW";
+    specs.push_back(s);
+  }
+  Import(specs);
+  size_t pages = 0;
+  const auto ids = QueryIds("", {}, 100, &pages);
+  ASSERT_EQ(ids.size(), 250u);
+  EXPECT_EQ(pages, 3u);
+  EXPECT_EQ(ids.front(), "f-249");
+  EXPECT_EQ(ids.back(), "f-0");
+  EXPECT_EQ(std::set<std::string>(ids.begin(), ids.end()).size(), 250u);
+
+  const auto asc = QueryIds("", {{"UpdatedAt", true}}, 7);
+  ASSERT_EQ(asc.size(), 250u);
+  EXPECT_EQ(asc.front(), "f-0");
+
+  const auto critical =
+      QueryIds(R"({"SeverityLabel":[{"Value":"CRITICAL","Comparison":"EQUALS"}]})", {}, 10);
+  EXPECT_EQ(critical.size(), 84u);
+  EXPECT_EQ(critical.front(), "f-249");
+}
+
+TEST_F(StoreTest, SortsByOtherFieldsWithStablePagination) {
+  const char* labels[] = {"LOW", "CRITICAL", "MEDIUM", "HIGH", "INFORMATIONAL"};
+  std::vector<Spec> specs;
+  for (int i = 0; i < 53; ++i) {
+    Spec s;
+    s.id = "f-" + std::to_string(i);
+    s.severity = labels[i % 5];
+    s.title = "t" + std::to_string(1000 + (i * 37) % 53);
+    specs.push_back(s);
+  }
+  Import(specs);
+  auto ids = QueryIds("", {{"SeverityNormalized", false}, {"Title", true}}, 6);
+  ASSERT_EQ(ids.size(), 53u);
+  EXPECT_EQ(std::set<std::string>(ids.begin(), ids.end()).size(), 53u);
+  // Critical ones (i % 5 == 1) come first, ordered by title ascending.
+  for (size_t k = 0; k < 11; ++k) {
+    const int i = std::stoi(ids[k].substr(2));
+    EXPECT_EQ(i % 5, 1) << ids[k];
+  }
+  EXPECT_EQ(std::stoi(ids.back().substr(2)) % 5, 4);  // INFORMATIONAL last
+}
+
+TEST_F(StoreTest, TokenStaysValidWhileDataChanges) {
+  std::vector<Spec> specs;
+  for (int i = 0; i < 30; ++i) {
+    Spec s;
+    s.id = "f-" + std::to_string(i);
+    s.updated_at = kNow - 100000 + i * 100;
+    specs.push_back(s);
+  }
+  Import(specs);
+  filter::FindingFilter none;
+  QueryRequest request;
+  request.filter = &none;
+  request.max_results = 10;
+  QueryPage first;
+  ASSERT_TRUE(store_->Query(request, kNow, &first).ok());
+  ASSERT_FALSE(first.next_token.empty());
+  // New findings arrive (newer, so before the token's position) and one old one is deleted.
+  Spec fresh;
+  fresh.id = "fresh";
+  fresh.updated_at = kNow;
+  Import({fresh});
+  request.next_token = first.next_token;
+  QueryPage second;
+  ASSERT_TRUE(store_->Query(request, kNow, &second).ok());
+  ASSERT_EQ(second.findings.size(), 10u);
+  asff::Finding f;
+  ASSERT_TRUE(asff::DecodeFindingText(second.findings[0], f).ok());
+  EXPECT_EQ(f.id, "f-19");
+}
+
+TEST_F(StoreTest, RejectsForeignTokensAndBadPageSizes) {
+  Import({Spec{}});
+  QueryRequest request;
+  request.next_token = "not-a-token";
+  QueryPage page;
+  EXPECT_EQ(store_->Query(request, kNow, &page).code(), Status::Code::kInvalidInput);
+  request.next_token = "1zz";
+  EXPECT_EQ(store_->Query(request, kNow, &page).code(), Status::Code::kInvalidInput);
+  request.next_token.clear();
+  request.max_results = 101;
+  EXPECT_EQ(store_->Query(request, kNow, &page).code(), Status::Code::kInvalidInput);
+}
+
+TEST_F(StoreTest, FindsFindingsByCanonicalResource) {
+  Spec by_id;
+  by_id.id = "gd";
+  Spec by_arn;
+  by_arn.id = "insp";
+  by_arn.product_arn = std::string(kInspector);
+  by_arn.resource_id = "arn:aws:ec2:eu-west-1:111122223333:instance/i-0123456789abcdef0";
+  Spec other;
+  other.id = "other";
+  other.resource_id = "i-0123456789abcdef1";
+  Import({by_id, by_arn, other});
+  std::vector<StoredFinding> found;
+  ASSERT_TRUE(store_->FindingsForResource(
+                        "arn:aws:ec2:eu-west-1:111122223333:instance/i-0123456789abcdef0", &found)
+                  .ok());
+  std::set<std::string> ids;
+  for (const auto& f : found) ids.insert(f.core.id);
+  EXPECT_EQ(ids, (std::set<std::string>{"gd", "insp"}));
+}
+
+TEST_F(StoreTest, RetentionDeletesByStateAndAge) {
+  StoreOptions options;
+  options.retention_active_days = 90;
+  options.retention_archived_days = 30;
+  Reopen(options);
+  const TimeMs day = asff::kMsPerDay;
+  Spec old_active, young_active, old_archived, young_archived;
+  old_active.id = "old-active";
+  old_active.updated_at = kNow - 100 * day;
+  young_active.id = "young-active";
+  young_active.updated_at = kNow - 50 * day;
+  old_archived.id = "old-archived";
+  old_archived.updated_at = kNow - 40 * day;
+  old_archived.record_state = "ARCHIVED";
+  young_archived.id = "young-archived";
+  young_archived.updated_at = kNow - 20 * day;
+  young_archived.record_state = "ARCHIVED";
+  // Imported long ago, so the import time does not keep them alive.
+  Import({old_active, young_active, old_archived, young_archived}, kNow - 200 * day);
+  RetentionResult r;
+  ASSERT_TRUE(store_->ApplyRetention(kNow, &r).ok());
+  EXPECT_EQ(r.deleted_active, 1u);
+  EXPECT_EQ(r.deleted_archived, 1u);
+  const auto left = QueryIds("");
+  EXPECT_EQ(std::set<std::string>(left.begin(), left.end()),
+            (std::set<std::string>{"young-active", "young-archived"}));
+  std::vector<StoredFinding> found;
+  ASSERT_TRUE(store_->FindingsForResource(
+                        "arn:aws:ec2:eu-west-1:111122223333:instance/i-0123456789abcdef0", &found)
+                  .ok());
+  EXPECT_EQ(found.size(), 2u);  // index entries of deleted findings went with them
+}
+
+TEST_F(StoreTest, RecentImportKeepsAnOldFindingAlive) {
+  Spec old;
+  old.updated_at = kNow - 100 * asff::kMsPerDay;
+  Import({old}, kNow - asff::kMsPerDay);
+  RetentionResult r;
+  ASSERT_TRUE(store_->ApplyRetention(kNow, &r).ok());
+  EXPECT_EQ(r.deleted_active, 0u);
+}
+
+TEST_F(StoreTest, CountsStatistics) {
+  Spec a, b, c;
+  a.id = "a";
+  b.id = "b";
+  b.severity = "CRITICAL";
+  c.id = "c";
+  c.product_arn = std::string(kInspector);
+  c.resource_type = "AwsS3Bucket";
+  c.resource_id = "bucket";
+  c.record_state = "ARCHIVED";
+  Import({a, b, c});
+  StoreStats stats;
+  ASSERT_TRUE(store_->Stats(&stats).ok());
+  EXPECT_EQ(stats.findings, 3u);
+  EXPECT_EQ(stats.by_product["GuardDuty"], 2u);
+  EXPECT_EQ(stats.by_product["Inspector"], 1u);
+  EXPECT_EQ(stats.by_severity["HIGH"], 2u);
+  EXPECT_EQ(stats.by_severity["CRITICAL"], 1u);
+  EXPECT_EQ(stats.by_resource_type["AwsS3Bucket"], 1u);
+  EXPECT_EQ(stats.by_record_state["ARCHIVED"], 1u);
+  EXPECT_EQ(stats.by_workflow_status["NEW"], 3u);
+}
+
+TEST_F(StoreTest, SecondOpenOfTheSameDirectoryIsRefusedClearly) {
+  auto second = OpenEmbeddedStore(dir_.string());
+  ASSERT_FALSE(second.ok());
+  EXPECT_NE(second.status().message().find("in use by another corroborate process"), std::string::npos)
+      << second.status().message();
+}
+
+}  // namespace
+}  // namespace corroborate::store
