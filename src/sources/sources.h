@@ -15,6 +15,17 @@
 //   wrong: malformed JSON, a truncated input (unterminated document), an event type that carries no
 //   findings. Reading continues after an error wherever the input allows it (the next line of an
 //   NDJSON file, the next element of an array), so one bad document never hides the good ones.
+//   To find "the next line" of a broken NDJSON file, a document whose first line is compact
+//   (something follows its opening bracket) and that is still open at a line break after which the
+//   next line starts with '{' or '[' is reported as unterminated and the next line is read as a new
+//   document (likewise for array elements). Pretty-printed documents, whose opening bracket stands
+//   alone on its line, are never cut this way.
+// - Errors: malformed JSON (with simdjson's description), "truncated: unterminated <object|array|
+//   string> starting at line N" at end of input, a top-level value that is not an object or array
+//   (one error per line of such text), an EventBridge detail-type that carries no findings, a
+//   Lambda record that is not SNS, an SNS Message that is not JSON, an SNS SubscriptionConfirmation
+//   (which needs confirming, not ingesting). A UTF-8 BOM at the start is skipped; whitespace-only
+//   input yields nothing.
 // - The returned Status is non-OK only when the input could not be read at all (cannot open the
 //   file, read error). Per-document problems go to OnError only.
 #pragma once
@@ -32,6 +43,7 @@ namespace corroborate::sources {
 
 // Where a document came from: "examples/guardduty.json:12" plus, inside envelopes, the path to
 // the finding ("[3]", "detail.findings[0]", "Records[1].Sns.Message.Findings[2]").
+// ToString() gives "source:line path", leaving out ":line" when line is 0 (not from a file).
 struct Location {
   std::string_view source;  // file path or "-" for stdin
   std::uint64_t line = 0;   // 1-based line where the top-level document (or array element) starts
