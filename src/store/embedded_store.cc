@@ -1,6 +1,10 @@
-// The embedded backend: RocksDB with two column families.
-//   findings: pk -> record (format byte, analyst mask, stored JSON)
-//   index:    secondary keys (see keys.h), all with empty values
+// The embedded backend: RocksDB with three column families.
+//   ids:      pk (ProductArn, Id) -> seq, the finding's 8-byte sequence number given at creation
+//   findings: seq -> record (format byte, analyst mask, stored JSON)
+//   index:    secondary keys ending in seq (see keys.h)
+// Records are keyed by a sequence number, not by identity, so that new findings append at the end
+// of the largest column family (cheap memtable inserts, compactions without overlap) and index keys
+// stay short.
 // One WriteBatch per Import/BatchUpdate call carries the records and all their index changes, so
 // a crash leaves either all of a batch or none of it.
 #include <rocksdb/db.h>
@@ -28,6 +32,8 @@ using asff::Finding;
 using asff::TimeMs;
 
 constexpr char kRecordFormat = 1;
+constexpr char kStateActive = 'A';
+constexpr char kStateArchived = 'X';
 
 // Fields with an equality index: a query with EQUALS on one of them reads only matching findings.
 struct IndexedField {
@@ -36,8 +42,11 @@ struct IndexedField {
   std::function<void(const Finding&, std::vector<std::string_view>&)> values;
 };
 
-const std::array<IndexedField, 8>& IndexedFields() {
-  static const std::array<IndexedField, 8> kFields{{
+// Each index costs a memtable insert per finding on every import, so only the fields that
+// GetFindings callers filter on most, and whose values are few, are indexed; the filter
+// evaluator handles every other field on the candidates an index (or the UpdatedAt order) yields.
+const std::array<IndexedField, 6>& IndexedFields() {
+  static const std::array<IndexedField, 6> kFields{{
       {'p', "ProductName", [](const Finding& f, auto& v) { v.push_back(f.product_name); }},
       {'s', "SeverityLabel", [](const Finding& f, auto& v) { v.push_back(ToString(f.severity_label)); }},
       {'r', "RecordState", [](const Finding& f, auto& v) { v.push_back(ToString(f.record_state)); }},
@@ -50,8 +59,6 @@ const std::array<IndexedField, 8>& IndexedFields() {
        [](const Finding& f, auto& v) {
          for (const auto& r : f.resources) v.push_back(r.type);
        }},
-      {'a', "AwsAccountId", [](const Finding& f, auto& v) { v.push_back(f.aws_account_id); }},
-      {'g', "GeneratorId", [](const Finding& f, auto& v) { v.push_back(f.generator_id); }},
   }};
   return kFields;
 }
@@ -93,12 +100,67 @@ Status FromRocks(const rocksdb::Status& s, std::string_view what) {
   return Status::IOError(std::string(what) + ": " + s.ToString());
 }
 
-// Suffix shared by the ordered indexes: desc(UpdatedAt) | pk.
-std::string OrderSuffix(TimeMs updated_at, std::string_view pk) {
+// A write batch applied in key order. RocksDB's memtable is a skip list that reuses its last
+// insert position: keys written in ascending order cost a short search each instead of a full
+// descent with a cache miss per level, which was the largest cost of ingest (docs/performance.md).
+// Operations on the same key keep their relative order, and only the last one is written.
+class SortedBatch {
+ public:
+  void Put(rocksdb::ColumnFamilyHandle* cf, std::string key, std::string value) {
+    ops_.push_back({cf->GetID(), cf, std::move(key), std::move(value), false});
+  }
+  void Delete(rocksdb::ColumnFamilyHandle* cf, std::string key) {
+    ops_.push_back({cf->GetID(), cf, std::move(key), {}, true});
+  }
+  [[nodiscard]] size_t Count() const { return ops_.size(); }
+  void Clear() { ops_.clear(); }
+
+  rocksdb::Status Commit(rocksdb::DB* db, const rocksdb::WriteOptions& options) {
+    std::stable_sort(ops_.begin(), ops_.end(), [](const Op& a, const Op& b) {
+      return a.cf_id != b.cf_id ? a.cf_id < b.cf_id : a.key < b.key;
+    });
+    rocksdb::WriteBatch wb;
+    for (size_t i = 0; i < ops_.size(); ++i) {
+      if (i + 1 < ops_.size() && ops_[i + 1].cf_id == ops_[i].cf_id && ops_[i + 1].key == ops_[i].key) {
+        continue;  // a later operation on the same key wins
+      }
+      const Op& op = ops_[i];
+      const auto st = op.remove ? wb.Delete(op.cf, op.key) : wb.Put(op.cf, op.key, op.value);
+      if (!st.ok()) return st;
+    }
+    ops_.clear();
+    return db->Write(options, &wb);
+  }
+
+ private:
+  struct Op {
+    uint32_t cf_id;
+    rocksdb::ColumnFamilyHandle* cf;
+    std::string key;
+    std::string value;
+    bool remove;
+  };
+  std::vector<Op> ops_;
+};
+
+// Suffix shared by the ordered indexes: desc(UpdatedAt) | seq.
+std::string OrderSuffix(TimeMs updated_at, std::string_view seq) {
   std::string s;
   keys::PutTimeDescending(s, updated_at);
-  s.append(pk);
+  s.append(seq);
   return s;
+}
+
+std::string EncodeSeq(std::uint64_t seq) {
+  std::string s;
+  for (int shift = 56; shift >= 0; shift -= 8) s += static_cast<char>((seq >> shift) & 0xFF);
+  return s;
+}
+
+std::uint64_t DecodeSeq(std::string_view b) {
+  std::uint64_t v = 0;
+  for (size_t i = 0; i < 8 && i < b.size(); ++i) v = (v << 8) | static_cast<unsigned char>(b[i]);
+  return v;
 }
 
 // The later of UpdatedAt and the last accepted import: what retention measures age from.
@@ -111,9 +173,13 @@ class EmbeddedStore final : public FindingStore {
   EmbeddedStore(std::unique_ptr<rocksdb::DB> db, std::vector<rocksdb::ColumnFamilyHandle*> handles,
                 StoreOptions options)
       : db_(std::move(db)), handles_(std::move(handles)), options_(options) {
-    findings_ = handles_[1];
-    index_ = handles_[2];
+    ids_ = handles_[1];
+    findings_ = handles_[2];
+    index_ = handles_[3];
     write_options_.sync = options_.sync;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), findings_));
+    it->SeekToLast();
+    next_seq_ = it->Valid() ? DecodeSeq(std::string_view(it->key().data(), it->key().size())) + 1 : 1;
   }
 
   ~EmbeddedStore() override {
@@ -129,33 +195,40 @@ class EmbeddedStore final : public FindingStore {
   Status FindingsForResource(std::string_view canonical_key, std::vector<StoredFinding>* out) override;
   Status ApplyRetention(TimeMs now, RetentionResult* result) override;
   Status Stats(StoreStats* stats) override;
+  Status Compact() override {
+    rocksdb::CompactRangeOptions options;
+    options.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+    for (auto* cf : {ids_, findings_, index_}) {
+      if (Status s = FromRocks(db_->CompactRange(options, cf, nullptr, nullptr), "compacting"); !s.ok()) {
+        return s;
+      }
+    }
+    return Status::Ok();
+  }
 
  private:
   // Adds (or, with remove, deletes) every index key of a stored finding.
-  void WriteIndexes(rocksdb::WriteBatch& wb, const Finding& f, std::string_view pk, bool remove) {
-    auto put = [&](const std::string& key) {
+  void WriteIndexes(SortedBatch& batch, const Finding& f, std::string_view seq, bool remove) {
+    auto put = [&](std::string key, std::string value = {}) {
       if (remove) {
-        wb.Delete(index_, key);
+        batch.Delete(index_, std::move(key));
       } else {
-        wb.Put(index_, key, rocksdb::Slice());
+        batch.Put(index_, std::move(key), std::move(value));
       }
     };
-    const std::string order = OrderSuffix(f.updated_at, pk);
-    put(std::string(1, keys::kByUpdatedDesc) + order);
-    {
-      std::string k(1, f.record_state == asff::RecordState::kActive ? keys::kRetainActive
-                                                                    : keys::kRetainArchived);
-      keys::PutTimeAscending(k, RetentionClock(f));
-      k.append(pk);
-      put(k);
-    }
+    const std::string order = OrderSuffix(f.updated_at, seq);
+    // The UpdatedAt index carries what retention needs, so a retention pass reads no records
+    // but those it deletes.
+    std::string retention(1, f.record_state == asff::RecordState::kActive ? kStateActive : kStateArchived);
+    keys::PutTimeAscending(retention, RetentionClock(f));
+    put(std::string(1, keys::kByUpdatedDesc) + order, std::move(retention));
     std::set<std::string_view> seen_resources;
     for (const auto& r : f.resources) {
       if (!seen_resources.insert(r.canonical_key).second) continue;
       std::string k(1, keys::kByResource);
       keys::PutLengthPrefixed(k, r.canonical_key);
-      k.append(pk);
-      put(k);
+      k.append(seq);
+      put(std::move(k));
     }
     std::vector<std::string_view> values;
     for (const auto& field : IndexedFields()) {
@@ -167,50 +240,76 @@ class EmbeddedStore final : public FindingStore {
     }
   }
 
-  Status ReadRecord(const rocksdb::ReadOptions& ro, std::string_view pk, StoredFinding* out,
+  // The sequence number of the finding with primary key `pk`; NotFound when there is none.
+  Status LookupSeq(const rocksdb::ReadOptions& ro, std::string_view pk, std::string* seq) {
+    const auto s = db_->Get(ro, ids_, rocksdb::Slice(pk.data(), pk.size()), seq);
+    if (s.IsNotFound()) return Status::NotFound("finding not found");
+    if (!s.ok()) return FromRocks(s, "looking up a finding");
+    if (seq->size() != 8) return Status::Corruption("malformed id entry");
+    return Status::Ok();
+  }
+
+  Status ReadRecord(const rocksdb::ReadOptions& ro, std::string_view seq, StoredFinding* out,
                     std::string* scratch) {
-    const auto s = db_->Get(ro, findings_, rocksdb::Slice(pk.data(), pk.size()), scratch);
+    const auto s = db_->Get(ro, findings_, rocksdb::Slice(seq.data(), seq.size()), scratch);
     if (s.IsNotFound()) return Status::NotFound("finding not found");
     if (!s.ok()) return FromRocks(s, "reading a finding");
     return DecodeRecord(*scratch, out);
   }
 
+  // Deletes a stored finding with everything that points at it.
+  void DeleteFinding(SortedBatch& batch, const Finding& f, const std::string& seq) {
+    WriteIndexes(batch, f, seq, /*remove=*/true);
+    batch.Delete(findings_, seq);
+    batch.Delete(ids_, keys::PrimaryKey(f.product_arn, f.id));
+  }
+
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  rocksdb::ColumnFamilyHandle* ids_ = nullptr;
   rocksdb::ColumnFamilyHandle* findings_ = nullptr;
   rocksdb::ColumnFamilyHandle* index_ = nullptr;
   StoreOptions options_;
   rocksdb::WriteOptions write_options_;
-  std::mutex write_mu_;  // serializes read-modify-write batches
+  std::mutex write_mu_;       // serializes read-modify-write batches
+  std::uint64_t next_seq_ = 1;  // guarded by write_mu_
 };
 
 Status EmbeddedStore::Import(std::span<const IncomingFinding> batch, TimeMs now,
                              std::vector<ImportOutcome>* outcomes) {
   std::lock_guard lock(write_mu_);
   outcomes->assign(batch.size(), ImportOutcome{});
-  rocksdb::WriteBatch wb;
+  SortedBatch wb;
   // What this batch has written so far, so a repeated identity sees its earlier twin.
-  std::unordered_map<std::string, StoredFinding> pending;
+  struct Pending {
+    std::string seq;
+    StoredFinding finding;
+  };
+  std::unordered_map<std::string, Pending> pending;
   std::string scratch;
   rocksdb::ReadOptions ro;
+  const std::uint64_t first_seq = next_seq_;
   for (size_t i = 0; i < batch.size(); ++i) {
     const IncomingFinding& in = batch[i];
     std::string pk = keys::PrimaryKey(in.core.product_arn, in.core.id);
-    StoredFinding existing;
-    bool exists = false;
+    const StoredFinding* existing = nullptr;
+    StoredFinding read;
+    std::string seq;
     if (auto it = pending.find(pk); it != pending.end()) {
-      existing = it->second;
-      exists = true;
+      existing = &it->second.finding;
+      seq = it->second.seq;
     } else {
-      const Status s = ReadRecord(ro, pk, &existing, &scratch);
+      Status s = LookupSeq(ro, pk, &seq);
+      if (s.ok()) s = ReadRecord(ro, seq, &read, &scratch);
       if (s.ok()) {
-        exists = true;
+        existing = &read;
       } else if (s.code() != Status::Code::kNotFound) {
+        next_seq_ = first_seq;
         return s.WithContext("finding " + in.core.id);
       }
     }
     StoredFinding next;
-    if (!exists) {
+    if (existing == nullptr) {
       next.core = in.core;
       next.core.json = in.json;
       if (next.core.product_name.empty() || next.core.company_name.empty()) {
@@ -219,25 +318,35 @@ Status EmbeddedStore::Import(std::span<const IncomingFinding> batch, TimeMs now,
         if (next.core.company_name.empty()) next.core.company_name = std::move(company);
       }
       next.core.processed_at = now;
+      seq = EncodeSeq(next_seq_++);
+      wb.Put(ids_, pk, seq);
       (*outcomes)[i].action = asff::ImportAction::kCreated;
     } else {
-      auto merged = asff::MergeImport(in.json, in.core, existing.core.json, existing.core,
-                                      existing.analyst_mask, now);
-      if (!merged.ok()) return merged.status().WithContext("finding " + in.core.id);
+      auto merged = asff::MergeImport(in.json, in.core, existing->core.json, existing->core,
+                                      existing->analyst_mask, now);
+      if (!merged.ok()) {
+        next_seq_ = first_seq;
+        return merged.status().WithContext("finding " + in.core.id);
+      }
       (*outcomes)[i].action = merged->action;
       if (merged->action == asff::ImportAction::kIgnoredStale) continue;
       const Status s = asff::DecodeFindingText(merged->json, next.core);
-      if (!s.ok()) return Status::Internal("merged finding does not decode: " + s.message());
+      if (!s.ok()) {
+        next_seq_ = first_seq;
+        return Status::Internal("merged finding does not decode: " + s.message());
+      }
       next.core.json = std::move(merged->json);
-      next.analyst_mask = existing.analyst_mask;
-      WriteIndexes(wb, existing.core, pk, /*remove=*/true);
+      next.analyst_mask = existing->analyst_mask;
+      WriteIndexes(wb, existing->core, seq, /*remove=*/true);
     }
-    wb.Put(findings_, pk, EncodeRecord(next));
-    WriteIndexes(wb, next.core, pk, /*remove=*/false);
-    pending[std::move(pk)] = std::move(next);
+    wb.Put(findings_, seq, EncodeRecord(next));
+    WriteIndexes(wb, next.core, seq, /*remove=*/false);
+    pending[std::move(pk)] = Pending{std::move(seq), std::move(next)};
   }
   if (wb.Count() == 0) return Status::Ok();
-  return FromRocks(db_->Write(write_options_, &wb), "writing an import batch");
+  Status s = FromRocks(wb.Commit(db_.get(), write_options_), "writing an import batch");
+  if (!s.ok()) next_seq_ = first_seq;  // nothing of the batch was written
+  return s;
 }
 
 Status EmbeddedStore::BatchUpdate(const asff::BatchUpdate& update, TimeMs now,
@@ -246,18 +355,20 @@ Status EmbeddedStore::BatchUpdate(const asff::BatchUpdate& update, TimeMs now,
   *result = {};
   std::unordered_map<std::string, int> occurrences;
   for (const auto& id : update.identifiers) ++occurrences[keys::PrimaryKey(id.product_arn, id.id)];
-  rocksdb::WriteBatch wb;
+  SortedBatch wb;
   std::string scratch;
   rocksdb::ReadOptions ro;
   std::vector<asff::FindingIdentifier> processed;
   for (const auto& id : update.identifiers) {
     const std::string pk = keys::PrimaryKey(id.product_arn, id.id);
+    std::string seq;
     if (occurrences[pk] > 1) {
       result->unprocessed.push_back({id, "DuplicatedFindingIdentifier", "Finding Identifier is duplicated"});
       continue;
     }
     StoredFinding existing;
-    const Status s = ReadRecord(ro, pk, &existing, &scratch);
+    Status s = LookupSeq(ro, pk, &seq);
+    if (s.ok()) s = ReadRecord(ro, seq, &existing, &scratch);
     if (s.code() == Status::Code::kNotFound) {
       result->unprocessed.push_back({id, "FindingNotFound", "Finding Not Found"});
       continue;
@@ -281,13 +392,13 @@ Status EmbeddedStore::BatchUpdate(const asff::BatchUpdate& update, TimeMs now,
     }
     next.core.json = std::move(json).value();
     next.analyst_mask = mask;
-    WriteIndexes(wb, existing.core, pk, /*remove=*/true);
-    wb.Put(findings_, pk, EncodeRecord(next));
-    WriteIndexes(wb, next.core, pk, /*remove=*/false);
+    WriteIndexes(wb, existing.core, seq, /*remove=*/true);
+    wb.Put(findings_, seq, EncodeRecord(next));
+    WriteIndexes(wb, next.core, seq, /*remove=*/false);
     processed.push_back(id);
   }
   if (wb.Count() > 0) {
-    const Status s = FromRocks(db_->Write(write_options_, &wb), "writing a batch update");
+    const Status s = FromRocks(wb.Commit(db_.get(), write_options_), "writing a batch update");
     if (!s.ok()) return s;
   }
   result->processed = std::move(processed);
@@ -295,8 +406,11 @@ Status EmbeddedStore::BatchUpdate(const asff::BatchUpdate& update, TimeMs now,
 }
 
 Status EmbeddedStore::Get(const asff::FindingIdentifier& id, StoredFinding* out) {
-  std::string scratch;
-  return ReadRecord(rocksdb::ReadOptions(), keys::PrimaryKey(id.product_arn, id.id), out, &scratch);
+  std::string scratch, seq;
+  const rocksdb::ReadOptions ro;
+  const Status s = LookupSeq(ro, keys::PrimaryKey(id.product_arn, id.id), &seq);
+  if (!s.ok()) return s;
+  return ReadRecord(ro, seq, out, &scratch);
 }
 
 Status EmbeddedStore::FindingsForResource(std::string_view canonical_key,
@@ -308,9 +422,9 @@ Status EmbeddedStore::FindingsForResource(std::string_view canonical_key,
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, index_));
   std::string scratch;
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-    const std::string_view pk(it->key().data() + prefix.size(), it->key().size() - prefix.size());
+    const std::string_view seq(it->key().data() + prefix.size(), it->key().size() - prefix.size());
     StoredFinding f;
-    const Status s = ReadRecord(ro, pk, &f, &scratch);
+    const Status s = ReadRecord(ro, seq, &f, &scratch);
     if (s.code() == Status::Code::kNotFound) continue;  // raced with a delete
     if (!s.ok()) return s;
     out->push_back(std::move(f));
@@ -406,8 +520,8 @@ class OrderedCandidates {
 };
 
 // Token: "1" + hex(position). Position: for UpdatedAt order the last OrderSuffix; otherwise the
-// last finding's sort values and pk.
-std::string EncodeSortValues(const std::vector<filter::SortValue>& values, std::string_view pk) {
+// last finding's sort values and seq.
+std::string EncodeSortValues(const std::vector<filter::SortValue>& values, std::string_view seq) {
   std::string out;
   for (const auto& v : values) {
     if (std::holds_alternative<std::monostate>(v)) {
@@ -423,12 +537,12 @@ std::string EncodeSortValues(const std::vector<filter::SortValue>& values, std::
     }
   }
   out += 'k';
-  out.append(pk);
+  out.append(seq);
   return out;
 }
 
 bool DecodeSortValues(std::string_view in, size_t count, std::vector<filter::SortValue>* values,
-                      std::string* pk) {
+                      std::string* seq) {
   size_t pos = 0;
   values->clear();
   for (size_t n = 0; n < count; ++n) {
@@ -453,7 +567,7 @@ bool DecodeSortValues(std::string_view in, size_t count, std::vector<filter::Sor
     }
   }
   if (pos >= in.size() || in[pos] != 'k') return false;
-  *pk = std::string(in.substr(pos + 1));
+  *seq = std::string(in.substr(pos + 1));
   return true;
 }
 
@@ -520,9 +634,9 @@ Status EmbeddedStore::Query(const QueryRequest& request, TimeMs now, QueryPage* 
   simdjson::dom::parser parser;
   // Reads the finding behind an index suffix and applies the filter.
   auto load_if_match = [&](std::string_view suffix, StoredFinding* f) -> Result<bool> {
-    const std::string_view pk = suffix.substr(8);
+    const std::string_view seq = suffix.substr(8);
     ++page->examined;
-    const auto s = db_->Get(ro, findings_, rocksdb::Slice(pk.data(), pk.size()), &scratch);
+    const auto s = db_->Get(ro, findings_, rocksdb::Slice(seq.data(), seq.size()), &scratch);
     if (s.IsNotFound()) return false;
     if (!s.ok()) return FromRocks(s, "reading a finding");
     if (scratch.size() < 5) return Status::Corruption("bad record header");
@@ -557,18 +671,18 @@ Status EmbeddedStore::Query(const QueryRequest& request, TimeMs now, QueryPage* 
 
   // Any other order: keep the best max_results + 1 matches after the token position.
   std::vector<filter::SortValue> after_values;
-  std::string after_pk;
+  std::string after_seq;
   const bool has_after = !token_body.empty();
-  if (has_after && !DecodeSortValues(token_body, request.sort.size(), &after_values, &after_pk)) {
+  if (has_after && !DecodeSortValues(token_body, request.sort.size(), &after_values, &after_seq)) {
     return BadToken();
   }
   struct Entry {
     std::vector<filter::SortValue> values;
-    std::string pk;
+    std::string seq;
     std::string json;
   };
-  auto compare = [&](const std::vector<filter::SortValue>& av, std::string_view apk,
-                     const std::vector<filter::SortValue>& bv, std::string_view bpk) {
+  auto compare = [&](const std::vector<filter::SortValue>& av, std::string_view aseq,
+                     const std::vector<filter::SortValue>& bv, std::string_view bseq) {
     for (size_t i = 0; i < request.sort.size(); ++i) {
       int c = filter::CompareSortValues(av[i], bv[i]);
       // Missing values sort last in both directions.
@@ -577,9 +691,9 @@ Status EmbeddedStore::Query(const QueryRequest& request, TimeMs now, QueryPage* 
       if (!request.sort[i].ascending && !a_missing && !b_missing) c = -c;
       if (c != 0) return c < 0;
     }
-    return apk < bpk;
+    return aseq < bseq;
   };
-  auto entry_less = [&](const Entry& a, const Entry& b) { return compare(a.values, a.pk, b.values, b.pk); };
+  auto entry_less = [&](const Entry& a, const Entry& b) { return compare(a.values, a.seq, b.values, b.seq); };
   std::priority_queue<Entry, std::vector<Entry>, decltype(entry_less)> best(entry_less);
   OrderedCandidates candidates(db_.get(), index_, ro, prefixes, false, "");
   while (auto suffix = candidates.Next()) {
@@ -590,8 +704,8 @@ Status EmbeddedStore::Query(const QueryRequest& request, TimeMs now, QueryPage* 
     simdjson::dom::element root = parser.parse(f.core.json).value_unsafe();
     Entry e;
     for (const auto& c : request.sort) e.values.push_back(filter::SortValueOf(root, c.field));
-    e.pk = suffix->substr(8);
-    if (has_after && !compare(after_values, after_pk, e.values, e.pk)) continue;
+    e.seq = suffix->substr(8);
+    if (has_after && !compare(after_values, after_seq, e.values, e.seq)) continue;
     if (best.size() == request.max_results + 1 && !entry_less(e, best.top())) continue;
     e.json = std::move(f.core.json);
     best.push(std::move(e));
@@ -606,7 +720,7 @@ Status EmbeddedStore::Query(const QueryRequest& request, TimeMs now, QueryPage* 
   std::reverse(sorted.begin(), sorted.end());
   if (sorted.size() > request.max_results) {
     sorted.pop_back();
-    page->next_token = "1" + keys::HexEncode(EncodeSortValues(sorted.back().values, sorted.back().pk));
+    page->next_token = "1" + keys::HexEncode(EncodeSortValues(sorted.back().values, sorted.back().seq));
   }
   for (auto& e : sorted) page->findings.push_back(std::move(e.json));
   return Status::Ok();
@@ -615,34 +729,46 @@ Status EmbeddedStore::Query(const QueryRequest& request, TimeMs now, QueryPage* 
 Status EmbeddedStore::ApplyRetention(TimeMs now, RetentionResult* result) {
   std::lock_guard lock(write_mu_);
   *result = {};
-  for (const auto& [prefix, days, counter] :
-       {std::tuple{keys::kRetainActive, options_.retention_active_days, &result->deleted_active},
-        std::tuple{keys::kRetainArchived, options_.retention_archived_days, &result->deleted_archived}}) {
-    std::string limit(1, prefix);
-    keys::PutTimeAscending(limit, now - static_cast<TimeMs>(days) * asff::kMsPerDay);
-    rocksdb::ReadOptions ro;
-    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, index_));
-    rocksdb::WriteBatch wb;
-    std::string scratch;
-    const std::string start(1, prefix);
-    for (it->Seek(start); it->Valid() && it->key().starts_with(start) && it->key().compare(limit) < 0;
-         it->Next()) {
-      const std::string pk(it->key().data() + 9, it->key().size() - 9);
-      StoredFinding f;
-      const Status s = ReadRecord(ro, pk, &f, &scratch);
-      if (s.code() == Status::Code::kNotFound) continue;
-      if (!s.ok()) return s;
-      WriteIndexes(wb, f.core, pk, /*remove=*/true);
-      wb.Delete(findings_, pk);
-      ++*counter;
-      if (wb.Count() > 10000) {
-        if (Status w = FromRocks(db_->Write(write_options_, &wb), "deleting expired findings"); !w.ok()) return w;
-        wb.Clear();
+  const TimeMs active_limit = now - static_cast<TimeMs>(options_.retention_active_days) * asff::kMsPerDay;
+  const TimeMs archived_limit =
+      now - static_cast<TimeMs>(options_.retention_archived_days) * asff::kMsPerDay;
+  // The retention clock is never earlier than UpdatedAt, so only findings updated before the
+  // shorter window's limit can be due: walk the UpdatedAt index from its oldest end up to there.
+  const TimeMs scan_limit = std::max(active_limit, archived_limit);
+  rocksdb::ReadOptions ro;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, index_));
+  SortedBatch wb;
+  std::string scratch;
+  const std::string prefix(1, keys::kByUpdatedDesc);
+  std::string end = prefix;
+  end.append(16, '\xff');
+  for (it->SeekForPrev(end); it->Valid() && it->key().starts_with(prefix); it->Prev()) {
+    const std::string_view key(it->key().data(), it->key().size());
+    const std::string_view value(it->value().data(), it->value().size());
+    if (key.size() < 9 || value.size() != 9) return Status::Corruption("malformed UpdatedAt index entry");
+    std::string updated_bytes(key.substr(1, 8));
+    for (auto& c : updated_bytes) c = static_cast<char>(~c);  // descending -> ascending
+    if (keys::GetTimeAscending(updated_bytes) >= scan_limit) break;
+    const bool active = value[0] == kStateActive;
+    const TimeMs clock = keys::GetTimeAscending(value.substr(1));
+    if (clock >= (active ? active_limit : archived_limit)) continue;
+    const std::string seq(key.substr(9));
+    StoredFinding f;
+    const Status s = ReadRecord(ro, seq, &f, &scratch);
+    if (s.code() == Status::Code::kNotFound) continue;
+    if (!s.ok()) return s;
+    DeleteFinding(wb, f.core, seq);
+    ++(active ? result->deleted_active : result->deleted_archived);
+    if (wb.Count() > 10000) {
+      if (Status w = FromRocks(wb.Commit(db_.get(), write_options_), "deleting expired findings"); !w.ok()) {
+        return w;
       }
     }
-    if (Status st = FromRocks(it->status(), "scanning for expired findings"); !st.ok()) return st;
-    if (wb.Count() > 0) {
-      if (Status w = FromRocks(db_->Write(write_options_, &wb), "deleting expired findings"); !w.ok()) return w;
+  }
+  if (Status st = FromRocks(it->status(), "scanning for expired findings"); !st.ok()) return st;
+  if (wb.Count() > 0) {
+    if (Status w = FromRocks(wb.Commit(db_.get(), write_options_), "deleting expired findings"); !w.ok()) {
+      return w;
     }
   }
   return Status::Ok();
@@ -706,8 +832,17 @@ Result<std::unique_ptr<FindingStore>> OpenEmbeddedStore(const std::string& direc
   index_cf.write_buffer_size = 64 << 20;
   index_cf.compression = rocksdb::kLZ4Compression;
 
+  rocksdb::ColumnFamilyOptions ids_cf;
+  ids_cf.OptimizeLevelStyleCompaction(64 << 20);
+  ids_cf.write_buffer_size = 32 << 20;
+  ids_cf.compression = rocksdb::kLZ4Compression;
+  rocksdb::BlockBasedTableOptions ids_table;
+  ids_table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  ids_cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(ids_table));
+
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs{
       {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()},
+      {"ids", ids_cf},
       {"findings", findings_cf},
       {"index", index_cf},
   };

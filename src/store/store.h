@@ -108,6 +108,8 @@ class FindingStore {
                                      std::vector<StoredFinding>* out) = 0;
   virtual Status ApplyRetention(asff::TimeMs now, RetentionResult* result) = 0;
   virtual Status Stats(StoreStats* stats) = 0;
+  // Maintenance: rewrites the store compactly (reclaims space of deleted and replaced findings).
+  virtual Status Compact() = 0;
 };
 
 // The embedded default backend (RocksDB in one directory; see docs/storage.md for why).

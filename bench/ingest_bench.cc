@@ -1,0 +1,279 @@
+// Ingest and query benchmark: prints findings/s and MB/s for parse-only, for the full validation
+// path, and for durable ingest into the embedded store, the store's bytes per finding, the rate of
+// provider re-imports, and GetFindings first-page latency over the stored corpus.
+//
+//   ingest_bench [--findings N] [--resources R] [--avg-bytes B] [--dir DIR] [--all-cores]
+//
+// By default the process (and so RocksDB's background threads) is pinned to one core, as the
+// performance goal is stated per core. Figures are recorded in docs/performance.md.
+#include <sched.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "asff/finding.h"
+#include "asff/import.h"
+#include "corpus.h"
+#include "filter/filter.h"
+#include "pipeline/pipeline.h"
+#include "sources/sources.h"
+#include "store/store.h"
+
+namespace {
+
+using namespace corroborate;
+using Clock = std::chrono::steady_clock;
+
+double Seconds(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+struct Args {
+  std::size_t findings = 1'000'000;
+  std::size_t resources = 100'000;
+  std::size_t avg_bytes = 3000;
+  std::string dir = "/tmp/corroborate-bench";
+  bool one_core = true;
+  int query_runs = 30;
+};
+
+Args ParseArgs(int argc, char** argv) {
+  Args a;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    auto next = [&]() -> std::string {
+      if (i + 1 >= argc) {
+        std::fprintf(stderr, "%s needs a value\n", arg.c_str());
+        std::exit(2);
+      }
+      return argv[++i];
+    };
+    if (arg == "--findings") {
+      a.findings = std::stoull(next());
+    } else if (arg == "--resources") {
+      a.resources = std::stoull(next());
+    } else if (arg == "--avg-bytes") {
+      a.avg_bytes = std::stoull(next());
+    } else if (arg == "--dir") {
+      a.dir = next();
+    } else if (arg == "--all-cores") {
+      a.one_core = false;
+    } else if (arg == "--query-runs") {
+      a.query_runs = std::stoi(next());
+    } else {
+      std::fprintf(stderr,
+                   "usage: ingest_bench [--findings N] [--resources R] [--avg-bytes B] [--dir DIR] "
+                   "[--all-cores] [--query-runs N]\n");
+      std::exit(2);
+    }
+  }
+  return a;
+}
+
+void Report(const char* what, std::size_t n, std::size_t bytes, double secs) {
+  std::printf("%-44s %10.0f findings/s %9.1f MB/s  (%zu findings, %.2f s)\n", what,
+              static_cast<double>(n) / secs, static_cast<double>(bytes) / 1e6 / secs, n, secs);
+}
+
+// Counts findings without doing anything else: the reader's and parser's own cost.
+class ParseOnly final : public sources::FindingVisitor {
+ public:
+  void OnFinding(simdjson::dom::element, const sources::Location&) override { ++n; }
+  void OnError(const sources::Location& where, const Status& error) override {
+    std::fprintf(stderr, "%s: %s\n", where.ToString().c_str(), error.message().c_str());
+  }
+  std::size_t n = 0;
+};
+
+// Validation, core view and Security Hub normalization, without a store.
+class DecodeOnly final : public sources::FindingVisitor {
+ public:
+  void OnFinding(simdjson::dom::element e, const sources::Location&) override {
+    asff::Finding f;
+    if (asff::DecodeFinding(e, f).ok()) {
+      bytes += asff::NormalizeNewFinding(e, f, 0).size();
+      ++n;
+    }
+  }
+  void OnError(const sources::Location&, const Status&) override {}
+  std::size_t n = 0, bytes = 0;
+};
+
+std::uint64_t DirectoryBytes(const std::string& dir) {
+  std::uint64_t total = 0;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(dir)) {
+    if (e.is_regular_file()) total += e.file_size();
+  }
+  return total;
+}
+
+struct Latency {
+  double p50_ms, p99_ms, max_ms;
+  std::size_t returned;
+  std::uint64_t examined;
+};
+
+Latency TimeQuery(store::FindingStore& s, const std::string& filter_json,
+                  std::vector<filter::SortCriterion> sort, int runs) {
+  auto filter = filter::FindingFilter::ParseText(filter_json);
+  if (!filter.ok()) {
+    std::fprintf(stderr, "bad filter: %s\n", filter.status().message().c_str());
+    std::exit(1);
+  }
+  std::vector<double> ms;
+  Latency out{};
+  for (int i = 0; i < runs; ++i) {
+    store::QueryRequest r;
+    r.filter = &*filter;
+    r.sort = sort;
+    r.max_results = 100;
+    store::QueryPage page;
+    const auto start = Clock::now();
+    const Status st = s.Query(r, bench::CorpusGenerator::kBaseTime, &page);
+    ms.push_back(Seconds(start) * 1000);
+    if (!st.ok()) {
+      std::fprintf(stderr, "query failed: %s\n", st.message().c_str());
+      std::exit(1);
+    }
+    out.returned = page.findings.size();
+    out.examined = page.examined;
+  }
+  std::sort(ms.begin(), ms.end());
+  out.p50_ms = ms[ms.size() / 2];
+  out.p99_ms = ms[std::min(ms.size() - 1, ms.size() * 99 / 100)];
+  out.max_ms = ms.back();
+  return out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const Args args = ParseArgs(argc, argv);
+  if (args.one_core) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(0, &set);
+    if (sched_setaffinity(0, sizeof set, &set) != 0) std::perror("sched_setaffinity");
+  }
+  std::printf("corpus: %zu findings over %zu resources, target %zu bytes each; %s\n", args.findings,
+              args.resources, args.avg_bytes, args.one_core ? "pinned to one core" : "all cores");
+
+  bench::CorpusGenerator gen({args.findings, args.resources, 1, args.avg_bytes});
+  auto start = Clock::now();
+  std::string corpus;
+  corpus.reserve(args.findings * (args.avg_bytes + 200));
+  for (std::size_t i = 0; i < args.findings; ++i) {
+    gen.AppendFinding(i, corpus);
+    corpus += '\n';
+  }
+  std::printf("generated %.1f MB (%.0f bytes/finding) in %.1f s\n\n", static_cast<double>(corpus.size()) / 1e6,
+              static_cast<double>(corpus.size()) / static_cast<double>(args.findings), Seconds(start));
+
+  {
+    ParseOnly v;
+    start = Clock::now();
+    sources::ReadFindingsFromBuffer(corpus, "corpus", v);
+    Report("read + parse (simdjson DOM)", v.n, corpus.size(), Seconds(start));
+  }
+  {
+    DecodeOnly v;
+    start = Clock::now();
+    sources::ReadFindingsFromBuffer(corpus, "corpus", v);
+    Report("read + parse + validate + normalize", v.n, corpus.size(), Seconds(start));
+  }
+
+  std::filesystem::remove_all(args.dir);
+  store::StoreOptions store_options;
+  store_options.sync = std::getenv("BENCH_NO_SYNC") == nullptr;
+  auto opened = store::OpenEmbeddedStore(args.dir, store_options);
+  if (!opened.ok()) {
+    std::fprintf(stderr, "%s\n", opened.status().message().c_str());
+    return 1;
+  }
+  auto store = std::move(opened).value();
+  {
+    pipeline::PipelineOptions options;
+    options.batch_size = 1000;
+    options.clock = [] { return bench::CorpusGenerator::kBaseTime; };
+    pipeline::IngestPipeline pipe(*store, options);
+    start = Clock::now();
+    sources::ReadFindingsFromBuffer(corpus, "corpus", pipe);
+    const Status s = pipe.Finish();
+    const double secs = Seconds(start);
+    if (!s.ok() || pipe.report().failed != 0) {
+      std::fprintf(stderr, "ingest failed: %s (%llu rejected)\n", s.message().c_str(),
+                   static_cast<unsigned long long>(pipe.report().failed));
+      return 1;
+    }
+    Report("durable ingest (fsync per 1000), new findings", pipe.report().created, corpus.size(), secs);
+  }
+  {
+    const std::size_t n = std::max<std::size_t>(1, args.findings / 10);
+    std::string updates;
+    for (std::size_t i = 0; i < n; ++i) {
+      gen.AppendUpdate(i * 7 % args.findings, 1, updates);
+      updates += '\n';
+    }
+    pipeline::PipelineOptions options;
+    options.clock = [] { return bench::CorpusGenerator::kBaseTime; };
+    pipeline::IngestPipeline pipe(*store, options);
+    start = Clock::now();
+    sources::ReadFindingsFromBuffer(updates, "updates", pipe);
+    (void)pipe.Finish();
+    Report("durable re-import (provider updates)", pipe.report().updated + pipe.report().stale,
+           updates.size(), Seconds(start));
+  }
+  std::printf("\nstore on disk after ingest: %.1f MB = %.0f bytes/finding (input %.0f bytes/finding)\n",
+              static_cast<double>(DirectoryBytes(args.dir)) / 1e6,
+              static_cast<double>(DirectoryBytes(args.dir)) / static_cast<double>(args.findings),
+              static_cast<double>(corpus.size()) / static_cast<double>(args.findings));
+  corpus.clear();
+  corpus.shrink_to_fit();
+  start = Clock::now();
+  (void)store->Compact();
+  std::printf("after full compaction (%.1f s):  %.1f MB = %.0f bytes/finding\n\n", Seconds(start),
+              static_cast<double>(DirectoryBytes(args.dir)) / 1e6,
+              static_cast<double>(DirectoryBytes(args.dir)) / static_cast<double>(args.findings));
+
+  struct Shape {
+    const char* name;
+    std::string filter;
+    std::vector<filter::SortCriterion> sort;
+  };
+  const std::vector<Shape> shapes = {
+      {"no filter, newest first", "{}", {}},
+      {"3 fields: Inspector, CRITICAL, ACTIVE",
+       R"({"ProductName":[{"Value":"Inspector","Comparison":"EQUALS"}],
+           "SeverityLabel":[{"Value":"CRITICAL","Comparison":"EQUALS"}],
+           "RecordState":[{"Value":"ACTIVE","Comparison":"EQUALS"}]})",
+       {}},
+      {"3 fields: GuardDuty, HIGH|CRITICAL, NEW",
+       R"({"ProductName":[{"Value":"GuardDuty","Comparison":"EQUALS"}],
+           "SeverityLabel":[{"Value":"HIGH","Comparison":"EQUALS"},{"Value":"CRITICAL","Comparison":"EQUALS"}],
+           "WorkflowStatus":[{"Value":"NEW","Comparison":"EQUALS"}]})",
+       {}},
+      {"3 fields incl. unindexed Type PREFIX",
+       R"({"ResourceType":[{"Value":"AwsS3Bucket","Comparison":"EQUALS"}],
+           "Type":[{"Value":"Sensitive Data Identifications","Comparison":"PREFIX"}],
+           "RecordState":[{"Value":"ACTIVE","Comparison":"EQUALS"}]})",
+       {}},
+      {"1 field, sorted by SeverityNormalized",
+       R"({"ProductName":[{"Value":"Macie","Comparison":"EQUALS"}]})",
+       {{"SeverityNormalized", false}}},
+  };
+  std::printf("GetFindings, first page of 100 (%d runs each):\n", args.query_runs);
+  for (const auto& shape : shapes) {
+    const Latency l = TimeQuery(*store, shape.filter, shape.sort, args.query_runs);
+    std::printf("  %-42s p50 %7.2f ms  p99 %7.2f ms  max %7.2f ms  (%zu returned, %llu examined)\n",
+                shape.name, l.p50_ms, l.p99_ms, l.max_ms, l.returned,
+                static_cast<unsigned long long>(l.examined));
+  }
+  store.reset();
+  std::filesystem::remove_all(args.dir);
+  return 0;
+}
