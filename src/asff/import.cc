@@ -19,7 +19,11 @@ struct Override {
   std::optional<std::string> raw;
 };
 
-std::string Minify(element e) { return simdjson::minify(e); }
+std::string Minify(element e) {
+  std::string out;
+  AppendMinified(out, e);
+  return out;
+}
 
 std::optional<element> Member(object obj, std::string_view key) {
   element e;
@@ -47,7 +51,7 @@ std::string RewriteTopLevel(object obj, const std::vector<Override>& overrides) 
       if (overrides[i].key == key) break;
     }
     if (i == overrides.size()) {
-      w.Key(key).Raw(Minify(value));
+      w.Key(key).Element(value);
       continue;
     }
     used[i] = true;
@@ -74,7 +78,7 @@ std::string CompleteSeverity(std::optional<object> base, SeverityLabel label, in
   w.BeginObject();
   if (base) {
     for (auto [key, value] : *base) {
-      if (key != "Label" && key != "Normalized") w.Key(key).Raw(Minify(value));
+      if (key != "Label" && key != "Normalized") w.Key(key).Element(value);
     }
   }
   w.Key("Label").String(ToString(label)).Key("Normalized").Int(normalized);
@@ -89,7 +93,7 @@ std::string ProviderSeverity(std::optional<object> top, SeverityLabel label) {
   JsonWriter w(out);
   w.BeginObject().Key("Label").String(ToString(label));
   if (top) {
-    if (auto original = Member(*top, "Original")) w.Key("Original").Raw(Minify(*original));
+    if (auto original = Member(*top, "Original")) w.Key("Original").Element(*original);
   }
   w.EndObject();
   return out;
@@ -215,12 +219,12 @@ std::string NormalizeNewFinding(element input, const Finding& core, TimeMs now) 
     JsonWriter w(out);
     w.BeginObject();
     if (fpf) {
-      for (auto [key, value] : *fpf) w.Key(key).Raw(Minify(value));
+      for (auto [key, value] : *fpf) w.Key(key).Element(value);
     }
     if (!fpf_severity) w.Key("Severity").Raw(ProviderSeverity(top_severity, core.severity_label));
     for (std::string_view twin : kProviderTwins) {
       if (fpf && Member(*fpf, twin)) continue;
-      if (auto v = Member(obj, twin)) w.Key(twin).Raw(Minify(*v));
+      if (auto v = Member(obj, twin)) w.Key(twin).Element(*v);
     }
     w.EndObject();
     overrides.push_back({"FindingProviderFields", std::move(out)});
@@ -235,7 +239,7 @@ std::string NormalizeNewFinding(element input, const Finding& core, TimeMs now) 
     w.BeginObject();
     if (auto pf = ObjectMember(obj, "ProductFields")) {
       for (auto [key, value] : *pf) {
-        if (!key.starts_with("aws/securityhub/")) w.Key(key).Raw(Minify(value));
+        if (!key.starts_with("aws/securityhub/")) w.Key(key).Element(value);
       }
     }
     w.Key("aws/securityhub/FindingId").String(core.product_arn + "/" + core.id);
@@ -430,11 +434,11 @@ Result<std::string> ApplyBatchUpdate(std::string_view stored_json, const BatchUp
     if (current) {
       for (auto [key, value] : *current) {
         if (key != "Label" && key != "Normalized" && !(key == "Product" && Member(change, "Product"))) {
-          w.Key(key).Raw(Minify(value));
+          w.Key(key).Element(value);
         }
       }
     }
-    if (auto p = Member(change, "Product")) w.Key("Product").Raw(Minify(*p));
+    if (auto p = Member(change, "Product")) w.Key("Product").Element(*p);
     w.Key("Label").String(ToString(*label)).Key("Normalized").Int(*normalized).EndObject();
     overrides.push_back({"Severity", std::move(out)});
     mask |= kAnalystSeverity;
@@ -465,7 +469,7 @@ Result<std::string> ApplyBatchUpdate(std::string_view stored_json, const BatchUp
       for (auto [key, value] : *current) {
         bool replaced = false;
         for (const auto& [k, v] : *u.user_defined_fields) replaced = replaced || k == key;
-        if (!replaced) w.Key(key).Raw(Minify(value));
+        if (!replaced) w.Key(key).Element(value);
       }
     }
     for (const auto& [k, v] : *u.user_defined_fields) w.Key(k).String(v);

@@ -32,6 +32,63 @@ void AppendJsonString(std::string& out, std::string_view s) {
   out += '"';
 }
 
+void AppendMinified(std::string& out, simdjson::dom::element e) {
+  using simdjson::dom::element_type;
+  char buf[32];
+  switch (e.type()) {
+    case element_type::OBJECT: {
+      out += '{';
+      bool first = true;
+      const simdjson::dom::object object = e.get_object().value_unsafe();
+      for (auto [key, value] : object) {
+        if (!first) out += ',';
+        first = false;
+        AppendJsonString(out, key);
+        out += ':';
+        AppendMinified(out, value);
+      }
+      out += '}';
+      return;
+    }
+    case element_type::ARRAY: {
+      out += '[';
+      bool first = true;
+      const simdjson::dom::array array = e.get_array().value_unsafe();
+      for (auto item : array) {
+        if (!first) out += ',';
+        first = false;
+        AppendMinified(out, item);
+      }
+      out += ']';
+      return;
+    }
+    case element_type::STRING: AppendJsonString(out, e.get_string().value_unsafe()); return;
+    case element_type::INT64: {
+      auto [end, ec] = std::to_chars(buf, buf + sizeof buf, e.get_int64().value_unsafe());
+      out.append(buf, end);
+      return;
+    }
+    case element_type::UINT64: {
+      auto [end, ec] = std::to_chars(buf, buf + sizeof buf, e.get_uint64().value_unsafe());
+      out.append(buf, end);
+      return;
+    }
+    case element_type::DOUBLE: {
+      const double d = e.get_double().value_unsafe();
+      auto [end, ec] = std::to_chars(buf, buf + sizeof buf, d);
+      out.append(buf, end);
+      // Keep a double a double: 2.0 must not come back as the integer 2.
+      if (std::string_view(buf, static_cast<size_t>(end - buf)).find_first_of(".eE") ==
+          std::string_view::npos) {
+        out += ".0";
+      }
+      return;
+    }
+    case element_type::BOOL: out += e.get_bool().value_unsafe() ? "true" : "false"; return;
+    case element_type::NULL_VALUE: out += "null"; return;
+  }
+}
+
 JsonWriter& JsonWriter::Double(double v) {
   Sep();
   if (!std::isfinite(v)) {

@@ -11,9 +11,13 @@
 #include <string_view>
 #include <vector>
 
+#include <simdjson.h>
+
 namespace corroborate::asff {
 
 void AppendJsonString(std::string& out, std::string_view s);
+// Appends `e` as minified JSON (numbers in their shortest exact form) without temporary strings.
+void AppendMinified(std::string& out, simdjson::dom::element e);
 
 class JsonWriter {
  public:
@@ -36,6 +40,7 @@ class JsonWriter {
   JsonWriter& Bool(bool v) { Sep(); out_ += v ? "true" : "false"; return *this; }
   JsonWriter& Null() { Sep(); out_ += "null"; return *this; }
   JsonWriter& Raw(std::string_view json) { Sep(); out_ += json; return *this; }
+  JsonWriter& Element(simdjson::dom::element e) { Sep(); AppendMinified(out_, e); return *this; }
 
  private:
   void Sep() {
