@@ -2,20 +2,31 @@
 //   ids:      pk (ProductArn, Id) -> seq, the finding's 8-byte sequence number given at creation
 //   findings: seq -> record (format byte, analyst mask, stored JSON)
 //   index:    secondary keys ending in seq (see keys.h)
-// Records are keyed by a sequence number, not by identity, so that new findings append at the end
-// of the largest column family (cheap memtable inserts, compactions without overlap) and index keys
-// stay short.
-// One WriteBatch per Import/BatchUpdate call carries the records and all their index changes, so
-// a crash leaves either all of a batch or none of it.
+//   default:  meta keys (next sequence number, how far the derived state is written)
+// Records are the source of truth; `ids` and `index` are derived from them.
+//
+// Import writes, durably and atomically per batch, only what cannot be derived: each new version
+// of a finding appends a record under a fresh sequence number (naming the version it supersedes).
+// The derived changes (identity map, index keys, deletion of superseded versions) are collected in
+// memory and written later in key order, as bulk-loaded table files when there are many: random
+// inserts of index keys into RocksDB's memtable were most of the cost of ingest (see
+// docs/performance.md). Every read first writes the pending derived state, so reads always see every
+// acknowledged import; after a crash, Open re-derives it from the records written since the last
+// time it was complete.
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
+#include <rocksdb/sst_file_writer.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <atomic>
 #include <array>
 #include <cstring>
+#include <filesystem>
 #include <functional>
 #include <mutex>
 #include <queue>
@@ -31,7 +42,16 @@ namespace {
 using asff::Finding;
 using asff::TimeMs;
 
-constexpr char kRecordFormat = 1;
+constexpr char kRecordFormat = 2;
+constexpr size_t kRecordHeader = 13;  // format, analyst mask (4), superseded seq (8)
+constexpr std::string_view kNextSeqKey = "meta/next_seq";
+constexpr std::string_view kDerivedThroughKey = "meta/derived_through";
+// Pending derived operations are written once this many findings are waiting, bounding memory
+// (about 500 bytes a finding) and the work a crash recovery redoes.
+constexpr size_t kDerivedFlushFindings = 200'000;
+// Below this many operations a column family's derived changes go through a WriteBatch; above it,
+// through a table file ingested directly (no memtable, no WAL).
+constexpr size_t kTableFileThreshold = 20'000;
 constexpr char kStateActive = 'A';
 constexpr char kStateArchived = 'X';
 
@@ -71,25 +91,40 @@ std::string FieldPrefix(char field_id, std::string_view value) {
   return k;
 }
 
-std::string EncodeRecord(const StoredFinding& s) {
+std::string EncodeRecord(const StoredFinding& s, std::string_view superseded_seq) {
   std::string v;
-  v.reserve(5 + s.core.json.size());
+  v.reserve(kRecordHeader + s.core.json.size());
   v += kRecordFormat;
   for (int i = 0; i < 4; ++i) v += static_cast<char>((s.analyst_mask >> (8 * i)) & 0xFF);
+  if (superseded_seq.size() == 8) {
+    v.append(superseded_seq);
+  } else {
+    v.append(8, '\0');
+  }
   v += s.core.json;
   return v;
 }
 
-Status DecodeRecord(std::string_view value, StoredFinding* out) {
-  if (value.size() < 5 || value[0] != kRecordFormat) return Status::Corruption("bad record header");
+// Decodes a record; `superseded_seq`, when given, receives the sequence number of the version this
+// one replaced (empty when none).
+Status DecodeRecord(std::string_view value, StoredFinding* out, std::string* superseded_seq = nullptr) {
+  if (value.size() < kRecordHeader || value[0] != kRecordFormat) {
+    return Status::Corruption("bad record header");
+  }
   out->analyst_mask = 0;
   for (int i = 0; i < 4; ++i) {
     out->analyst_mask |= static_cast<std::uint32_t>(static_cast<unsigned char>(value[1 + i])) << (8 * i);
   }
+  if (superseded_seq != nullptr) {
+    const std::string_view prev = value.substr(5, 8);
+    superseded_seq->clear();
+    if (prev != std::string_view("\0\0\0\0\0\0\0\0", 8)) superseded_seq->assign(prev);
+  }
   out->core = {};
-  const Status s = asff::DecodeFindingText(value.substr(5), out->core);
+  const std::string_view json = value.substr(kRecordHeader);
+  const Status s = asff::DecodeFindingText(json, out->core);
   if (!s.ok()) return Status::Corruption("stored finding does not decode: " + s.message());
-  out->core.json = std::string(value.substr(5));
+  out->core.json = std::string(json);
   return Status::Ok();
 }
 
@@ -114,21 +149,47 @@ class SortedBatch {
   }
   [[nodiscard]] size_t Count() const { return ops_.size(); }
   void Clear() { ops_.clear(); }
+  // Drops the operations added after the first `count` (undoing a failed batch's additions).
+  void Truncate(size_t count) { ops_.resize(std::min(count, ops_.size())); }
 
   rocksdb::Status Commit(rocksdb::DB* db, const rocksdb::WriteOptions& options) {
+    return Commit(db, options, /*table_dir=*/{});
+  }
+
+  // As above; a column family with many operations is written as a table file in `table_dir`
+  // and ingested, when table_dir is given. Not atomic across column families: for derived state only.
+  rocksdb::Status Commit(rocksdb::DB* db, const rocksdb::WriteOptions& options,
+                         const std::string& table_dir) {
     std::stable_sort(ops_.begin(), ops_.end(), [](const Op& a, const Op& b) {
       return a.cf_id != b.cf_id ? a.cf_id < b.cf_id : a.key < b.key;
     });
-    rocksdb::WriteBatch wb;
+    // A later operation on the same key wins.
+    std::vector<const Op*> last;
+    last.reserve(ops_.size());
     for (size_t i = 0; i < ops_.size(); ++i) {
       if (i + 1 < ops_.size() && ops_[i + 1].cf_id == ops_[i].cf_id && ops_[i + 1].key == ops_[i].key) {
-        continue;  // a later operation on the same key wins
+        continue;
       }
-      const Op& op = ops_[i];
-      const auto st = op.remove ? wb.Delete(op.cf, op.key) : wb.Put(op.cf, op.key, op.value);
-      if (!st.ok()) return st;
+      last.push_back(&ops_[i]);
+    }
+    rocksdb::WriteBatch wb;
+    for (size_t begin = 0; begin < last.size();) {
+      size_t end = begin;
+      while (end < last.size() && last[end]->cf_id == last[begin]->cf_id) ++end;
+      if (!table_dir.empty() && end - begin >= kTableFileThreshold) {
+        const auto st = IngestAsTableFile(db, table_dir, last, begin, end);
+        if (!st.ok()) return st;
+      } else {
+        for (size_t i = begin; i < end; ++i) {
+          const Op& op = *last[i];
+          const auto st = op.remove ? wb.Delete(op.cf, op.key) : wb.Put(op.cf, op.key, op.value);
+          if (!st.ok()) return st;
+        }
+      }
+      begin = end;
     }
     ops_.clear();
+    if (wb.Count() == 0) return rocksdb::Status::OK();
     return db->Write(options, &wb);
   }
 
@@ -141,6 +202,28 @@ class SortedBatch {
     bool remove;
   };
   std::vector<Op> ops_;
+
+  static rocksdb::Status IngestAsTableFile(rocksdb::DB* db, const std::string& dir,
+                                           const std::vector<const Op*>& ops, size_t begin, size_t end) {
+    static std::atomic<std::uint64_t> counter{0};
+    rocksdb::ColumnFamilyHandle* cf = ops[begin]->cf;
+    const std::string path = dir + "/derived-" + std::to_string(::getpid()) + "-" +
+                             std::to_string(counter.fetch_add(1)) + ".sst";
+    rocksdb::SstFileWriter writer(rocksdb::EnvOptions(), db->GetOptions(cf), cf);
+    auto st = writer.Open(path);
+    for (size_t i = begin; st.ok() && i < end; ++i) {
+      st = ops[i]->remove ? writer.Delete(ops[i]->key) : writer.Put(ops[i]->key, ops[i]->value);
+    }
+    if (st.ok()) st = writer.Finish();
+    if (st.ok()) {
+      rocksdb::IngestExternalFileOptions ingest;
+      ingest.move_files = true;
+      st = db->IngestExternalFile(cf, {path}, ingest);
+    }
+    std::error_code ec;
+    std::filesystem::remove(path, ec);  // moved on success; left over only on failure
+    return st;
+  }
 };
 
 // Suffix shared by the ordered indexes: desc(UpdatedAt) | seq.
@@ -171,21 +254,29 @@ TimeMs RetentionClock(const Finding& f) {
 class EmbeddedStore final : public FindingStore {
  public:
   EmbeddedStore(std::unique_ptr<rocksdb::DB> db, std::vector<rocksdb::ColumnFamilyHandle*> handles,
-                StoreOptions options)
-      : db_(std::move(db)), handles_(std::move(handles)), options_(options) {
+                StoreOptions options, std::string directory)
+      : db_(std::move(db)),
+        handles_(std::move(handles)),
+        options_(options),
+        directory_(std::move(directory)) {
+    meta_ = handles_[0];
     ids_ = handles_[1];
     findings_ = handles_[2];
     index_ = handles_[3];
     write_options_.sync = options_.sync;
-    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), findings_));
-    it->SeekToLast();
-    next_seq_ = it->Valid() ? DecodeSeq(std::string_view(it->key().data(), it->key().size())) + 1 : 1;
   }
 
   ~EmbeddedStore() override {
+    {
+      std::lock_guard lock(write_mu_);
+      (void)FlushDerived();  // what is not written now, the next Open re-derives
+    }
     for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
     db_->Close();
   }
+
+  // Reads the meta keys and re-derives what a crash left underived.
+  Status Recover();
 
   Status Import(std::span<const IncomingFinding> batch, TimeMs now,
                 std::vector<ImportOutcome>* outcomes) override;
@@ -196,6 +287,7 @@ class EmbeddedStore final : public FindingStore {
   Status ApplyRetention(TimeMs now, RetentionResult* result) override;
   Status Stats(StoreStats* stats) override;
   Status Compact() override {
+    if (Status s = FlushDerivedLocked(); !s.ok()) return s;
     rocksdb::CompactRangeOptions options;
     options.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
     for (auto* cf : {ids_, findings_, index_}) {
@@ -257,6 +349,47 @@ class EmbeddedStore final : public FindingStore {
     return DecodeRecord(*scratch, out);
   }
 
+  // Writes the pending derived state (identity map, index keys, superseded versions) in key order,
+  // then records that everything up to next_seq_ is derived. Callers hold write_mu_.
+  Status FlushDerived() {
+    if (derived_.Count() == 0 && pending_findings_ == 0) return Status::Ok();
+    rocksdb::WriteOptions unsynced;  // the records are the durable truth; see Recover()
+    Status s = FromRocks(derived_.Commit(db_.get(), unsynced, directory_), "writing index entries");
+    if (!s.ok()) return s;
+    s = FromRocks(db_->Put(write_options_, meta_, kDerivedThroughKey, EncodeSeq(next_seq_)),
+                  "writing the index watermark");
+    if (!s.ok()) return s;
+    pending_ids_.clear();
+    pending_findings_ = 0;
+    return Status::Ok();
+  }
+
+  Status FlushDerivedLocked() {
+    std::lock_guard lock(write_mu_);
+    return FlushDerived();
+  }
+
+  // Adds to derived_ what one stored version implies: its identity and index entries, and the
+  // removal of the version it superseded (record and index entries).
+  Status DeriveVersion(const rocksdb::ReadOptions& ro, const StoredFinding& version,
+                       const std::string& seq, const std::string& superseded_seq,
+                       const Finding* superseded) {
+    if (!superseded_seq.empty()) {
+      StoredFinding old;
+      std::string scratch;
+      if (superseded == nullptr) {
+        const Status s = ReadRecord(ro, superseded_seq, &old, &scratch);
+        if (s.ok()) superseded = &old.core;
+        if (!s.ok() && s.code() != Status::Code::kNotFound) return s;
+      }
+      if (superseded != nullptr) WriteIndexes(derived_, *superseded, superseded_seq, /*remove=*/true);
+      derived_.Delete(findings_, superseded_seq);
+    }
+    derived_.Put(ids_, keys::PrimaryKey(version.core.product_arn, version.core.id), seq);
+    WriteIndexes(derived_, version.core, seq, /*remove=*/false);
+    return Status::Ok();
+  }
+
   // Deletes a stored finding with everything that points at it.
   void DeleteFinding(SortedBatch& batch, const Finding& f, const std::string& seq) {
     WriteIndexes(batch, f, seq, /*remove=*/true);
@@ -266,46 +399,72 @@ class EmbeddedStore final : public FindingStore {
 
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  rocksdb::ColumnFamilyHandle* meta_ = nullptr;
   rocksdb::ColumnFamilyHandle* ids_ = nullptr;
   rocksdb::ColumnFamilyHandle* findings_ = nullptr;
   rocksdb::ColumnFamilyHandle* index_ = nullptr;
   StoreOptions options_;
   rocksdb::WriteOptions write_options_;
-  std::mutex write_mu_;       // serializes read-modify-write batches
-  std::uint64_t next_seq_ = 1;  // guarded by write_mu_
+  std::string directory_;
+  std::mutex write_mu_;         // serializes writers; guards everything below
+  std::uint64_t next_seq_ = 1;  // the sequence number the next stored version gets
+  SortedBatch derived_;         // derived changes not written yet
+  std::unordered_map<std::string, std::string> pending_ids_;  // pk -> seq, not written yet
+  size_t pending_findings_ = 0;
 };
 
 Status EmbeddedStore::Import(std::span<const IncomingFinding> batch, TimeMs now,
                              std::vector<ImportOutcome>* outcomes) {
   std::lock_guard lock(write_mu_);
   outcomes->assign(batch.size(), ImportOutcome{});
-  SortedBatch wb;
-  // What this batch has written so far, so a repeated identity sees its earlier twin.
-  struct Pending {
+  rocksdb::WriteBatch wb;
+  // Versions this batch has produced so far, so a repeated identity sees its earlier twin.
+  struct Version {
     std::string seq;
     StoredFinding finding;
   };
-  std::unordered_map<std::string, Pending> pending;
+  std::unordered_map<std::string, Version> in_batch;
+  // To undo this batch's additions to the pending state if its write fails.
+  const std::uint64_t first_seq = next_seq_;
+  const size_t derived_mark = derived_.Count();
+  std::vector<std::pair<std::string, std::optional<std::string>>> ids_undo;
+  auto rollback = [&](Status s) {
+    next_seq_ = first_seq;
+    derived_.Truncate(derived_mark);
+    for (auto it = ids_undo.rbegin(); it != ids_undo.rend(); ++it) {
+      if (it->second) {
+        pending_ids_[it->first] = *it->second;
+      } else {
+        pending_ids_.erase(it->first);
+      }
+    }
+    return s;
+  };
   std::string scratch;
   rocksdb::ReadOptions ro;
-  const std::uint64_t first_seq = next_seq_;
+  size_t changed = 0;
   for (size_t i = 0; i < batch.size(); ++i) {
     const IncomingFinding& in = batch[i];
     std::string pk = keys::PrimaryKey(in.core.product_arn, in.core.id);
     const StoredFinding* existing = nullptr;
     StoredFinding read;
-    std::string seq;
-    if (auto it = pending.find(pk); it != pending.end()) {
+    std::string existing_seq;
+    if (auto it = in_batch.find(pk); it != in_batch.end()) {
       existing = &it->second.finding;
-      seq = it->second.seq;
+      existing_seq = it->second.seq;
     } else {
-      Status s = LookupSeq(ro, pk, &seq);
-      if (s.ok()) s = ReadRecord(ro, seq, &read, &scratch);
+      Status s = Status::NotFound("");
+      if (auto p = pending_ids_.find(pk); p != pending_ids_.end()) {
+        existing_seq = p->second;
+        s = Status::Ok();
+      } else {
+        s = LookupSeq(ro, pk, &existing_seq);
+      }
+      if (s.ok()) s = ReadRecord(ro, existing_seq, &read, &scratch);
       if (s.ok()) {
         existing = &read;
       } else if (s.code() != Status::Code::kNotFound) {
-        next_seq_ = first_seq;
-        return s.WithContext("finding " + in.core.id);
+        return rollback(s.WithContext("finding " + in.core.id));
       }
     }
     StoredFinding next;
@@ -318,41 +477,80 @@ Status EmbeddedStore::Import(std::span<const IncomingFinding> batch, TimeMs now,
         if (next.core.company_name.empty()) next.core.company_name = std::move(company);
       }
       next.core.processed_at = now;
-      seq = EncodeSeq(next_seq_++);
-      wb.Put(ids_, pk, seq);
+      existing_seq.clear();
       (*outcomes)[i].action = asff::ImportAction::kCreated;
     } else {
       auto merged = asff::MergeImport(in.json, in.core, existing->core.json, existing->core,
                                       existing->analyst_mask, now);
-      if (!merged.ok()) {
-        next_seq_ = first_seq;
-        return merged.status().WithContext("finding " + in.core.id);
-      }
+      if (!merged.ok()) return rollback(merged.status().WithContext("finding " + in.core.id));
       (*outcomes)[i].action = merged->action;
       if (merged->action == asff::ImportAction::kIgnoredStale) continue;
       const Status s = asff::DecodeFindingText(merged->json, next.core);
-      if (!s.ok()) {
-        next_seq_ = first_seq;
-        return Status::Internal("merged finding does not decode: " + s.message());
-      }
+      if (!s.ok()) return rollback(Status::Internal("merged finding does not decode: " + s.message()));
       next.core.json = std::move(merged->json);
       next.analyst_mask = existing->analyst_mask;
-      WriteIndexes(wb, existing->core, seq, /*remove=*/true);
     }
-    wb.Put(findings_, seq, EncodeRecord(next));
-    WriteIndexes(wb, next.core, seq, /*remove=*/false);
-    pending[std::move(pk)] = Pending{std::move(seq), std::move(next)};
+    std::string seq = EncodeSeq(next_seq_++);
+    wb.Put(findings_, seq, EncodeRecord(next, existing_seq));
+    if (Status s = DeriveVersion(ro, next, seq, existing_seq, existing ? &existing->core : nullptr);
+        !s.ok()) {
+      return rollback(s);
+    }
+    auto prior = pending_ids_.find(pk);
+    ids_undo.emplace_back(pk, prior == pending_ids_.end() ? std::nullopt
+                                                          : std::optional<std::string>(prior->second));
+    pending_ids_[pk] = seq;
+    in_batch[std::move(pk)] = Version{std::move(seq), std::move(next)};
+    ++changed;
   }
-  if (wb.Count() == 0) return Status::Ok();
-  Status s = FromRocks(wb.Commit(db_.get(), write_options_), "writing an import batch");
-  if (!s.ok()) next_seq_ = first_seq;  // nothing of the batch was written
-  return s;
+  if (changed == 0) return Status::Ok();
+  wb.Put(meta_, kNextSeqKey, EncodeSeq(next_seq_));
+  const Status s = FromRocks(db_->Write(write_options_, &wb), "writing an import batch");
+  if (!s.ok()) return rollback(s);
+  pending_findings_ += changed;
+  if (pending_findings_ >= kDerivedFlushFindings) return FlushDerived();
+  return Status::Ok();
+}
+
+Status EmbeddedStore::Recover() {
+  rocksdb::ReadOptions ro;
+  std::string value;
+  auto s = db_->Get(ro, meta_, kNextSeqKey, &value);
+  if (s.ok() && value.size() == 8) {
+    next_seq_ = DecodeSeq(value);
+  } else if (!s.IsNotFound()) {
+    return FromRocks(s, "reading the store's sequence number");
+  }
+  std::uint64_t derived_through = 1;
+  s = db_->Get(ro, meta_, kDerivedThroughKey, &value);
+  if (s.ok() && value.size() == 8) {
+    derived_through = DecodeSeq(value);
+  } else if (!s.IsNotFound()) {
+    return FromRocks(s, "reading the index watermark");
+  }
+  // Versions stored after the watermark: their derived state may be missing. Re-deriving is
+  // idempotent, so it does not matter how much of it had been written before the crash.
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, findings_));
+  for (it->Seek(EncodeSeq(derived_through)); it->Valid(); it->Next()) {
+    const std::string seq(it->key().data(), it->key().size());
+    StoredFinding version;
+    std::string superseded;
+    const Status d =
+        DecodeRecord(std::string_view(it->value().data(), it->value().size()), &version, &superseded);
+    if (!d.ok()) return d.WithContext("recovering record " + std::to_string(DecodeSeq(seq)));
+    if (Status r = DeriveVersion(ro, version, seq, superseded, nullptr); !r.ok()) return r;
+    ++pending_findings_;
+    next_seq_ = std::max(next_seq_, DecodeSeq(seq) + 1);
+  }
+  if (Status st = FromRocks(it->status(), "scanning records to recover"); !st.ok()) return st;
+  return FlushDerived();
 }
 
 Status EmbeddedStore::BatchUpdate(const asff::BatchUpdate& update, TimeMs now,
                                   BatchUpdateResult* result) {
   std::lock_guard lock(write_mu_);
   *result = {};
+  if (Status s = FlushDerived(); !s.ok()) return s;
   std::unordered_map<std::string, int> occurrences;
   for (const auto& id : update.identifiers) ++occurrences[keys::PrimaryKey(id.product_arn, id.id)];
   SortedBatch wb;
@@ -393,7 +591,7 @@ Status EmbeddedStore::BatchUpdate(const asff::BatchUpdate& update, TimeMs now,
     next.core.json = std::move(json).value();
     next.analyst_mask = mask;
     WriteIndexes(wb, existing.core, seq, /*remove=*/true);
-    wb.Put(findings_, seq, EncodeRecord(next));
+    wb.Put(findings_, seq, EncodeRecord(next, /*superseded_seq=*/{}));
     WriteIndexes(wb, next.core, seq, /*remove=*/false);
     processed.push_back(id);
   }
@@ -408,14 +606,22 @@ Status EmbeddedStore::BatchUpdate(const asff::BatchUpdate& update, TimeMs now,
 Status EmbeddedStore::Get(const asff::FindingIdentifier& id, StoredFinding* out) {
   std::string scratch, seq;
   const rocksdb::ReadOptions ro;
-  const Status s = LookupSeq(ro, keys::PrimaryKey(id.product_arn, id.id), &seq);
-  if (!s.ok()) return s;
+  const std::string pk = keys::PrimaryKey(id.product_arn, id.id);
+  {
+    std::lock_guard lock(write_mu_);
+    if (auto it = pending_ids_.find(pk); it != pending_ids_.end()) seq = it->second;
+  }
+  if (seq.empty()) {
+    const Status s = LookupSeq(ro, pk, &seq);
+    if (!s.ok()) return s;
+  }
   return ReadRecord(ro, seq, out, &scratch);
 }
 
 Status EmbeddedStore::FindingsForResource(std::string_view canonical_key,
                                           std::vector<StoredFinding>* out) {
   out->clear();
+  if (Status s = FlushDerivedLocked(); !s.ok()) return s;
   std::string prefix(1, keys::kByResource);
   keys::PutLengthPrefixed(prefix, canonical_key);
   rocksdb::ReadOptions ro;
@@ -577,6 +783,7 @@ Status BadToken() {
 
 Status EmbeddedStore::Query(const QueryRequest& request, TimeMs now, QueryPage* page) {
   *page = {};
+  if (Status s = FlushDerivedLocked(); !s.ok()) return s;
   if (request.max_results < 1 || request.max_results > 100) {
     return Status::InvalidInput("Invalid parameter 'MaxResults'. Value must be between 1 and 100.");
   }
@@ -639,8 +846,8 @@ Status EmbeddedStore::Query(const QueryRequest& request, TimeMs now, QueryPage* 
     const auto s = db_->Get(ro, findings_, rocksdb::Slice(seq.data(), seq.size()), &scratch);
     if (s.IsNotFound()) return false;
     if (!s.ok()) return FromRocks(s, "reading a finding");
-    if (scratch.size() < 5) return Status::Corruption("bad record header");
-    const std::string_view json(scratch.data() + 5, scratch.size() - 5);
+    if (scratch.size() < kRecordHeader) return Status::Corruption("bad record header");
+    const std::string_view json(scratch.data() + kRecordHeader, scratch.size() - kRecordHeader);
     simdjson::dom::element root;
     if (parser.parse(json.data(), json.size()).get(root) != simdjson::SUCCESS) {
       return Status::Corruption("stored finding is not JSON");
@@ -729,6 +936,7 @@ Status EmbeddedStore::Query(const QueryRequest& request, TimeMs now, QueryPage* 
 Status EmbeddedStore::ApplyRetention(TimeMs now, RetentionResult* result) {
   std::lock_guard lock(write_mu_);
   *result = {};
+  if (Status s = FlushDerived(); !s.ok()) return s;
   const TimeMs active_limit = now - static_cast<TimeMs>(options_.retention_active_days) * asff::kMsPerDay;
   const TimeMs archived_limit =
       now - static_cast<TimeMs>(options_.retention_archived_days) * asff::kMsPerDay;
@@ -776,6 +984,7 @@ Status EmbeddedStore::ApplyRetention(TimeMs now, RetentionResult* result) {
 
 Status EmbeddedStore::Stats(StoreStats* stats) {
   *stats = {};
+  if (Status s = FlushDerivedLocked(); !s.ok()) return s;
   rocksdb::ReadOptions ro;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, index_));
   const std::pair<char, std::map<std::string, std::uint64_t>*> wanted[] = {
@@ -856,8 +1065,12 @@ Result<std::unique_ptr<FindingStore>> OpenEmbeddedStore(const std::string& direc
     }
     return Status::IOError("cannot open the data directory " + directory + ": " + s.ToString());
   }
-  return std::unique_ptr<FindingStore>(
-      new EmbeddedStore(std::unique_ptr<rocksdb::DB>(raw), std::move(handles), options));
+  auto store = std::make_unique<EmbeddedStore>(std::unique_ptr<rocksdb::DB>(raw), std::move(handles),
+                                               options, directory);
+  if (Status recovered = store->Recover(); !recovered.ok()) {
+    return recovered.WithContext("opening " + directory);
+  }
+  return std::unique_ptr<FindingStore>(std::move(store));
 }
 
 }  // namespace corroborate::store
