@@ -191,13 +191,20 @@ std::pair<std::string, std::string> ProductAndCompanyNames(std::string_view prod
   return {std::string(parts->product), std::string(parts->company)};
 }
 
-std::string NormalizeNewFinding(element input, const Finding& core, TimeMs now) {
+std::string NormalizeNewFinding(element input, Finding& core, TimeMs now) {
   object obj = input.get_object().value_unsafe();  // DecodeFinding checked it is an object
   std::vector<Override> overrides;
   overrides.reserve(16);
   const auto [product_name, company_name] = ProductAndCompanyNames(core.product_arn);
-  if (!Member(obj, "ProductName")) overrides.push_back({"ProductName", JsonString(product_name)});
-  if (!Member(obj, "CompanyName")) overrides.push_back({"CompanyName", JsonString(company_name)});
+  if (core.product_name.empty()) {
+    core.product_name = product_name;
+    overrides.push_back({"ProductName", JsonString(product_name)});
+  }
+  if (core.company_name.empty()) {
+    core.company_name = company_name;
+    overrides.push_back({"CompanyName", JsonString(company_name)});
+  }
+  core.processed_at = now;
   if (!Member(obj, "Region")) overrides.push_back({"Region", JsonString(core.region)});
 
   const auto top_severity = ObjectMember(obj, "Severity");

@@ -47,7 +47,8 @@ using AnalystMask = std::uint32_t;
 // ProductName / CompanyName Security Hub shows for a product ARN ("GuardDuty" / "AWS").
 std::pair<std::string, std::string> ProductAndCompanyNames(std::string_view product_arn);
 
-std::string NormalizeNewFinding(simdjson::dom::element input, const Finding& core, TimeMs now);
+// Also completes `core` to describe the stored finding: ProductName, CompanyName, ProcessedAt.
+std::string NormalizeNewFinding(simdjson::dom::element input, Finding& core, TimeMs now);
 
 enum class ImportAction : std::uint8_t {
   kCreated,      // no stored finding had this identity

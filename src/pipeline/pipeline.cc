@@ -38,7 +38,8 @@ void IngestPipeline::OnFinding(simdjson::dom::element finding, const sources::Lo
     return;
   }
   batch_.push_back(std::move(incoming));
-  batch_locations_.push_back(where.ToString());
+  if (sources_.empty() || sources_.back() != where.source) sources_.emplace_back(where.source);
+  batch_locations_.push_back({sources_.size() - 1, where.line, std::string(where.path)});
   if (batch_.size() >= options_.batch_size) (void)Flush();
 }
 
@@ -54,7 +55,7 @@ Status IngestPipeline::Flush() {
   if (!s.ok()) {
     if (fatal_.ok()) fatal_ = s;
     for (size_t i = 0; i < batch_.size(); ++i) {
-      Fail({batch_locations_[i], batch_[i].core.id, batch_[i].core.product_arn, "StoreError",
+      Fail({LocationString(batch_locations_[i]), batch_[i].core.id, batch_[i].core.product_arn, "StoreError",
             "not stored: " + s.message()});
     }
   } else {
@@ -73,7 +74,12 @@ Status IngestPipeline::Flush() {
   }
   batch_.clear();
   batch_locations_.clear();
+  sources_.clear();
   return s;
+}
+
+std::string IngestPipeline::LocationString(const BatchedLocation& l) const {
+  return sources::Location{sources_[l.source], l.line, l.path}.ToString();
 }
 
 Status IngestPipeline::Finish() {

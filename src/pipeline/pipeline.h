@@ -64,8 +64,17 @@ class IngestPipeline final : public sources::FindingVisitor {
 
   store::FindingStore& store_;
   PipelineOptions options_;
+  // Where each batched finding came from, kept compact: formatted only if the batch fails.
+  struct BatchedLocation {
+    std::size_t source;  // index into sources_
+    std::uint64_t line;
+    std::string path;
+  };
+  std::string LocationString(const BatchedLocation& l) const;
+
   std::vector<store::IncomingFinding> batch_;
-  std::vector<std::string> batch_locations_;
+  std::vector<BatchedLocation> batch_locations_;
+  std::vector<std::string> sources_;
   std::vector<store::ImportOutcome> outcomes_;
   IngestReport report_;
   Status fatal_;

@@ -26,6 +26,7 @@
 #include <atomic>
 #include <array>
 #include <cstring>
+#include <deque>
 #include <filesystem>
 #include <functional>
 #include <mutex>
@@ -91,17 +92,17 @@ std::string FieldPrefix(char field_id, std::string_view value) {
   return k;
 }
 
-std::string EncodeRecord(const StoredFinding& s, std::string_view superseded_seq) {
+std::string EncodeRecord(std::string_view json, asff::AnalystMask mask, std::string_view superseded_seq) {
   std::string v;
-  v.reserve(kRecordHeader + s.core.json.size());
+  v.reserve(kRecordHeader + json.size());
   v += kRecordFormat;
-  for (int i = 0; i < 4; ++i) v += static_cast<char>((s.analyst_mask >> (8 * i)) & 0xFF);
+  for (int i = 0; i < 4; ++i) v += static_cast<char>((mask >> (8 * i)) & 0xFF);
   if (superseded_seq.size() == 8) {
     v.append(superseded_seq);
   } else {
     v.append(8, '\0');
   }
-  v += s.core.json;
+  v += json;
   return v;
 }
 
@@ -141,16 +142,21 @@ Status FromRocks(const rocksdb::Status& s, std::string_view what) {
 // Operations on the same key keep their relative order, and only the last one is written.
 class SortedBatch {
  public:
-  void Put(rocksdb::ColumnFamilyHandle* cf, std::string key, std::string value) {
-    ops_.push_back({cf->GetID(), cf, std::move(key), std::move(value), false});
+  void Put(rocksdb::ColumnFamilyHandle* cf, std::string_view key, std::string_view value) {
+    Add(cf, key, value, false);
   }
-  void Delete(rocksdb::ColumnFamilyHandle* cf, std::string key) {
-    ops_.push_back({cf->GetID(), cf, std::move(key), {}, true});
-  }
+  void Delete(rocksdb::ColumnFamilyHandle* cf, std::string_view key) { Add(cf, key, {}, true); }
   [[nodiscard]] size_t Count() const { return ops_.size(); }
-  void Clear() { ops_.clear(); }
+  void Clear() {
+    ops_.clear();
+    bytes_.clear();
+  }
   // Drops the operations added after the first `count` (undoing a failed batch's additions).
-  void Truncate(size_t count) { ops_.resize(std::min(count, ops_.size())); }
+  void Truncate(size_t count) {
+    if (count >= ops_.size()) return;
+    bytes_.resize(ops_[count].offset);
+    ops_.resize(count);
+  }
 
   rocksdb::Status Commit(rocksdb::DB* db, const rocksdb::WriteOptions& options) {
     return Commit(db, options, /*table_dir=*/{});
@@ -160,14 +166,14 @@ class SortedBatch {
   // and ingested, when table_dir is given. Not atomic across column families: for derived state only.
   rocksdb::Status Commit(rocksdb::DB* db, const rocksdb::WriteOptions& options,
                          const std::string& table_dir) {
-    std::stable_sort(ops_.begin(), ops_.end(), [](const Op& a, const Op& b) {
-      return a.cf_id != b.cf_id ? a.cf_id < b.cf_id : a.key < b.key;
+    std::stable_sort(ops_.begin(), ops_.end(), [this](const Op& a, const Op& b) {
+      return a.cf_id != b.cf_id ? a.cf_id < b.cf_id : Key(a) < Key(b);
     });
     // A later operation on the same key wins.
     std::vector<const Op*> last;
     last.reserve(ops_.size());
     for (size_t i = 0; i < ops_.size(); ++i) {
-      if (i + 1 < ops_.size() && ops_[i + 1].cf_id == ops_[i].cf_id && ops_[i + 1].key == ops_[i].key) {
+      if (i + 1 < ops_.size() && ops_[i + 1].cf_id == ops_[i].cf_id && Key(ops_[i + 1]) == Key(ops_[i])) {
         continue;
       }
       last.push_back(&ops_[i]);
@@ -182,29 +188,43 @@ class SortedBatch {
       } else {
         for (size_t i = begin; i < end; ++i) {
           const Op& op = *last[i];
-          const auto st = op.remove ? wb.Delete(op.cf, op.key) : wb.Put(op.cf, op.key, op.value);
+          const auto st = op.remove ? wb.Delete(op.cf, ToSlice(Key(op)))
+                                    : wb.Put(op.cf, ToSlice(Key(op)), ToSlice(Value(op)));
           if (!st.ok()) return st;
         }
       }
       begin = end;
     }
-    ops_.clear();
+    Clear();
     if (wb.Count() == 0) return rocksdb::Status::OK();
     return db->Write(options, &wb);
   }
 
  private:
+  // Keys and values live in one buffer: a finding adds about ten index entries, and a string
+  // allocation for each was a visible share of ingest.
   struct Op {
     uint32_t cf_id;
     rocksdb::ColumnFamilyHandle* cf;
-    std::string key;
-    std::string value;
+    size_t offset;
+    uint32_t key_size;
+    uint32_t value_size;
     bool remove;
   };
-  std::vector<Op> ops_;
 
-  static rocksdb::Status IngestAsTableFile(rocksdb::DB* db, const std::string& dir,
-                                           const std::vector<const Op*>& ops, size_t begin, size_t end) {
+  void Add(rocksdb::ColumnFamilyHandle* cf, std::string_view key, std::string_view value, bool remove) {
+    ops_.push_back({cf->GetID(), cf, bytes_.size(), static_cast<uint32_t>(key.size()),
+                    static_cast<uint32_t>(value.size()), remove});
+    bytes_.append(key).append(value);
+  }
+  std::string_view Key(const Op& op) const { return {bytes_.data() + op.offset, op.key_size}; }
+  std::string_view Value(const Op& op) const {
+    return {bytes_.data() + op.offset + op.key_size, op.value_size};
+  }
+  static rocksdb::Slice ToSlice(std::string_view s) { return {s.data(), s.size()}; }
+
+  rocksdb::Status IngestAsTableFile(rocksdb::DB* db, const std::string& dir,
+                                    const std::vector<const Op*>& ops, size_t begin, size_t end) {
     static std::atomic<std::uint64_t> counter{0};
     rocksdb::ColumnFamilyHandle* cf = ops[begin]->cf;
     const std::string path = dir + "/derived-" + std::to_string(::getpid()) + "-" +
@@ -212,7 +232,8 @@ class SortedBatch {
     rocksdb::SstFileWriter writer(rocksdb::EnvOptions(), db->GetOptions(cf), cf);
     auto st = writer.Open(path);
     for (size_t i = begin; st.ok() && i < end; ++i) {
-      st = ops[i]->remove ? writer.Delete(ops[i]->key) : writer.Put(ops[i]->key, ops[i]->value);
+      st = ops[i]->remove ? writer.Delete(ToSlice(Key(*ops[i])))
+                          : writer.Put(ToSlice(Key(*ops[i])), ToSlice(Value(*ops[i])));
     }
     if (st.ok()) st = writer.Finish();
     if (st.ok()) {
@@ -224,6 +245,9 @@ class SortedBatch {
     std::filesystem::remove(path, ec);  // moved on success; left over only on failure
     return st;
   }
+
+  std::vector<Op> ops_;
+  std::string bytes_;
 };
 
 // Suffix shared by the ordered indexes: desc(UpdatedAt) | seq.
@@ -286,6 +310,7 @@ class EmbeddedStore final : public FindingStore {
   Status FindingsForResource(std::string_view canonical_key, std::vector<StoredFinding>* out) override;
   Status ApplyRetention(TimeMs now, RetentionResult* result) override;
   Status Stats(StoreStats* stats) override;
+  Status Flush() override { return FlushDerivedLocked(); }
   Status Compact() override {
     if (Status s = FlushDerivedLocked(); !s.ok()) return s;
     rocksdb::CompactRangeOptions options;
@@ -371,9 +396,8 @@ class EmbeddedStore final : public FindingStore {
 
   // Adds to derived_ what one stored version implies: its identity and index entries, and the
   // removal of the version it superseded (record and index entries).
-  Status DeriveVersion(const rocksdb::ReadOptions& ro, const StoredFinding& version,
-                       const std::string& seq, const std::string& superseded_seq,
-                       const Finding* superseded) {
+  Status DeriveVersion(const rocksdb::ReadOptions& ro, const Finding& version, const std::string& seq,
+                       const std::string& superseded_seq, const Finding* superseded) {
     if (!superseded_seq.empty()) {
       StoredFinding old;
       std::string scratch;
@@ -385,8 +409,8 @@ class EmbeddedStore final : public FindingStore {
       if (superseded != nullptr) WriteIndexes(derived_, *superseded, superseded_seq, /*remove=*/true);
       derived_.Delete(findings_, superseded_seq);
     }
-    derived_.Put(ids_, keys::PrimaryKey(version.core.product_arn, version.core.id), seq);
-    WriteIndexes(derived_, version.core, seq, /*remove=*/false);
+    derived_.Put(ids_, keys::PrimaryKey(version.product_arn, version.id), seq);
+    WriteIndexes(derived_, version, seq, /*remove=*/false);
     return Status::Ok();
   }
 
@@ -418,26 +442,25 @@ Status EmbeddedStore::Import(std::span<const IncomingFinding> batch, TimeMs now,
   std::lock_guard lock(write_mu_);
   outcomes->assign(batch.size(), ImportOutcome{});
   rocksdb::WriteBatch wb;
-  // Versions this batch has produced so far, so a repeated identity sees its earlier twin.
+  // The current version of a finding as this import sees it: stored, or produced earlier in this
+  // batch (so a repeated identity sees its earlier twin). Pointers stay valid for the whole call.
   struct Version {
     std::string seq;
-    StoredFinding finding;
+    const Finding* core;
+    std::string_view json;
+    asff::AnalystMask mask;
   };
   std::unordered_map<std::string, Version> in_batch;
+  std::deque<StoredFinding> merged;  // versions made by MergeImport in this batch
   // To undo this batch's additions to the pending state if its write fails.
   const std::uint64_t first_seq = next_seq_;
   const size_t derived_mark = derived_.Count();
-  std::vector<std::pair<std::string, std::optional<std::string>>> ids_undo;
+  std::vector<std::pair<std::string, std::string>> replaced_pending_ids;
   auto rollback = [&](Status s) {
     next_seq_ = first_seq;
     derived_.Truncate(derived_mark);
-    for (auto it = ids_undo.rbegin(); it != ids_undo.rend(); ++it) {
-      if (it->second) {
-        pending_ids_[it->first] = *it->second;
-      } else {
-        pending_ids_.erase(it->first);
-      }
-    }
+    for (const auto& [pk, version] : in_batch) pending_ids_.erase(pk);
+    for (auto& [pk, seq] : replaced_pending_ids) pending_ids_[pk] = std::move(seq);
     return s;
   };
   std::string scratch;
@@ -446,61 +469,55 @@ Status EmbeddedStore::Import(std::span<const IncomingFinding> batch, TimeMs now,
   for (size_t i = 0; i < batch.size(); ++i) {
     const IncomingFinding& in = batch[i];
     std::string pk = keys::PrimaryKey(in.core.product_arn, in.core.id);
-    const StoredFinding* existing = nullptr;
+    std::optional<Version> existing;
     StoredFinding read;
-    std::string existing_seq;
     if (auto it = in_batch.find(pk); it != in_batch.end()) {
-      existing = &it->second.finding;
-      existing_seq = it->second.seq;
+      existing = it->second;
     } else {
+      std::string seq;
       Status s = Status::NotFound("");
       if (auto p = pending_ids_.find(pk); p != pending_ids_.end()) {
-        existing_seq = p->second;
+        seq = p->second;
         s = Status::Ok();
       } else {
-        s = LookupSeq(ro, pk, &existing_seq);
+        s = LookupSeq(ro, pk, &seq);
       }
-      if (s.ok()) s = ReadRecord(ro, existing_seq, &read, &scratch);
+      if (s.ok()) s = ReadRecord(ro, seq, &read, &scratch);
       if (s.ok()) {
-        existing = &read;
+        existing = Version{std::move(seq), &read.core, read.core.json, read.analyst_mask};
       } else if (s.code() != Status::Code::kNotFound) {
         return rollback(s.WithContext("finding " + in.core.id));
       }
     }
-    StoredFinding next;
-    if (existing == nullptr) {
-      next.core = in.core;
-      next.core.json = in.json;
-      if (next.core.product_name.empty() || next.core.company_name.empty()) {
-        auto [product, company] = asff::ProductAndCompanyNames(in.core.product_arn);
-        if (next.core.product_name.empty()) next.core.product_name = std::move(product);
-        if (next.core.company_name.empty()) next.core.company_name = std::move(company);
-      }
-      next.core.processed_at = now;
-      existing_seq.clear();
+    const Finding* version = &in.core;
+    asff::AnalystMask mask = 0;
+    if (!existing) {
       (*outcomes)[i].action = asff::ImportAction::kCreated;
     } else {
-      auto merged = asff::MergeImport(in.json, in.core, existing->core.json, existing->core,
-                                      existing->analyst_mask, now);
-      if (!merged.ok()) return rollback(merged.status().WithContext("finding " + in.core.id));
-      (*outcomes)[i].action = merged->action;
-      if (merged->action == asff::ImportAction::kIgnoredStale) continue;
-      const Status s = asff::DecodeFindingText(merged->json, next.core);
+      auto result = asff::MergeImport(in.json, in.core, existing->json, *existing->core, existing->mask, now);
+      if (!result.ok()) return rollback(result.status().WithContext("finding " + in.core.id));
+      (*outcomes)[i].action = result->action;
+      if (result->action == asff::ImportAction::kIgnoredStale) continue;
+      StoredFinding& next = merged.emplace_back();
+      const Status s = asff::DecodeFindingText(result->json, next.core);
       if (!s.ok()) return rollback(Status::Internal("merged finding does not decode: " + s.message()));
-      next.core.json = std::move(merged->json);
-      next.analyst_mask = existing->analyst_mask;
+      next.core.json = std::move(result->json);
+      next.analyst_mask = mask = existing->mask;
+      version = &next.core;
     }
     std::string seq = EncodeSeq(next_seq_++);
-    wb.Put(findings_, seq, EncodeRecord(next, existing_seq));
-    if (Status s = DeriveVersion(ro, next, seq, existing_seq, existing ? &existing->core : nullptr);
+    const std::string_view superseded = existing ? std::string_view(existing->seq) : std::string_view();
+    const std::string_view json = existing ? std::string_view(version->json) : std::string_view(in.json);
+    wb.Put(findings_, seq, EncodeRecord(json, mask, superseded));
+    if (Status s = DeriveVersion(ro, *version, seq, std::string(superseded), existing ? existing->core : nullptr);
         !s.ok()) {
       return rollback(s);
     }
-    auto prior = pending_ids_.find(pk);
-    ids_undo.emplace_back(pk, prior == pending_ids_.end() ? std::nullopt
-                                                          : std::optional<std::string>(prior->second));
+    if (auto prior = pending_ids_.find(pk); prior != pending_ids_.end() && !in_batch.contains(pk)) {
+      replaced_pending_ids.emplace_back(pk, prior->second);
+    }
     pending_ids_[pk] = seq;
-    in_batch[std::move(pk)] = Version{std::move(seq), std::move(next)};
+    in_batch[std::move(pk)] = Version{std::move(seq), version, json, mask};
     ++changed;
   }
   if (changed == 0) return Status::Ok();
@@ -538,7 +555,7 @@ Status EmbeddedStore::Recover() {
     const Status d =
         DecodeRecord(std::string_view(it->value().data(), it->value().size()), &version, &superseded);
     if (!d.ok()) return d.WithContext("recovering record " + std::to_string(DecodeSeq(seq)));
-    if (Status r = DeriveVersion(ro, version, seq, superseded, nullptr); !r.ok()) return r;
+    if (Status r = DeriveVersion(ro, version.core, seq, superseded, nullptr); !r.ok()) return r;
     ++pending_findings_;
     next_seq_ = std::max(next_seq_, DecodeSeq(seq) + 1);
   }
@@ -591,7 +608,7 @@ Status EmbeddedStore::BatchUpdate(const asff::BatchUpdate& update, TimeMs now,
     next.core.json = std::move(json).value();
     next.analyst_mask = mask;
     WriteIndexes(wb, existing.core, seq, /*remove=*/true);
-    wb.Put(findings_, seq, EncodeRecord(next, /*superseded_seq=*/{}));
+    wb.Put(findings_, seq, EncodeRecord(next.core.json, next.analyst_mask, /*superseded_seq=*/{}));
     WriteIndexes(wb, next.core, seq, /*remove=*/false);
     processed.push_back(id);
   }
@@ -1024,6 +1041,9 @@ Result<std::unique_ptr<FindingStore>> OpenEmbeddedStore(const std::string& direc
   db_options.IncreaseParallelism(2);
   db_options.max_background_jobs = 2;
   db_options.keep_log_file_num = 4;
+  // The meta column family takes a few bytes per batch and would otherwise never flush, pinning
+  // every WAL file (the whole ingested volume) on disk; this bound makes RocksDB flush it.
+  db_options.max_total_wal_size = 256 << 20;
   db_options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
 
   rocksdb::ColumnFamilyOptions findings_cf;

@@ -110,6 +110,9 @@ class FindingStore {
   virtual Status Stats(StoreStats* stats) = 0;
   // Maintenance: rewrites the store compactly (reclaims space of deleted and replaced findings).
   virtual Status Compact() = 0;
+  // Brings every index up to date with every import (reads do this themselves; this is for callers
+  // that want the work done now, such as a benchmark or a shutdown).
+  virtual Status Flush() = 0;
 };
 
 // The embedded default backend (RocksDB in one directory; see docs/storage.md for why).
