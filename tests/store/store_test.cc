@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <filesystem>
 #include <set>
 
@@ -374,6 +377,95 @@ TEST_F(StoreTest, CountsStatistics) {
   EXPECT_EQ(stats.by_resource_type["AwsS3Bucket"], 1u);
   EXPECT_EQ(stats.by_record_state["ARCHIVED"], 1u);
   EXPECT_EQ(stats.by_workflow_status["NEW"], 3u);
+}
+
+// A process that dies after Import returned, before the indexes were written: the next Open must
+// find every acknowledged finding by identity, by query and by resource, with no stale versions.
+TEST_F(StoreTest, RecoversIndexesAfterACrashFromTheRecordsAlone) {
+  Import({Spec{}});  // f-1 at the original time, indexes written below by the flush
+  ASSERT_TRUE(store_->Flush().ok());
+  store_.reset();
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    auto s = OpenEmbeddedStore(dir_.string());
+    if (!s.ok()) _exit(2);
+    std::vector<IncomingFinding> batch;
+    Spec updated;
+    updated.updated_at += 100;
+    updated.severity = "CRITICAL";
+    batch.push_back(Incoming(updated));
+    for (int i = 0; i < 50; ++i) {
+      Spec more;
+      more.id = "new-" + std::to_string(i);
+      more.resource_id = "i-0aaaaaaaaaaaaaaa" + std::to_string(i % 10);
+      batch.push_back(Incoming(more));
+    }
+    std::vector<ImportOutcome> outcomes;
+    if (!(*s)->Import(batch, kNow, &outcomes).ok()) _exit(3);
+    _exit(0);  // no destructors: the derived state is never written
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status));
+  ASSERT_EQ(WEXITSTATUS(status), 0);
+
+  Reopen();
+  EXPECT_EQ(Get("f-1").core.severity_label, asff::SeverityLabel::kCritical);
+  EXPECT_EQ(Get("new-49").core.id, "new-49");
+  EXPECT_EQ(QueryIds("").size(), 51u);  // the superseded version of f-1 is gone
+  EXPECT_EQ(QueryIds(R"({"SeverityLabel":[{"Value":"CRITICAL","Comparison":"EQUALS"}]})"),
+            std::vector<std::string>{"f-1"});
+  EXPECT_TRUE(QueryIds(R"({"SeverityLabel":[{"Value":"HIGH","Comparison":"EQUALS"}],
+                           "Id":[{"Value":"f-1","Comparison":"EQUALS"}]})")
+                  .empty());
+  std::vector<StoredFinding> found;
+  ASSERT_TRUE(store_->FindingsForResource("arn:aws:ec2:eu-west-1:111122223333:instance/i-0aaaaaaaaaaaaaaa3",
+                                          &found)
+                  .ok());
+  EXPECT_EQ(found.size(), 5u);
+  StoreStats stats;
+  ASSERT_TRUE(store_->Stats(&stats).ok());
+  EXPECT_EQ(stats.findings, 51u);
+  // New findings after recovery get fresh sequence numbers, never reusing a recovered one.
+  Spec after;
+  after.id = "after";
+  EXPECT_EQ(Import({after}), std::vector{ImportAction::kCreated});
+  EXPECT_EQ(QueryIds("").size(), 52u);
+}
+
+TEST_F(StoreTest, ImportsFlushIndexesInBulkAcrossManyBatches) {
+  // Enough findings to write the derived state as ingested table files, updated twice.
+  std::vector<Spec> specs;
+  for (int i = 0; i < 30000; ++i) {
+    Spec s;
+    s.id = "bulk-" + std::to_string(i);
+    s.severity = i % 2 == 0 ? "LOW" : "HIGH";
+    specs.push_back(s);
+  }
+  for (size_t start = 0; start < specs.size(); start += 1000) {
+    Import(std::vector<Spec>(specs.begin() + static_cast<long>(start),
+                             specs.begin() + static_cast<long>(start + 1000)));
+  }
+  for (auto& s : specs) {
+    s.updated_at += 10;
+    s.severity = "MEDIUM";
+  }
+  for (size_t start = 0; start < specs.size(); start += 5000) {
+    Import(std::vector<Spec>(specs.begin() + static_cast<long>(start),
+                             specs.begin() + static_cast<long>(start + 5000)));
+  }
+  StoreStats stats;
+  ASSERT_TRUE(store_->Stats(&stats).ok());
+  EXPECT_EQ(stats.findings, 30000u);
+  EXPECT_EQ(stats.by_severity["MEDIUM"], 30000u);
+  EXPECT_EQ(stats.by_severity.count("LOW"), 0u);
+  QueryRequest request;
+  auto filter = filter::FindingFilter::ParseText(R"({"SeverityLabel":[{"Value":"HIGH","Comparison":"EQUALS"}]})");
+  request.filter = &*filter;
+  QueryPage page;
+  ASSERT_TRUE(store_->Query(request, kNow, &page).ok());
+  EXPECT_TRUE(page.findings.empty());
 }
 
 TEST_F(StoreTest, SecondOpenOfTheSameDirectoryIsRefusedClearly) {
