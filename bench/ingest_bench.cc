@@ -122,17 +122,23 @@ class TimedStore final : public store::FindingStore {
     import_seconds += Seconds(start);
     return s;
   }
-  Status BatchUpdate(const asff::BatchUpdate& u, asff::TimeMs now, store::BatchUpdateResult* r) override {
+  Status BatchUpdate(const asff::BatchUpdate& u, asff::TimeMs now,
+                     store::BatchUpdateResult* r) override {
     return inner_.BatchUpdate(u, now, r);
   }
-  Status Get(const asff::FindingIdentifier& id, store::StoredFinding* out) override { return inner_.Get(id, out); }
+  Status Get(const asff::FindingIdentifier& id, store::StoredFinding* out) override {
+    return inner_.Get(id, out);
+  }
   Status Query(const store::QueryRequest& r, asff::TimeMs now, store::QueryPage* p) override {
     return inner_.Query(r, now, p);
   }
-  Status FindingsForResource(std::string_view key, std::vector<store::StoredFinding>* out) override {
+  Status FindingsForResource(std::string_view key,
+                             std::vector<store::StoredFinding>* out) override {
     return inner_.FindingsForResource(key, out);
   }
-  Status ApplyRetention(asff::TimeMs now, store::RetentionResult* r) override { return inner_.ApplyRetention(now, r); }
+  Status ApplyRetention(asff::TimeMs now, store::RetentionResult* r) override {
+    return inner_.ApplyRetention(now, r);
+  }
   Status Stats(store::StoreStats* s) override { return inner_.Stats(s); }
   Status Compact() override { return inner_.Compact(); }
   Status Flush() override { return inner_.Flush(); }
@@ -210,8 +216,10 @@ int main(int argc, char** argv) {
     gen.AppendFinding(i, corpus);
     corpus += '\n';
   }
-  std::printf("generated %.1f MB (%.0f bytes/finding) in %.1f s\n\n", static_cast<double>(corpus.size()) / 1e6,
-              static_cast<double>(corpus.size()) / static_cast<double>(args.findings), Seconds(start));
+  std::printf("generated %.1f MB (%.0f bytes/finding) in %.1f s\n\n",
+              static_cast<double>(corpus.size()) / 1e6,
+              static_cast<double>(corpus.size()) / static_cast<double>(args.findings),
+              Seconds(start));
 
   {
     ParseOnly v;
@@ -256,7 +264,8 @@ int main(int argc, char** argv) {
                    static_cast<unsigned long long>(pipe.report().failed));
       return 1;
     }
-    const std::string label = "durable ingest (fsync per " + std::to_string(args.batch) + "), new findings";
+    const std::string label =
+        "durable ingest (fsync per " + std::to_string(args.batch) + "), new findings";
     Report(label.c_str(), pipe.report().created, corpus.size(), secs);
   }
   {
@@ -276,10 +285,11 @@ int main(int argc, char** argv) {
     Report("durable re-import (provider updates)", pipe.report().updated + pipe.report().stale,
            updates.size(), Seconds(start));
   }
-  std::printf("\nstore on disk after ingest: %.1f MB = %.0f bytes/finding (input %.0f bytes/finding)\n",
-              static_cast<double>(DirectoryBytes(args.dir)) / 1e6,
-              static_cast<double>(DirectoryBytes(args.dir)) / static_cast<double>(args.findings),
-              static_cast<double>(corpus.size()) / static_cast<double>(args.findings));
+  std::printf(
+      "\nstore on disk after ingest: %.1f MB = %.0f bytes/finding (input %.0f bytes/finding)\n",
+      static_cast<double>(DirectoryBytes(args.dir)) / 1e6,
+      static_cast<double>(DirectoryBytes(args.dir)) / static_cast<double>(args.findings),
+      static_cast<double>(corpus.size()) / static_cast<double>(args.findings));
   corpus.clear();
   corpus.shrink_to_fit();
   start = Clock::now();

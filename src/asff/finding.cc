@@ -14,15 +14,16 @@ using simdjson::dom::object;
 namespace {
 
 constexpr std::array<std::string_view, 5> kSeverityNames{"INFORMATIONAL", "LOW", "MEDIUM", "HIGH",
-                                                          "CRITICAL"};
+                                                         "CRITICAL"};
 constexpr std::array<std::string_view, 2> kRecordStateNames{"ACTIVE", "ARCHIVED"};
-constexpr std::array<std::string_view, 4> kWorkflowNames{"NEW", "NOTIFIED", "RESOLVED", "SUPPRESSED"};
+constexpr std::array<std::string_view, 4> kWorkflowNames{"NEW", "NOTIFIED", "RESOLVED",
+                                                         "SUPPRESSED"};
 constexpr std::array<std::string_view, 4> kComplianceNames{"PASSED", "WARNING", "FAILED",
-                                                            "NOT_AVAILABLE"};
+                                                           "NOT_AVAILABLE"};
 constexpr std::array<std::string_view, 4> kVerificationNames{"UNKNOWN", "TRUE_POSITIVE",
-                                                              "FALSE_POSITIVE", "BENIGN_POSITIVE"};
+                                                             "FALSE_POSITIVE", "BENIGN_POSITIVE"};
 constexpr std::array<std::string_view, 5> kWorkflowStateNames{"NEW", "ASSIGNED", "IN_PROGRESS",
-                                                               "DEFERRED", "RESOLVED"};
+                                                              "DEFERRED", "RESOLVED"};
 constexpr std::array<std::string_view, 3> kPartitionNames{"aws", "aws-cn", "aws-us-gov"};
 
 template <size_t N>
@@ -47,8 +48,8 @@ std::string Joined(const std::array<std::string_view, N>& names) {
 // valid, and building "data.<key>" for every field checked was a measurable share of ingest.
 class Path {
  public:
-  Path(const char* s) : head_(s) {}                        // NOLINT(google-explicit-constructor)
-  Path(const std::string& s) : head_(s) {}                 // NOLINT(google-explicit-constructor)
+  Path(const char* s) : head_(s) {}         // NOLINT(google-explicit-constructor)
+  Path(const std::string& s) : head_(s) {}  // NOLINT(google-explicit-constructor)
   Path(std::string_view head, std::string_view tail) : head_(head), tail_(tail) {}
   [[nodiscard]] std::string str() const { return std::string(head_) + std::string(tail_); }
 
@@ -88,8 +89,9 @@ class Decoder {
     if (!String(obj, "ProductArn", 12, 2048, s)) return status_;
     const auto arn = ParseProductArn(s);
     if (!arn) {
-      return Fail("data.ProductArn should match pattern "
-                  "arn:<partition>:securityhub:<region>:<account>:product/<company>/<product>");
+      return Fail(
+          "data.ProductArn should match pattern "
+          "arn:<partition>:securityhub:<region>:<account>:product/<company>/<product>");
     }
     out_.partition = std::string(arn->partition);
     out_.region = std::string(arn->region);
@@ -156,16 +158,19 @@ class Decoder {
 
   bool Length(const Path& path, std::string_view s, size_t min, size_t max) {
     if (s.size() < min) {
-      return Failed(path.str() + " should NOT be shorter than " + std::to_string(min) + " characters");
+      return Failed(path.str() + " should NOT be shorter than " + std::to_string(min) +
+                    " characters");
     }
     if (s.size() > max) {
-      return Failed(path.str() + " should NOT be longer than " + std::to_string(max) + " characters");
+      return Failed(path.str() + " should NOT be longer than " + std::to_string(max) +
+                    " characters");
     }
     return true;
   }
 
   bool AsString(element e, const Path& path, size_t min, size_t max, std::string_view& out) {
-    if (e.get_string().get(out) != simdjson::SUCCESS) return Failed(path.str() + " should be string");
+    if (e.get_string().get(out) != simdjson::SUCCESS)
+      return Failed(path.str() + " should be string");
     return Length(path, out, min, max);
   }
 
@@ -236,10 +241,11 @@ class Decoder {
     element e;
     if (obj[key].get(e) != simdjson::SUCCESS) return true;
     simdjson::dom::array arr;
-    if (e.get_array().get(arr) != simdjson::SUCCESS) return Failed("data." + std::string(key) + " should be array");
+    if (e.get_array().get(arr) != simdjson::SUCCESS)
+      return Failed("data." + std::string(key) + " should be array");
     if (arr.size() > max) {
-      return Failed("data." + std::string(key) + " should NOT have more than " + std::to_string(max) +
-                    " items");
+      return Failed("data." + std::string(key) + " should NOT have more than " +
+                    std::to_string(max) + " items");
     }
     return true;
   }
@@ -276,8 +282,8 @@ class Decoder {
     return true;
   }
 
-  // Severity: Label and/or Normalized (Product and Original optional). Returns false on a violation;
-  // sets *present when the object carried a label or normalized value.
+  // Severity: Label and/or Normalized (Product and Original optional). Returns false on a
+  // violation; sets *present when the object carried a label or normalized value.
   bool DecodeSeverityObject(element e, const std::string& path, bool* present,
                             SeverityLabel* label_out, int* normalized_out) {
     object sev;
@@ -322,7 +328,8 @@ class Decoder {
     int top_norm = 0, fpf_norm = 0;
     element e;
     if (obj["Severity"].get(e) == simdjson::SUCCESS) {
-      if (!DecodeSeverityObject(e, "data.Severity", &top_present, &top_label, &top_norm)) return false;
+      if (!DecodeSeverityObject(e, "data.Severity", &top_present, &top_label, &top_norm))
+        return false;
     }
     if (obj["FindingProviderFields"].get(e) == simdjson::SUCCESS) {
       object fpf;
@@ -331,8 +338,8 @@ class Decoder {
       }
       element v;
       if (fpf["Severity"].get(v) == simdjson::SUCCESS) {
-        if (!DecodeSeverityObject(v, "data.FindingProviderFields.Severity", &fpf_present, &fpf_label,
-                                  &fpf_norm)) {
+        if (!DecodeSeverityObject(v, "data.FindingProviderFields.Severity", &fpf_present,
+                                  &fpf_label, &fpf_norm)) {
           return false;
         }
       }
@@ -406,9 +413,11 @@ class Decoder {
       if (res.region.empty()) res.region = out_.region;
       if (ro["Tags"].get(v) == simdjson::SUCCESS) {
         object tags;
-        if (v.get_object().get(tags) != simdjson::SUCCESS) return Failed(path + ".Tags should be object");
+        if (v.get_object().get(tags) != simdjson::SUCCESS)
+          return Failed(path + ".Tags should be object");
         for (auto [k, tv] : tags) {
-          if (!tv.is_string()) return Failed(path + ".Tags['" + std::string(k) + "'] should be string");
+          if (!tv.is_string())
+            return Failed(path + ".Tags['" + std::string(k) + "'] should be string");
         }
       }
       if (ro["Details"].get(v) == simdjson::SUCCESS) {
@@ -439,7 +448,8 @@ class Decoder {
     element e;
     if (obj["Compliance"].get(e) != simdjson::SUCCESS) return true;
     object c;
-    if (e.get_object().get(c) != simdjson::SUCCESS) return Failed("data.Compliance should be object");
+    if (e.get_object().get(c) != simdjson::SUCCESS)
+      return Failed("data.Compliance should be object");
     element v;
     std::string_view s;
     if (c["Status"].get(v) == simdjson::SUCCESS) {
@@ -464,20 +474,22 @@ class Decoder {
     std::string_view s;
     if (!AsString(e, path, 1, 64, s)) return false;
     if (!accept(s)) {
-      return Failed(path + " should be equal to one of the allowed values: " + std::string(allowed_joined));
+      return Failed(
+          path + " should be equal to one of the allowed values: " + std::string(allowed_joined));
     }
     return true;
   }
 
   bool DecodeStates(object obj) {
-    if (!Enum(obj, "RecordState", "data.RecordState", Joined(kRecordStateNames), [&](std::string_view s) {
-          auto v = ParseRecordState(s);
-          if (v) {
-            out_.record_state = *v;
-            out_.has_record_state = true;
-          }
-          return v.has_value();
-        })) {
+    if (!Enum(obj, "RecordState", "data.RecordState", Joined(kRecordStateNames),
+              [&](std::string_view s) {
+                auto v = ParseRecordState(s);
+                if (v) {
+                  out_.record_state = *v;
+                  out_.has_record_state = true;
+                }
+                return v.has_value();
+              })) {
       return false;
     }
     if (!Enum(obj, "VerificationState", "data.VerificationState", Joined(kVerificationNames),
@@ -494,15 +506,17 @@ class Decoder {
     element e;
     if (obj["Workflow"].get(e) == simdjson::SUCCESS) {
       object w;
-      if (e.get_object().get(w) != simdjson::SUCCESS) return Failed("data.Workflow should be object");
-      if (!Enum(w, "Status", "data.Workflow.Status", Joined(kWorkflowNames), [&](std::string_view s) {
-            auto v = ParseWorkflowStatus(s);
-            if (v) {
-              out_.workflow_status = *v;
-              out_.has_workflow = true;
-            }
-            return v.has_value();
-          })) {
+      if (e.get_object().get(w) != simdjson::SUCCESS)
+        return Failed("data.Workflow should be object");
+      if (!Enum(w, "Status", "data.Workflow.Status", Joined(kWorkflowNames),
+                [&](std::string_view s) {
+                  auto v = ParseWorkflowStatus(s);
+                  if (v) {
+                    out_.workflow_status = *v;
+                    out_.has_workflow = true;
+                  }
+                  return v.has_value();
+                })) {
         return false;
       }
     }
@@ -555,7 +569,8 @@ class Decoder {
       if (k == "Text") note.text = std::string(s);
       if (k == "UpdatedBy") note.updated_by = std::string(s);
       if (k == "UpdatedAt") {
-        if (!ParseTimestamp(s)) return Failed("data.Note.UpdatedAt should match format \"date-time\"");
+        if (!ParseTimestamp(s))
+          return Failed("data.Note.UpdatedAt should match format \"date-time\"");
         note.updated_at = std::string(s);
       }
     }
@@ -571,7 +586,8 @@ class Decoder {
     object m;
     if (e.get_object().get(m) != simdjson::SUCCESS) return Failed(path + " should be object");
     if (m.size() > kMaxMapPairs) {
-      return Failed(path + " should NOT have more than " + std::to_string(kMaxMapPairs) + " properties");
+      return Failed(path + " should NOT have more than " + std::to_string(kMaxMapPairs) +
+                    " properties");
     }
     for (auto [k, v] : m) {
       const std::string item = path + "['" + std::string(k.substr(0, 128)) + "']";
@@ -590,7 +606,8 @@ class Decoder {
     element e;
     if (obj["Vulnerabilities"].get(e) != simdjson::SUCCESS) return true;
     simdjson::dom::array arr;
-    if (e.get_array().get(arr) != simdjson::SUCCESS) return Failed("data.Vulnerabilities should be array");
+    if (e.get_array().get(arr) != simdjson::SUCCESS)
+      return Failed("data.Vulnerabilities should be array");
     size_t i = 0;
     for (element v : arr) {
       const std::string item = "data.Vulnerabilities[" + std::to_string(i++) + "]";
@@ -611,7 +628,8 @@ class Decoder {
     element e;
     if (obj["Remediation"].get(e) != simdjson::SUCCESS) return true;
     object r;
-    if (e.get_object().get(r) != simdjson::SUCCESS) return Failed("data.Remediation should be object");
+    if (e.get_object().get(r) != simdjson::SUCCESS)
+      return Failed("data.Remediation should be object");
     element rec;
     if (r["Recommendation"].get(rec) != simdjson::SUCCESS) return true;
     object ro;
@@ -637,9 +655,15 @@ class Decoder {
 
 }  // namespace
 
-std::string_view ToString(SeverityLabel v) { return kSeverityNames[static_cast<size_t>(v)]; }
-std::string_view ToString(RecordState v) { return kRecordStateNames[static_cast<size_t>(v)]; }
-std::string_view ToString(WorkflowStatus v) { return kWorkflowNames[static_cast<size_t>(v)]; }
+std::string_view ToString(SeverityLabel v) {
+  return kSeverityNames[static_cast<size_t>(v)];
+}
+std::string_view ToString(RecordState v) {
+  return kRecordStateNames[static_cast<size_t>(v)];
+}
+std::string_view ToString(WorkflowStatus v) {
+  return kWorkflowNames[static_cast<size_t>(v)];
+}
 
 std::optional<SeverityLabel> ParseSeverityLabel(std::string_view s) {
   const int i = IndexOf(kSeverityNames, s);
@@ -688,11 +712,15 @@ std::optional<ProductArnParts> ParseProductArn(std::string_view arn) {
   if (!rest.starts_with("product/")) return std::nullopt;
   rest.remove_prefix(8);
   const size_t slash = rest.find('/');
-  if (slash == std::string_view::npos || slash == 0 || slash + 1 >= rest.size()) return std::nullopt;
-  return ProductArnParts{parts[1], parts[3], parts[4], rest.substr(0, slash), rest.substr(slash + 1)};
+  if (slash == std::string_view::npos || slash == 0 || slash + 1 >= rest.size())
+    return std::nullopt;
+  return ProductArnParts{parts[1], parts[3], parts[4], rest.substr(0, slash),
+                         rest.substr(slash + 1)};
 }
 
-Status DecodeFinding(element element, Finding& out) { return Decoder(out).Run(element); }
+Status DecodeFinding(element element, Finding& out) {
+  return Decoder(out).Run(element);
+}
 
 Status DecodeFindingText(std::string_view json, Finding& out) {
   if (json.size() > kMaxFindingBytes) {

@@ -52,8 +52,8 @@ int NormalizedForLabel(SeverityLabel label);
 struct Resource {
   std::string type;
   std::string id;
-  std::string partition;  // as given, or derived from the ProductArn
-  std::string region;     // as given, or the finding's region
+  std::string partition;      // as given, or derived from the ProductArn
+  std::string region;         // as given, or the finding's region
   std::string canonical_key;  // see resource_key.h
 };
 
@@ -97,13 +97,14 @@ struct Finding {
   std::string description;
   std::vector<Resource> resources;
 
-  std::string compliance_status;  // PASSED | WARNING | FAILED | NOT_AVAILABLE | empty
+  std::string compliance_status;            // PASSED | WARNING | FAILED | NOT_AVAILABLE | empty
   std::vector<std::string> compliance_ids;  // SecurityControlId and ProductFields ControlId forms
   RecordState record_state = RecordState::kActive;
   WorkflowStatus workflow_status = WorkflowStatus::kNew;
-  bool has_workflow = false;       // whether the input carried Workflow.Status
-  bool has_record_state = false;   // whether the input carried RecordState
-  std::string verification_state;  // UNKNOWN | TRUE_POSITIVE | FALSE_POSITIVE | BENIGN_POSITIVE | empty
+  bool has_workflow = false;      // whether the input carried Workflow.Status
+  bool has_record_state = false;  // whether the input carried RecordState
+  std::string
+      verification_state;  // UNKNOWN | TRUE_POSITIVE | FALSE_POSITIVE | BENIGN_POSITIVE | empty
   std::vector<FindingIdentifier> related_findings;
   std::optional<Note> note;
   std::vector<std::pair<std::string, std::string>> user_defined_fields;
@@ -123,7 +124,8 @@ Status DecodeFinding(simdjson::dom::element element, Finding& out);
 // checked against kMaxFindingBytes before parsing.
 Status DecodeFindingText(std::string_view json, Finding& out);
 
-// The `arn:<partition>:securityhub:<region>:<account>:product/<company>/<product>` parts, or nullopt.
+// The `arn:<partition>:securityhub:<region>:<account>:product/<company>/<product>` parts, or
+// nullopt.
 struct ProductArnParts {
   std::string_view partition;
   std::string_view region;

@@ -107,12 +107,12 @@ bool WorkflowResets(const Finding& stored, const Finding& incoming) {
       stored.workflow_status != WorkflowStatus::kResolved) {
     return false;
   }
-  const bool reactivated =
-      stored.record_state == RecordState::kArchived && incoming.record_state == RecordState::kActive;
-  const bool fails_again = stored.compliance_status == "PASSED" &&
-                           (incoming.compliance_status == "FAILED" ||
-                            incoming.compliance_status == "WARNING" ||
-                            incoming.compliance_status == "NOT_AVAILABLE");
+  const bool reactivated = stored.record_state == RecordState::kArchived &&
+                           incoming.record_state == RecordState::kActive;
+  const bool fails_again =
+      stored.compliance_status == "PASSED" &&
+      (incoming.compliance_status == "FAILED" || incoming.compliance_status == "WARNING" ||
+       incoming.compliance_status == "NOT_AVAILABLE");
   return reactivated || fails_again;
 }
 
@@ -187,7 +187,8 @@ std::pair<std::string, std::string> ProductAndCompanyNames(std::string_view prod
     }
     return {std::string(parts->product), "AWS"};
   }
-  if (parts->product == "default" && parts->company == parts->account) return {"Default", "Personal"};
+  if (parts->product == "default" && parts->company == parts->account)
+    return {"Default", "Personal"};
   return {std::string(parts->product), std::string(parts->company)};
 }
 
@@ -210,8 +211,9 @@ std::string NormalizeNewFinding(element input, Finding& core, TimeMs now) {
   const auto top_severity = ObjectMember(obj, "Severity");
   const auto fpf = ObjectMember(obj, "FindingProviderFields");
   const auto fpf_severity = fpf ? ObjectMember(*fpf, "Severity") : std::nullopt;
-  overrides.push_back({"Severity", CompleteSeverity(top_severity ? top_severity : fpf_severity,
-                                                    core.severity_label, core.severity_normalized)});
+  overrides.push_back(
+      {"Severity", CompleteSeverity(top_severity ? top_severity : fpf_severity, core.severity_label,
+                                    core.severity_normalized)});
   // Top-level twins missing from the input come from FindingProviderFields.
   if (fpf) {
     for (std::string_view twin : kProviderTwins) {
@@ -325,7 +327,8 @@ Result<BatchUpdate> ParseBatchUpdate(element request) {
       u.note = Note{std::string(text), std::string(by), ""};
     } else if (key == "Severity") {
       object sev;
-      if (value.get_object().get(sev) != simdjson::SUCCESS) return Invalid("Severity", "Expected an object.");
+      if (value.get_object().get(sev) != simdjson::SUCCESS)
+        return Invalid("Severity", "Expected an object.");
       for (auto [sk, sv] : sev) {
         if (sk == "Label") {
           std::string_view s;
@@ -349,8 +352,9 @@ Result<BatchUpdate> ParseBatchUpdate(element request) {
                                                                "FALSE_POSITIVE", "BENIGN_POSITIVE"};
       if (value.get_string().get(s) != simdjson::SUCCESS ||
           std::find(kStates.begin(), kStates.end(), s) == kStates.end()) {
-        return Invalid("VerificationState",
-                       "Value must be one of UNKNOWN, TRUE_POSITIVE, FALSE_POSITIVE, BENIGN_POSITIVE.");
+        return Invalid(
+            "VerificationState",
+            "Value must be one of UNKNOWN, TRUE_POSITIVE, FALSE_POSITIVE, BENIGN_POSITIVE.");
       }
       u.verification_state = std::string(s);
     } else if (key == "Confidence" || key == "Criticality") {
@@ -359,7 +363,8 @@ Result<BatchUpdate> ParseBatchUpdate(element request) {
       (key == "Confidence" ? u.confidence : u.criticality) = *n;
     } else if (key == "Types") {
       simdjson::dom::array arr;
-      if (value.get_array().get(arr) != simdjson::SUCCESS) return Invalid("Types", "Expected a list.");
+      if (value.get_array().get(arr) != simdjson::SUCCESS)
+        return Invalid("Types", "Expected a list.");
       std::vector<std::string> types;
       for (element t : arr) {
         std::string_view s;
@@ -387,7 +392,8 @@ Result<BatchUpdate> ParseBatchUpdate(element request) {
     } else if (key == "Workflow") {
       std::string_view s;
       if (value["Status"].get_string().get(s) != simdjson::SUCCESS || !ParseWorkflowStatus(s)) {
-        return Invalid("Workflow.Status", "Value must be one of NEW, NOTIFIED, RESOLVED, SUPPRESSED.");
+        return Invalid("Workflow.Status",
+                       "Value must be one of NEW, NOTIFIED, RESOLVED, SUPPRESSED.");
       }
       u.workflow_status = std::string(s);
     } else if (key == "RelatedFindings") {
@@ -416,8 +422,15 @@ Result<std::string> ApplyBatchUpdate(std::string_view stored_json, const BatchUp
   std::vector<Override> overrides;
   if (u.note) {
     std::string out;
-    JsonWriter(out).BeginObject().Key("Text").String(u.note->text).Key("UpdatedBy").String(
-        u.note->updated_by).Key("UpdatedAt").String(FormatTimestamp(now)).EndObject();
+    JsonWriter(out)
+        .BeginObject()
+        .Key("Text")
+        .String(u.note->text)
+        .Key("UpdatedBy")
+        .String(u.note->updated_by)
+        .Key("UpdatedAt")
+        .String(FormatTimestamp(now))
+        .EndObject();
     overrides.push_back({"Note", std::move(out)});
   }
   if (u.severity_json) {
@@ -428,19 +441,23 @@ Result<std::string> ApplyBatchUpdate(std::string_view stored_json, const BatchUp
     std::optional<int> normalized;
     std::string_view s;
     if (change["Label"].get_string().get(s) == simdjson::SUCCESS) label = ParseSeverityLabel(s);
-    if (auto n = Member(change, "Normalized")) normalized = static_cast<int>(n->get_double().value_unsafe());
+    if (auto n = Member(change, "Normalized"))
+      normalized = static_cast<int>(n->get_double().value_unsafe());
     if (!label && !normalized && current) {
       // Only Product changes: keep the current scale values.
-      if (current->at_key("Label").get_string().get(s) == simdjson::SUCCESS) label = ParseSeverityLabel(s);
+      if (current->at_key("Label").get_string().get(s) == simdjson::SUCCESS)
+        label = ParseSeverityLabel(s);
     }
-    if (!label) label = normalized ? LabelForNormalized(*normalized) : SeverityLabel::kInformational;
+    if (!label)
+      label = normalized ? LabelForNormalized(*normalized) : SeverityLabel::kInformational;
     if (!normalized) normalized = NormalizedForLabel(*label);
     std::string out;
     JsonWriter w(out);
     w.BeginObject();
     if (current) {
       for (auto [key, value] : *current) {
-        if (key != "Label" && key != "Normalized" && !(key == "Product" && Member(change, "Product"))) {
+        if (key != "Label" && key != "Normalized" &&
+            !(key == "Product" && Member(change, "Product"))) {
           w.Key(key).Element(value);
         }
       }
@@ -450,7 +467,8 @@ Result<std::string> ApplyBatchUpdate(std::string_view stored_json, const BatchUp
     overrides.push_back({"Severity", std::move(out)});
     mask |= kAnalystSeverity;
   }
-  if (u.verification_state) overrides.push_back({"VerificationState", JsonString(*u.verification_state)});
+  if (u.verification_state)
+    overrides.push_back({"VerificationState", JsonString(*u.verification_state)});
   if (u.confidence) {
     overrides.push_back({"Confidence", std::to_string(*u.confidence)});
     mask |= kAnalystConfidence;

@@ -5,14 +5,15 @@
 //   the input's members in their order, minified, plus the service-populated fields (ProductName,
 //   CompanyName and Region when absent, ProcessedAt = now, RecordState ACTIVE, Workflow.Status and
 //   WorkflowState NEW when absent, the aws/securityhub/* ProductFields), Severity completed with
-//   both Label and Normalized, and FindingProviderFields and their top-level twins (Severity, Types,
-//   Confidence, Criticality, RelatedFindings) filled from each other where one side is missing.
+//   both Label and Normalized, and FindingProviderFields and their top-level twins (Severity,
+//   Types, Confidence, Criticality, RelatedFindings) filled from each other where one side is
+//   missing.
 // - MergeImport decides what a provider's re-import does to a stored finding: identity is
-//   (ProductArn, Id); an UpdatedAt older than or equal to the stored one changes nothing; a newer one
-//   replaces the provider-owned content, keeps the analyst-owned fields (Note, UserDefinedFields,
-//   VerificationState, Workflow, WorkflowState), keeps the top-level Severity/Types/Confidence/
-//   Criticality/RelatedFindings an analyst has changed (AnalystMask) while FindingProviderFields
-//   always take the provider's new values, and resets a NOTIFIED or
+//   (ProductArn, Id); an UpdatedAt older than or equal to the stored one changes nothing; a newer
+//   one replaces the provider-owned content, keeps the analyst-owned fields (Note,
+//   UserDefinedFields, VerificationState, Workflow, WorkflowState), keeps the top-level
+//   Severity/Types/Confidence/ Criticality/RelatedFindings an analyst has changed (AnalystMask)
+//   while FindingProviderFields always take the provider's new values, and resets a NOTIFIED or
 //   RESOLVED workflow to NEW when the finding is reactivated (ARCHIVED -> ACTIVE) or fails again
 //   (Compliance PASSED -> FAILED/WARNING/NOT_AVAILABLE).
 // - ParseBatchUpdate / ApplyBatchUpdate implement BatchUpdateFindings: analyst fields only, never

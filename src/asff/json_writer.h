@@ -23,10 +23,28 @@ class JsonWriter {
  public:
   explicit JsonWriter(std::string& out) : out_(out) {}
 
-  JsonWriter& BeginObject() { Sep(); out_ += '{'; first_.push_back(true); return *this; }
-  JsonWriter& EndObject() { out_ += '}'; first_.pop_back(); return *this; }
-  JsonWriter& BeginArray() { Sep(); out_ += '['; first_.push_back(true); return *this; }
-  JsonWriter& EndArray() { out_ += ']'; first_.pop_back(); return *this; }
+  JsonWriter& BeginObject() {
+    Sep();
+    out_ += '{';
+    first_.push_back(true);
+    return *this;
+  }
+  JsonWriter& EndObject() {
+    out_ += '}';
+    first_.pop_back();
+    return *this;
+  }
+  JsonWriter& BeginArray() {
+    Sep();
+    out_ += '[';
+    first_.push_back(true);
+    return *this;
+  }
+  JsonWriter& EndArray() {
+    out_ += ']';
+    first_.pop_back();
+    return *this;
+  }
   JsonWriter& Key(std::string_view k) {
     Sep();
     AppendJsonString(out_, k);
@@ -34,13 +52,37 @@ class JsonWriter {
     after_key_ = true;
     return *this;
   }
-  JsonWriter& String(std::string_view s) { Sep(); AppendJsonString(out_, s); return *this; }
-  JsonWriter& Int(std::int64_t v) { Sep(); out_ += std::to_string(v); return *this; }
+  JsonWriter& String(std::string_view s) {
+    Sep();
+    AppendJsonString(out_, s);
+    return *this;
+  }
+  JsonWriter& Int(std::int64_t v) {
+    Sep();
+    out_ += std::to_string(v);
+    return *this;
+  }
   JsonWriter& Double(double v);
-  JsonWriter& Bool(bool v) { Sep(); out_ += v ? "true" : "false"; return *this; }
-  JsonWriter& Null() { Sep(); out_ += "null"; return *this; }
-  JsonWriter& Raw(std::string_view json) { Sep(); out_ += json; return *this; }
-  JsonWriter& Element(simdjson::dom::element e) { Sep(); AppendMinified(out_, e); return *this; }
+  JsonWriter& Bool(bool v) {
+    Sep();
+    out_ += v ? "true" : "false";
+    return *this;
+  }
+  JsonWriter& Null() {
+    Sep();
+    out_ += "null";
+    return *this;
+  }
+  JsonWriter& Raw(std::string_view json) {
+    Sep();
+    out_ += json;
+    return *this;
+  }
+  JsonWriter& Element(simdjson::dom::element e) {
+    Sep();
+    AppendMinified(out_, e);
+    return *this;
+  }
 
  private:
   void Sep() {

@@ -13,9 +13,9 @@ bool IsHex(std::string_view s) {
 }
 
 struct Ec2IdKind {
-  std::string_view prefix;         // "i-"
-  std::string_view arn_resource;   // "instance"
-  std::string_view type;           // "AwsEc2Instance"
+  std::string_view prefix;        // "i-"
+  std::string_view arn_resource;  // "instance"
+  std::string_view type;          // "AwsEc2Instance"
 };
 
 constexpr std::array<Ec2IdKind, 7> kEc2Kinds{{
@@ -66,13 +66,18 @@ std::string CanonicalResourceKey(std::string_view type, std::string_view id,
   }
   if (const Ec2IdKind* kind = Ec2Kind(id);
       kind != nullptr && (type == kind->type || type == "Other" || type.empty())) {
-    return Arn(partition, "ec2", region, account, std::string(kind->arn_resource) + "/" + std::string(id));
+    return Arn(partition, "ec2", region, account,
+               std::string(kind->arn_resource) + "/" + std::string(id));
   }
   if (type == "AwsS3Bucket") return Arn(partition, "s3", "", "", id);
-  if (IsIotThingType(type)) return Arn(partition, "iot", region, account, "thing/" + std::string(id));
-  if (type == "AwsIotCertificate") return Arn(partition, "iot", region, account, "cert/" + std::string(id));
-  if (type == "AwsIotCaCertificate") return Arn(partition, "iot", region, account, "cacert/" + std::string(id));
-  if (type == "AwsIotPolicy") return Arn(partition, "iot", region, account, "policy/" + std::string(id));
+  if (IsIotThingType(type))
+    return Arn(partition, "iot", region, account, "thing/" + std::string(id));
+  if (type == "AwsIotCertificate")
+    return Arn(partition, "iot", region, account, "cert/" + std::string(id));
+  if (type == "AwsIotCaCertificate")
+    return Arn(partition, "iot", region, account, "cacert/" + std::string(id));
+  if (type == "AwsIotPolicy")
+    return Arn(partition, "iot", region, account, "policy/" + std::string(id));
   std::string out(type);
   out.append(":").append(partition).append(":").append(region).append(":").append(account);
   out.append(":").append(id);

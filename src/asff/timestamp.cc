@@ -29,7 +29,8 @@ std::optional<TimeMs> ParseTimestamp(std::string_view s) {
     return std::nullopt;
   }
   using namespace std::chrono;
-  const year_month_day ymd{std::chrono::year{year}, std::chrono::month{static_cast<unsigned>(month)},
+  const year_month_day ymd{std::chrono::year{year},
+                           std::chrono::month{static_cast<unsigned>(month)},
                            std::chrono::day{static_cast<unsigned>(day)}};
   if (!ymd.ok() || hour > 23 || minute > 59 || second > 59) return std::nullopt;
 
@@ -83,8 +84,8 @@ std::string FormatTimestamp(TimeMs ms) {
   const auto n = std::snprintf(buf.data(), buf.size(), "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ",
                                static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
                                static_cast<unsigned>(ymd.day()), static_cast<int>(rem / 3'600'000),
-                               static_cast<int>(rem / 60'000 % 60), static_cast<int>(rem / 1000 % 60),
-                               static_cast<int>(rem % 1000));
+                               static_cast<int>(rem / 60'000 % 60),
+                               static_cast<int>(rem / 1000 % 60), static_cast<int>(rem % 1000));
   return {buf.data(), static_cast<size_t>(n)};
 }
 

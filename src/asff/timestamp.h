@@ -2,10 +2,10 @@
 //
 // Contract: ParseTimestamp accepts exactly the formats Security Hub accepts for ASFF date fields:
 // YYYY-MM-DDTHH:MM:SS followed by an optional fraction of 1..9 digits and then either `Z` or a UTC
-// offset `+HH:MM` / `-HH:MM` / `+HHMM` / `-HHMM` no larger than 18:00. It returns milliseconds since the
-// Unix epoch (UTC), rounding fractions below a millisecond half-up the way Security Hub stores them,
-// or nullopt when the text is not such a timestamp. FormatTimestamp writes the canonical form
-// `YYYY-MM-DDTHH:MM:SS.mmmZ`.
+// offset `+HH:MM` / `-HH:MM` / `+HHMM` / `-HHMM` no larger than 18:00. It returns milliseconds
+// since the Unix epoch (UTC), rounding fractions below a millisecond half-up the way Security Hub
+// stores them, or nullopt when the text is not such a timestamp. FormatTimestamp writes the
+// canonical form `YYYY-MM-DDTHH:MM:SS.mmmZ`.
 #pragma once
 
 #include <cstdint>

@@ -9,7 +9,8 @@
 namespace corroborate::cli {
 
 std::string DefaultDataDir() {
-  if (const char* dir = std::getenv("CORROBORATE_DATA_DIR"); dir != nullptr && *dir != '\0') return dir;
+  if (const char* dir = std::getenv("CORROBORATE_DATA_DIR"); dir != nullptr && *dir != '\0')
+    return dir;
   if (const char* xdg = std::getenv("XDG_DATA_HOME"); xdg != nullptr && *xdg != '\0') {
     return std::string(xdg) + "/corroborate";
   }
@@ -40,6 +41,8 @@ Result<std::string> ReadJsonArgument(const std::string& text, const std::string&
   return ss.str();
 }
 
-void PrintError(const std::string& message) { std::fprintf(stderr, "corroborate: %s\n", message.c_str()); }
+void PrintError(const std::string& message) {
+  std::fprintf(stderr, "corroborate: %s\n", message.c_str());
+}
 
 }  // namespace corroborate::cli

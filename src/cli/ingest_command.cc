@@ -22,7 +22,8 @@ bool IsFindingsFile(const fs::path& p) {
 }
 
 // Expands directories (their *.json, *.ndjson, *.jsonl files, sorted; not recursive unless asked).
-Result<std::vector<std::string>> ExpandPaths(const std::vector<std::string>& paths, bool recursive) {
+Result<std::vector<std::string>> ExpandPaths(const std::vector<std::string>& paths,
+                                             bool recursive) {
   std::vector<std::string> out;
   for (const auto& p : paths) {
     if (p == "-") {
@@ -58,7 +59,8 @@ class Progress {
  public:
   explicit Progress(bool enabled) : enabled_(enabled), start_(Clock::now()) {}
 
-  void Update(const std::string& name, std::uint64_t bytes, std::uint64_t total, std::uint64_t findings) {
+  void Update(const std::string& name, std::uint64_t bytes, std::uint64_t total,
+              std::uint64_t findings) {
     if (!enabled_) return;
     const auto now = Clock::now();
     if (now - last_ < std::chrono::milliseconds(200)) return;
@@ -72,7 +74,8 @@ class Progress {
                    static_cast<unsigned long long>(findings), rate);
     } else {
       std::fprintf(stderr, "\r\033[K%s: %.1f MB, %llu findings, %.0f findings/s", name.c_str(),
-                   static_cast<double>(bytes) / 1e6, static_cast<unsigned long long>(findings), rate);
+                   static_cast<double>(bytes) / 1e6, static_cast<unsigned long long>(findings),
+                   rate);
     }
     shown_ = true;
   }
@@ -103,9 +106,11 @@ void RegisterIngest(CLI::App& app, GlobalOptions& global, int* exit_code) {
   auto* cmd = app.add_subcommand(
       "ingest",
       "Store ASFF findings from files, directories or stdin.\n"
-      "Accepts NDJSON, JSON arrays, `aws securityhub get-findings` output ({\"Findings\": [...]}),\n"
+      "Accepts NDJSON, JSON arrays, `aws securityhub get-findings` output ({\"Findings\": "
+      "[...]}),\n"
       "EventBridge 'Security Hub Findings - Imported' events and SNS/Lambda envelopes, detected\n"
-      "per document. Findings are validated as Security Hub's BatchImportFindings does; invalid ones\n"
+      "per document. Findings are validated as Security Hub's BatchImportFindings does; invalid "
+      "ones\n"
       "are reported with file:line and the field at fault, the valid ones are stored.\n"
       "Exit status: 0 all stored, 1 some rejected, 2 usage error, 3 store or file error.");
   cmd->add_option("paths", args->paths, "Files or directories to read; - for stdin")->required();
@@ -170,7 +175,8 @@ void RegisterIngest(CLI::App& app, GlobalOptions& global, int* exit_code) {
     const Status finished = pipe.Finish();
     progress.Done();
     const auto& r = pipe.report();
-    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const double secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (errors_shown > args->max_errors_shown) {
       std::fprintf(stderr, "... and %llu more rejected findings\n",
                    static_cast<unsigned long long>(errors_shown - args->max_errors_shown));
@@ -180,9 +186,10 @@ void RegisterIngest(CLI::App& app, GlobalOptions& global, int* exit_code) {
                    "ingested %zu file(s): %llu findings read, %llu created, %llu updated, "
                    "%llu unchanged (not newer than stored), %llu rejected (%.2f s)\n",
                    files->size(), static_cast<unsigned long long>(r.received),
-                   static_cast<unsigned long long>(r.created), static_cast<unsigned long long>(r.updated),
-                   static_cast<unsigned long long>(r.stale), static_cast<unsigned long long>(r.failed),
-                   secs);
+                   static_cast<unsigned long long>(r.created),
+                   static_cast<unsigned long long>(r.updated),
+                   static_cast<unsigned long long>(r.stale),
+                   static_cast<unsigned long long>(r.failed), secs);
     }
     if (!finished.ok()) {
       PrintError(finished.message());

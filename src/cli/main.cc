@@ -7,7 +7,8 @@
 int main(int argc, char** argv) {
   using namespace corroborate::cli;
   CLI::App app{
-      "corroborate: a security findings hub. Stores AWS Security Finding Format (ASFF) findings with\n"
+      "corroborate: a security findings hub. Stores AWS Security Finding Format (ASFF) findings "
+      "with\n"
       "Security Hub's semantics and answers Security Hub's filters.\n\n"
       "Exit status: 0 ok, 1 partly done (some input rejected), 2 usage error, 3 could not run.",
       "corroborate"};

@@ -28,8 +28,8 @@ std::string Clip(std::string s, size_t width) {
 }
 
 void PrintTableHeader() {
-  fmt::print("{:<24} {:<13} {:<10} {:<14} {:<48} {}\n", "UPDATED", "SEVERITY", "WORKFLOW", "PRODUCT",
-             "RESOURCE", "TITLE");
+  fmt::print("{:<24} {:<13} {:<10} {:<14} {:<48} {}\n", "UPDATED", "SEVERITY", "WORKFLOW",
+             "PRODUCT", "RESOURCE", "TITLE");
 }
 
 void PrintTableRow(const std::string& json) {
@@ -75,7 +75,8 @@ Result<std::vector<filter::SortCriterion>> ParseSortOption(const std::string& te
   simdjson::dom::parser parser;
   simdjson::dom::element root;
   if (auto err = parser.parse(json).get(root); err != simdjson::SUCCESS) {
-    return Status::InvalidInput(std::string("--sort: malformed JSON: ") + simdjson::error_message(err));
+    return Status::InvalidInput(std::string("--sort: malformed JSON: ") +
+                                simdjson::error_message(err));
   }
   return filter::ParseSortCriteria(root);
 }
@@ -98,14 +99,17 @@ void RegisterFindings(CLI::App& app, GlobalOptions& global, int* exit_code) {
       "\"Comparison\":\"EQUALS\"}]}' --sort SeverityNormalized:desc --output json");
   cmd->add_option("--filters", args->filters,
                   "AwsSecurityFindingFilters as JSON, or @file (all 104 filter names)");
-  cmd->add_option("--sort", args->sort,
-                  "Field:asc|desc[,Field:asc|desc...] (filter names), or SortCriteria JSON / @file; "
-                  "default UpdatedAt:desc");
+  cmd->add_option(
+      "--sort", args->sort,
+      "Field:asc|desc[,Field:asc|desc...] (filter names), or SortCriteria JSON / @file; "
+      "default UpdatedAt:desc");
   cmd->add_option("--max", args->max, "Print at most N findings (0 = all)")->default_val(100);
-  cmd->add_option("--output,-o", args->output, "table, json ({\"Findings\": [...]}, as awscli) or ndjson")
+  cmd->add_option("--output,-o", args->output,
+                  "table, json ({\"Findings\": [...]}, as awscli) or ndjson")
       ->default_val("table")
       ->check(CLI::IsMember({"table", "json", "ndjson"}));
-  cmd->add_option("--starting-token", args->next_token, "Continue from a NextToken printed by --output json");
+  cmd->add_option("--starting-token", args->next_token,
+                  "Continue from a NextToken printed by --output json");
   cmd->callback([args, &global, exit_code] {
     filter::FindingFilter filter;
     if (!args->filters.empty()) {
@@ -148,7 +152,8 @@ void RegisterFindings(CLI::App& app, GlobalOptions& global, int* exit_code) {
     std::string next_token;
     const auto now = pipeline::SystemNow();
     while (true) {
-      const std::size_t want = args->max == 0 ? 100 : std::min<std::size_t>(100, args->max - printed);
+      const std::size_t want =
+          args->max == 0 ? 100 : std::min<std::size_t>(100, args->max - printed);
       request.max_results = want;
       store::QueryPage page;
       const Status s = (*store)->Query(request, now, &page);
@@ -179,7 +184,9 @@ void RegisterFindings(CLI::App& app, GlobalOptions& global, int* exit_code) {
       fmt::print("}}\n");
     } else if (args->output == "table") {
       fmt::print("({} finding{}{})\n", printed, printed == 1 ? "" : "s",
-                 next_token.empty() ? "" : "; more match, raise --max or use --output json for a NextToken");
+                 next_token.empty()
+                     ? ""
+                     : "; more match, raise --max or use --output json for a NextToken");
     }
     *exit_code = kExitOk;
   });
@@ -196,17 +203,20 @@ void RegisterUpdate(CLI::App& app, GlobalOptions& global, int* exit_code) {
   auto* cmd = app.add_subcommand(
       "update",
       "Change analyst fields of stored findings, with BatchUpdateFindings semantics (UpdatedAt is\n"
-      "not changed; provider re-imports keep what you set). Either --cli-input-json with the API's\n"
+      "not changed; provider re-imports keep what you set). Either --cli-input-json with the "
+      "API's\n"
       "request body, or --id/--product-arn with the field options.\n"
       "Exit status: 0 all processed, 1 some unprocessed (printed), 2 bad request, 3 store error.");
   cmd->add_option("--cli-input-json", args->input_json,
                   "BatchUpdateFindings request body as JSON, or @file");
   cmd->add_option("--id", args->ids, "Finding Id (repeatable)");
   cmd->add_option("--product-arn", args->product_arn, "ProductArn of the findings named by --id");
-  cmd->add_option("--workflow-status", args->workflow_status, "NEW, NOTIFIED, RESOLVED or SUPPRESSED");
+  cmd->add_option("--workflow-status", args->workflow_status,
+                  "NEW, NOTIFIED, RESOLVED or SUPPRESSED");
   cmd->add_option("--note", args->note_text, "Note text (with --note-updated-by)");
   cmd->add_option("--note-updated-by", args->note_by, "Who wrote the note");
-  cmd->add_option("--severity-label", args->severity_label, "INFORMATIONAL, LOW, MEDIUM, HIGH or CRITICAL");
+  cmd->add_option("--severity-label", args->severity_label,
+                  "INFORMATIONAL, LOW, MEDIUM, HIGH or CRITICAL");
   cmd->add_option("--verification-state", args->verification_state,
                   "UNKNOWN, TRUE_POSITIVE, FALSE_POSITIVE or BENIGN_POSITIVE");
   cmd->callback([args, &global, exit_code] {
@@ -228,20 +238,31 @@ void RegisterUpdate(CLI::App& app, GlobalOptions& global, int* exit_code) {
       asff::JsonWriter w(body);
       w.BeginObject().Key("FindingIdentifiers").BeginArray();
       for (const auto& id : args->ids) {
-        w.BeginObject().Key("Id").String(id).Key("ProductArn").String(args->product_arn).EndObject();
+        w.BeginObject()
+            .Key("Id")
+            .String(id)
+            .Key("ProductArn")
+            .String(args->product_arn)
+            .EndObject();
       }
       w.EndArray();
       if (!args->workflow_status.empty()) {
         w.Key("Workflow").BeginObject().Key("Status").String(args->workflow_status).EndObject();
       }
       if (!args->note_text.empty() || !args->note_by.empty()) {
-        w.Key("Note").BeginObject().Key("Text").String(args->note_text).Key("UpdatedBy").String(
-            args->note_by.empty() ? "corroborate-cli" : args->note_by).EndObject();
+        w.Key("Note")
+            .BeginObject()
+            .Key("Text")
+            .String(args->note_text)
+            .Key("UpdatedBy")
+            .String(args->note_by.empty() ? "corroborate-cli" : args->note_by)
+            .EndObject();
       }
       if (!args->severity_label.empty()) {
         w.Key("Severity").BeginObject().Key("Label").String(args->severity_label).EndObject();
       }
-      if (!args->verification_state.empty()) w.Key("VerificationState").String(args->verification_state);
+      if (!args->verification_state.empty())
+        w.Key("VerificationState").String(args->verification_state);
       w.EndObject();
     }
     simdjson::dom::parser parser;
@@ -280,7 +301,11 @@ void RegisterUpdate(CLI::App& app, GlobalOptions& global, int* exit_code) {
     for (const auto& u : result.unprocessed) {
       w.BeginObject().Key("FindingIdentifier").BeginObject().Key("Id").String(u.identifier.id);
       w.Key("ProductArn").String(u.identifier.product_arn).EndObject();
-      w.Key("ErrorCode").String(u.error_code).Key("ErrorMessage").String(u.error_message).EndObject();
+      w.Key("ErrorCode")
+          .String(u.error_code)
+          .Key("ErrorMessage")
+          .String(u.error_message)
+          .EndObject();
     }
     w.EndArray().EndObject();
     fmt::print("{}\n", out);
@@ -291,7 +316,8 @@ void RegisterUpdate(CLI::App& app, GlobalOptions& global, int* exit_code) {
 void RegisterStats(CLI::App& app, GlobalOptions& global, int* exit_code) {
   auto output = std::make_shared<std::string>("table");
   auto* cmd = app.add_subcommand(
-      "stats", "Count stored findings by product, severity, resource type, record state and workflow.");
+      "stats",
+      "Count stored findings by product, severity, resource type, record state and workflow.");
   cmd->add_option("--output,-o", *output, "table or json")
       ->default_val("table")
       ->check(CLI::IsMember({"table", "json"}));
@@ -343,11 +369,13 @@ void RegisterStats(CLI::App& app, GlobalOptions& global, int* exit_code) {
 
 void RegisterRetention(CLI::App& app, GlobalOptions& global, int* exit_code) {
   auto as_of = std::make_shared<std::string>();
-  auto* cmd = app.add_subcommand(
-      "retention",
-      "Delete findings past the retention window, as Security Hub does: ACTIVE findings not updated\n"
-      "for --retention-active-days (default 90), ARCHIVED ones for --retention-archived-days (30).");
-  cmd->add_option("--as-of", *as_of, "Apply the windows as if it were this time (ISO 8601); default now");
+  auto* cmd = app.add_subcommand("retention",
+                                 "Delete findings past the retention window, as Security Hub does: "
+                                 "ACTIVE findings not updated\n"
+                                 "for --retention-active-days (default 90), ARCHIVED ones for "
+                                 "--retention-archived-days (30).");
+  cmd->add_option("--as-of", *as_of,
+                  "Apply the windows as if it were this time (ISO 8601); default now");
   cmd->callback([as_of, &global, exit_code] {
     asff::TimeMs now = pipeline::SystemNow();
     if (!as_of->empty()) {

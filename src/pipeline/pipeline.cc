@@ -28,7 +28,8 @@ void IngestPipeline::OnFinding(simdjson::dom::element finding, const sources::Lo
   store::IncomingFinding incoming;
   const Status s = asff::DecodeFinding(finding, incoming.core);
   if (!s.ok()) {
-    Fail({where.ToString(), incoming.core.id, incoming.core.product_arn, "InvalidInput", s.message()});
+    Fail({where.ToString(), incoming.core.id, incoming.core.product_arn, "InvalidInput",
+          s.message()});
     return;
   }
   incoming.json = asff::NormalizeNewFinding(finding, incoming.core, options_.clock());
@@ -55,8 +56,8 @@ Status IngestPipeline::Flush() {
   if (!s.ok()) {
     if (fatal_.ok()) fatal_ = s;
     for (size_t i = 0; i < batch_.size(); ++i) {
-      Fail({LocationString(batch_locations_[i]), batch_[i].core.id, batch_[i].core.product_arn, "StoreError",
-            "not stored: " + s.message()});
+      Fail({LocationString(batch_locations_[i]), batch_[i].core.id, batch_[i].core.product_arn,
+            "StoreError", "not stored: " + s.message()});
     }
   } else {
     std::vector<store::IncomingFinding> changed;

@@ -23,8 +23,8 @@
 namespace corroborate::pipeline {
 
 struct FailedFinding {
-  std::string location;    // "examples/x.json:12 [3]"
-  std::string id;          // empty when the finding's Id could not be read
+  std::string location;  // "examples/x.json:12 [3]"
+  std::string id;        // empty when the finding's Id could not be read
   std::string product_arn;
   std::string error_code;  // InvalidInput | StoreError
   std::string error_message;
@@ -34,7 +34,7 @@ struct IngestReport {
   std::uint64_t received = 0;  // findings and unreadable documents seen
   std::uint64_t created = 0;
   std::uint64_t updated = 0;
-  std::uint64_t stale = 0;     // not newer than the stored finding: nothing changed
+  std::uint64_t stale = 0;  // not newer than the stored finding: nothing changed
   std::uint64_t failed = 0;
 };
 

@@ -10,9 +10,9 @@
 // The derived changes (identity map, index keys, deletion of superseded versions) are collected in
 // memory and written later in key order, as bulk-loaded table files when there are many: random
 // inserts of index keys into RocksDB's memtable were most of the cost of ingest (see
-// docs/performance.md). Every read first writes the pending derived state, so reads always see every
-// acknowledged import; after a crash, Open re-derives it from the records written since the last
-// time it was complete.
+// docs/performance.md). Every read first writes the pending derived state, so reads always see
+// every acknowledged import; after a crash, Open re-derives it from the records written since the
+// last time it was complete.
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
@@ -23,8 +23,8 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <array>
+#include <atomic>
 #include <cstring>
 #include <deque>
 #include <filesystem>
@@ -69,9 +69,12 @@ struct IndexedField {
 const std::array<IndexedField, 6>& IndexedFields() {
   static const std::array<IndexedField, 6> kFields{{
       {'p', "ProductName", [](const Finding& f, auto& v) { v.push_back(f.product_name); }},
-      {'s', "SeverityLabel", [](const Finding& f, auto& v) { v.push_back(ToString(f.severity_label)); }},
-      {'r', "RecordState", [](const Finding& f, auto& v) { v.push_back(ToString(f.record_state)); }},
-      {'w', "WorkflowStatus", [](const Finding& f, auto& v) { v.push_back(ToString(f.workflow_status)); }},
+      {'s', "SeverityLabel",
+       [](const Finding& f, auto& v) { v.push_back(ToString(f.severity_label)); }},
+      {'r', "RecordState",
+       [](const Finding& f, auto& v) { v.push_back(ToString(f.record_state)); }},
+      {'w', "WorkflowStatus",
+       [](const Finding& f, auto& v) { v.push_back(ToString(f.workflow_status)); }},
       {'c', "ComplianceStatus",
        [](const Finding& f, auto& v) {
          if (!f.compliance_status.empty()) v.push_back(f.compliance_status);
@@ -92,7 +95,8 @@ std::string FieldPrefix(char field_id, std::string_view value) {
   return k;
 }
 
-std::string EncodeRecord(std::string_view json, asff::AnalystMask mask, std::string_view superseded_seq) {
+std::string EncodeRecord(std::string_view json, asff::AnalystMask mask,
+                         std::string_view superseded_seq) {
   std::string v;
   v.reserve(kRecordHeader + json.size());
   v += kRecordFormat;
@@ -108,13 +112,15 @@ std::string EncodeRecord(std::string_view json, asff::AnalystMask mask, std::str
 
 // Decodes a record; `superseded_seq`, when given, receives the sequence number of the version this
 // one replaced (empty when none).
-Status DecodeRecord(std::string_view value, StoredFinding* out, std::string* superseded_seq = nullptr) {
+Status DecodeRecord(std::string_view value, StoredFinding* out,
+                    std::string* superseded_seq = nullptr) {
   if (value.size() < kRecordHeader || value[0] != kRecordFormat) {
     return Status::Corruption("bad record header");
   }
   out->analyst_mask = 0;
   for (int i = 0; i < 4; ++i) {
-    out->analyst_mask |= static_cast<std::uint32_t>(static_cast<unsigned char>(value[1 + i])) << (8 * i);
+    out->analyst_mask |= static_cast<std::uint32_t>(static_cast<unsigned char>(value[1 + i]))
+                         << (8 * i);
   }
   if (superseded_seq != nullptr) {
     const std::string_view prev = value.substr(5, 8);
@@ -163,7 +169,8 @@ class SortedBatch {
   }
 
   // As above; a column family with many operations is written as a table file in `table_dir`
-  // and ingested, when table_dir is given. Not atomic across column families: for derived state only.
+  // and ingested, when table_dir is given. Not atomic across column families: for derived state
+  // only.
   rocksdb::Status Commit(rocksdb::DB* db, const rocksdb::WriteOptions& options,
                          const std::string& table_dir) {
     std::stable_sort(ops_.begin(), ops_.end(), [this](const Op& a, const Op& b) {
@@ -173,7 +180,8 @@ class SortedBatch {
     std::vector<const Op*> last;
     last.reserve(ops_.size());
     for (size_t i = 0; i < ops_.size(); ++i) {
-      if (i + 1 < ops_.size() && ops_[i + 1].cf_id == ops_[i].cf_id && Key(ops_[i + 1]) == Key(ops_[i])) {
+      if (i + 1 < ops_.size() && ops_[i + 1].cf_id == ops_[i].cf_id &&
+          Key(ops_[i + 1]) == Key(ops_[i])) {
         continue;
       }
       last.push_back(&ops_[i]);
@@ -212,7 +220,8 @@ class SortedBatch {
     bool remove;
   };
 
-  void Add(rocksdb::ColumnFamilyHandle* cf, std::string_view key, std::string_view value, bool remove) {
+  void Add(rocksdb::ColumnFamilyHandle* cf, std::string_view key, std::string_view value,
+           bool remove) {
     ops_.push_back({cf->GetID(), cf, bytes_.size(), static_cast<uint32_t>(key.size()),
                     static_cast<uint32_t>(value.size()), remove});
     bytes_.append(key).append(value);
@@ -304,10 +313,12 @@ class EmbeddedStore final : public FindingStore {
 
   Status Import(std::span<const IncomingFinding> batch, TimeMs now,
                 std::vector<ImportOutcome>* outcomes) override;
-  Status BatchUpdate(const asff::BatchUpdate& update, TimeMs now, BatchUpdateResult* result) override;
+  Status BatchUpdate(const asff::BatchUpdate& update, TimeMs now,
+                     BatchUpdateResult* result) override;
   Status Get(const asff::FindingIdentifier& id, StoredFinding* out) override;
   Status Query(const QueryRequest& request, TimeMs now, QueryPage* page) override;
-  Status FindingsForResource(std::string_view canonical_key, std::vector<StoredFinding>* out) override;
+  Status FindingsForResource(std::string_view canonical_key,
+                             std::vector<StoredFinding>* out) override;
   Status ApplyRetention(TimeMs now, RetentionResult* result) override;
   Status Stats(StoreStats* stats) override;
   Status Flush() override { return FlushDerivedLocked(); }
@@ -316,7 +327,8 @@ class EmbeddedStore final : public FindingStore {
     rocksdb::CompactRangeOptions options;
     options.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
     for (auto* cf : {ids_, findings_, index_}) {
-      if (Status s = FromRocks(db_->CompactRange(options, cf, nullptr, nullptr), "compacting"); !s.ok()) {
+      if (Status s = FromRocks(db_->CompactRange(options, cf, nullptr, nullptr), "compacting");
+          !s.ok()) {
         return s;
       }
     }
@@ -336,7 +348,8 @@ class EmbeddedStore final : public FindingStore {
     const std::string order = OrderSuffix(f.updated_at, seq);
     // The UpdatedAt index carries what retention needs, so a retention pass reads no records
     // but those it deletes.
-    std::string retention(1, f.record_state == asff::RecordState::kActive ? kStateActive : kStateArchived);
+    std::string retention(
+        1, f.record_state == asff::RecordState::kActive ? kStateActive : kStateArchived);
     keys::PutTimeAscending(retention, RetentionClock(f));
     put(std::string(1, keys::kByUpdatedDesc) + order, std::move(retention));
     std::set<std::string_view> seen_resources;
@@ -396,8 +409,9 @@ class EmbeddedStore final : public FindingStore {
 
   // Adds to derived_ what one stored version implies: its identity and index entries, and the
   // removal of the version it superseded (record and index entries).
-  Status DeriveVersion(const rocksdb::ReadOptions& ro, const Finding& version, const std::string& seq,
-                       const std::string& superseded_seq, const Finding* superseded) {
+  Status DeriveVersion(const rocksdb::ReadOptions& ro, const Finding& version,
+                       const std::string& seq, const std::string& superseded_seq,
+                       const Finding* superseded) {
     if (!superseded_seq.empty()) {
       StoredFinding old;
       std::string scratch;
@@ -406,7 +420,8 @@ class EmbeddedStore final : public FindingStore {
         if (s.ok()) superseded = &old.core;
         if (!s.ok() && s.code() != Status::Code::kNotFound) return s;
       }
-      if (superseded != nullptr) WriteIndexes(derived_, *superseded, superseded_seq, /*remove=*/true);
+      if (superseded != nullptr)
+        WriteIndexes(derived_, *superseded, superseded_seq, /*remove=*/true);
       derived_.Delete(findings_, superseded_seq);
     }
     derived_.Put(ids_, keys::PrimaryKey(version.product_arn, version.id), seq);
@@ -494,22 +509,27 @@ Status EmbeddedStore::Import(std::span<const IncomingFinding> batch, TimeMs now,
     if (!existing) {
       (*outcomes)[i].action = asff::ImportAction::kCreated;
     } else {
-      auto result = asff::MergeImport(in.json, in.core, existing->json, *existing->core, existing->mask, now);
+      auto result =
+          asff::MergeImport(in.json, in.core, existing->json, *existing->core, existing->mask, now);
       if (!result.ok()) return rollback(result.status().WithContext("finding " + in.core.id));
       (*outcomes)[i].action = result->action;
       if (result->action == asff::ImportAction::kIgnoredStale) continue;
       StoredFinding& next = merged.emplace_back();
       const Status s = asff::DecodeFindingText(result->json, next.core);
-      if (!s.ok()) return rollback(Status::Internal("merged finding does not decode: " + s.message()));
+      if (!s.ok())
+        return rollback(Status::Internal("merged finding does not decode: " + s.message()));
       next.core.json = std::move(result->json);
       next.analyst_mask = mask = existing->mask;
       version = &next.core;
     }
     std::string seq = EncodeSeq(next_seq_++);
-    const std::string_view superseded = existing ? std::string_view(existing->seq) : std::string_view();
-    const std::string_view json = existing ? std::string_view(version->json) : std::string_view(in.json);
+    const std::string_view superseded =
+        existing ? std::string_view(existing->seq) : std::string_view();
+    const std::string_view json =
+        existing ? std::string_view(version->json) : std::string_view(in.json);
     wb.Put(findings_, seq, EncodeRecord(json, mask, superseded));
-    if (Status s = DeriveVersion(ro, *version, seq, std::string(superseded), existing ? existing->core : nullptr);
+    if (Status s = DeriveVersion(ro, *version, seq, std::string(superseded),
+                                 existing ? existing->core : nullptr);
         !s.ok()) {
       return rollback(s);
     }
@@ -552,8 +572,8 @@ Status EmbeddedStore::Recover() {
     const std::string seq(it->key().data(), it->key().size());
     StoredFinding version;
     std::string superseded;
-    const Status d =
-        DecodeRecord(std::string_view(it->value().data(), it->value().size()), &version, &superseded);
+    const Status d = DecodeRecord(std::string_view(it->value().data(), it->value().size()),
+                                  &version, &superseded);
     if (!d.ok()) return d.WithContext("recovering record " + std::to_string(DecodeSeq(seq)));
     if (Status r = DeriveVersion(ro, version.core, seq, superseded, nullptr); !r.ok()) return r;
     ++pending_findings_;
@@ -578,7 +598,8 @@ Status EmbeddedStore::BatchUpdate(const asff::BatchUpdate& update, TimeMs now,
     const std::string pk = keys::PrimaryKey(id.product_arn, id.id);
     std::string seq;
     if (occurrences[pk] > 1) {
-      result->unprocessed.push_back({id, "DuplicatedFindingIdentifier", "Finding Identifier is duplicated"});
+      result->unprocessed.push_back(
+          {id, "DuplicatedFindingIdentifier", "Finding Identifier is duplicated"});
       continue;
     }
     StoredFinding existing;
@@ -589,7 +610,8 @@ Status EmbeddedStore::BatchUpdate(const asff::BatchUpdate& update, TimeMs now,
       continue;
     }
     if (!s.ok()) {
-      result->unprocessed.push_back({id, "InternalFailure", "Internal service failure: " + s.message()});
+      result->unprocessed.push_back(
+          {id, "InternalFailure", "Internal service failure: " + s.message()});
       continue;
     }
     asff::AnalystMask mask = existing.analyst_mask;
@@ -601,8 +623,9 @@ Status EmbeddedStore::BatchUpdate(const asff::BatchUpdate& update, TimeMs now,
     }
     if (!json.ok()) {
       const bool too_big = json->size() > asff::kMaxFindingBytes;
-      result->unprocessed.push_back({id, too_big ? "FindingSizeExceeded" : "InvalidInput",
-                                     too_big ? "Finding size exceeded 240 KB" : json.status().message()});
+      result->unprocessed.push_back(
+          {id, too_big ? "FindingSizeExceeded" : "InvalidInput",
+           too_big ? "Finding size exceeded 240 KB" : json.status().message()});
       continue;
     }
     next.core.json = std::move(json).value();
@@ -661,8 +684,9 @@ Status EmbeddedStore::FindingsForResource(std::string_view canonical_key,
 // of the index whose keys end in OrderSuffix; merged with a heap when there are several.
 class OrderedCandidates {
  public:
-  OrderedCandidates(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, const rocksdb::ReadOptions& ro,
-                    std::vector<std::string> prefixes, bool reverse, const std::string& resume_after)
+  OrderedCandidates(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
+                    const rocksdb::ReadOptions& ro, std::vector<std::string> prefixes, bool reverse,
+                    const std::string& resume_after)
       : reverse_(reverse) {
     for (auto& p : prefixes) {
       Range r;
@@ -738,7 +762,8 @@ class OrderedCandidates {
   };
   bool reverse_;
   std::vector<Range> ranges_;
-  std::priority_queue<std::pair<std::string, size_t>, std::vector<std::pair<std::string, size_t>>, Later>
+  std::priority_queue<std::pair<std::string, size_t>, std::vector<std::pair<std::string, size_t>>,
+                      Later>
       heap_{Later{reverse_}};
 };
 
@@ -776,7 +801,8 @@ bool DecodeSortValues(std::string_view in, size_t count, std::vector<filter::Sor
     } else if (tag == 'd') {
       if (in.size() - pos < 8) return false;
       std::uint64_t bits = 0;
-      for (int i = 0; i < 8; ++i) bits |= static_cast<std::uint64_t>(static_cast<unsigned char>(in[pos + i])) << (8 * i);
+      for (int i = 0; i < 8; ++i)
+        bits |= static_cast<std::uint64_t>(static_cast<unsigned char>(in[pos + i])) << (8 * i);
       pos += 8;
       double d = 0;
       std::memcpy(&d, &bits, sizeof d);
@@ -795,7 +821,8 @@ bool DecodeSortValues(std::string_view in, size_t count, std::vector<filter::Sor
 }
 
 Status BadToken() {
-  return Status::InvalidInput("Invalid parameter 'NextToken'. The token is not one this server issued.");
+  return Status::InvalidInput(
+      "Invalid parameter 'NextToken'. The token is not one this server issued.");
 }
 
 Status EmbeddedStore::Query(const QueryRequest& request, TimeMs now, QueryPage* page) {
@@ -843,8 +870,8 @@ Status EmbeddedStore::Query(const QueryRequest& request, TimeMs now, QueryPage* 
     }
   }
 
-  const bool default_order = request.sort.empty() ||
-                             (request.sort.size() == 1 && request.sort[0].field == "UpdatedAt");
+  const bool default_order =
+      request.sort.empty() || (request.sort.size() == 1 && request.sort[0].field == "UpdatedAt");
   const bool ascending = !request.sort.empty() && request.sort[0].ascending;
   std::string token_body;
   if (!request.next_token.empty()) {
@@ -917,7 +944,9 @@ Status EmbeddedStore::Query(const QueryRequest& request, TimeMs now, QueryPage* 
     }
     return aseq < bseq;
   };
-  auto entry_less = [&](const Entry& a, const Entry& b) { return compare(a.values, a.seq, b.values, b.seq); };
+  auto entry_less = [&](const Entry& a, const Entry& b) {
+    return compare(a.values, a.seq, b.values, b.seq);
+  };
   std::priority_queue<Entry, std::vector<Entry>, decltype(entry_less)> best(entry_less);
   OrderedCandidates candidates(db_.get(), index_, ro, prefixes, false, "");
   while (auto suffix = candidates.Next()) {
@@ -944,7 +973,8 @@ Status EmbeddedStore::Query(const QueryRequest& request, TimeMs now, QueryPage* 
   std::reverse(sorted.begin(), sorted.end());
   if (sorted.size() > request.max_results) {
     sorted.pop_back();
-    page->next_token = "1" + keys::HexEncode(EncodeSortValues(sorted.back().values, sorted.back().seq));
+    page->next_token =
+        "1" + keys::HexEncode(EncodeSortValues(sorted.back().values, sorted.back().seq));
   }
   for (auto& e : sorted) page->findings.push_back(std::move(e.json));
   return Status::Ok();
@@ -954,7 +984,8 @@ Status EmbeddedStore::ApplyRetention(TimeMs now, RetentionResult* result) {
   std::lock_guard lock(write_mu_);
   *result = {};
   if (Status s = FlushDerived(); !s.ok()) return s;
-  const TimeMs active_limit = now - static_cast<TimeMs>(options_.retention_active_days) * asff::kMsPerDay;
+  const TimeMs active_limit =
+      now - static_cast<TimeMs>(options_.retention_active_days) * asff::kMsPerDay;
   const TimeMs archived_limit =
       now - static_cast<TimeMs>(options_.retention_archived_days) * asff::kMsPerDay;
   // The retention clock is never earlier than UpdatedAt, so only findings updated before the
@@ -970,7 +1001,8 @@ Status EmbeddedStore::ApplyRetention(TimeMs now, RetentionResult* result) {
   for (it->SeekForPrev(end); it->Valid() && it->key().starts_with(prefix); it->Prev()) {
     const std::string_view key(it->key().data(), it->key().size());
     const std::string_view value(it->value().data(), it->value().size());
-    if (key.size() < 9 || value.size() != 9) return Status::Corruption("malformed UpdatedAt index entry");
+    if (key.size() < 9 || value.size() != 9)
+      return Status::Corruption("malformed UpdatedAt index entry");
     std::string updated_bytes(key.substr(1, 8));
     for (auto& c : updated_bytes) c = static_cast<char>(~c);  // descending -> ascending
     if (keys::GetTimeAscending(updated_bytes) >= scan_limit) break;
@@ -985,14 +1017,16 @@ Status EmbeddedStore::ApplyRetention(TimeMs now, RetentionResult* result) {
     DeleteFinding(wb, f.core, seq);
     ++(active ? result->deleted_active : result->deleted_archived);
     if (wb.Count() > 10000) {
-      if (Status w = FromRocks(wb.Commit(db_.get(), write_options_), "deleting expired findings"); !w.ok()) {
+      if (Status w = FromRocks(wb.Commit(db_.get(), write_options_), "deleting expired findings");
+          !w.ok()) {
         return w;
       }
     }
   }
   if (Status st = FromRocks(it->status(), "scanning for expired findings"); !st.ok()) return st;
   if (wb.Count() > 0) {
-    if (Status w = FromRocks(wb.Commit(db_.get(), write_options_), "deleting expired findings"); !w.ok()) {
+    if (Status w = FromRocks(wb.Commit(db_.get(), write_options_), "deleting expired findings");
+        !w.ok()) {
       return w;
     }
   }
@@ -1005,10 +1039,8 @@ Status EmbeddedStore::Stats(StoreStats* stats) {
   rocksdb::ReadOptions ro;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, index_));
   const std::pair<char, std::map<std::string, std::uint64_t>*> wanted[] = {
-      {'p', &stats->by_product},
-      {'s', &stats->by_severity},
-      {'t', &stats->by_resource_type},
-      {'r', &stats->by_record_state},
+      {'p', &stats->by_product},         {'s', &stats->by_severity},
+      {'t', &stats->by_resource_type},   {'r', &stats->by_record_state},
       {'w', &stats->by_workflow_status},
   };
   for (const auto& [field_id, counts] : wanted) {
@@ -1085,8 +1117,8 @@ Result<std::unique_ptr<FindingStore>> OpenEmbeddedStore(const std::string& direc
     }
     return Status::IOError("cannot open the data directory " + directory + ": " + s.ToString());
   }
-  auto store = std::make_unique<EmbeddedStore>(std::unique_ptr<rocksdb::DB>(raw), std::move(handles),
-                                               options, directory);
+  auto store = std::make_unique<EmbeddedStore>(std::unique_ptr<rocksdb::DB>(raw),
+                                               std::move(handles), options, directory);
   if (Status recovered = store->Recover(); !recovered.ok()) {
     return recovered.WithContext("opening " + directory);
   }

@@ -16,9 +16,10 @@
 namespace corroborate::store::keys {
 
 // Index key prefixes (the first byte of every key in the index column family).
-inline constexpr char kByUpdatedDesc = 'u';  // u | desc(UpdatedAt) | pk -> state | asc(retention clock)
-inline constexpr char kByResource = 'r';     // r | lp(canonical key) | pk
-inline constexpr char kByField = 'f';        // f | field id | lp(value) | desc(UpdatedAt) | pk
+inline constexpr char kByUpdatedDesc =
+    'u';  // u | desc(UpdatedAt) | pk -> state | asc(retention clock)
+inline constexpr char kByResource = 'r';  // r | lp(canonical key) | pk
+inline constexpr char kByField = 'f';     // f | field id | lp(value) | desc(UpdatedAt) | pk
 
 void PutVarint(std::string& out, std::uint64_t v);
 // Reads a varint at `pos`, advancing it; nullopt when malformed.

@@ -2,16 +2,16 @@
 //
 // Contract:
 // - Import applies a batch of provider imports atomically and durably: when it returns OK, every
-//   outcome it reports is on disk (fsync'd) and survives a crash; when it returns non-OK, nothing of
-//   the batch was written. Identity is (ProductArn, Id); the decision for each finding (create,
+//   outcome it reports is on disk (fsync'd) and survives a crash; when it returns non-OK, nothing
+//   of the batch was written. Identity is (ProductArn, Id); the decision for each finding (create,
 //   replace, ignore as stale) and the merged JSON come from asff/import.h, so every backend has the
 //   same semantics. Two findings with one identity in a batch are applied in order.
 // - BatchUpdate applies BatchUpdateFindings: it never creates findings, never changes UpdatedAt,
 //   and reports each identifier as processed or unprocessed (FindingNotFound,
 //   DuplicatedFindingIdentifier) the way Security Hub does.
 // - Query evaluates a filter::FindingFilter with sort criteria and keyset pagination; a NextToken
-//   stays valid while data changes (it names a position in the sort order, not an offset). Reads see
-//   every Import/BatchUpdate that returned before them.
+//   stays valid while data changes (it names a position in the sort order, not an offset). Reads
+//   see every Import/BatchUpdate that returned before them.
 // - FindingsForResource returns every stored finding naming the canonical resource key (see
 //   asff/resource_key.h) in any of its Resources.
 // - ApplyRetention deletes ACTIVE findings whose last update (the later of UpdatedAt and the last

@@ -32,7 +32,9 @@ constexpr std::string_view kValid = R"({
   "SomeFutureField": {"kept": true}
 })";
 
-Status Decode(std::string_view json, Finding& f) { return DecodeFindingText(json, f); }
+Status Decode(std::string_view json, Finding& f) {
+  return DecodeFindingText(json, f);
+}
 
 // Replaces the first occurrence of `from` in the valid finding.
 std::string With(std::string_view from, std::string_view to) {
@@ -71,11 +73,12 @@ TEST(FindingTest, SeverityIsDerivedBetweenScalesAndFromProviderFields) {
   ASSERT_TRUE(Decode(With(R"({"Label": "HIGH"})", R"({"Normalized": 95})"), f).ok());
   EXPECT_EQ(f.severity_label, SeverityLabel::kCritical);
   f = {};
-  ASSERT_TRUE(Decode(With(R"("Severity": {"Label": "HIGH"})",
-                          R"("FindingProviderFields": {"Severity": {"Label": "LOW", "Original": "2"},
+  ASSERT_TRUE(
+      Decode(With(R"("Severity": {"Label": "HIGH"})",
+                  R"("FindingProviderFields": {"Severity": {"Label": "LOW", "Original": "2"},
                               "Types": ["Software and Configuration Checks"]})"),
-                     f)
-                  .ok());
+             f)
+          .ok());
   EXPECT_EQ(f.severity_label, SeverityLabel::kLow);
   EXPECT_EQ(f.severity_normalized, 1);
   for (int n : {0, 1, 39, 40, 69, 70, 89, 90, 100}) {
@@ -99,16 +102,18 @@ TEST_P(FindingRejectTest, NamesTheFieldLikeSecurityHub) {
       << "message was: " << s.message();
 }
 
-std::string Huge() { return std::string(250 * 1024, 'a'); }
+std::string Huge() {
+  return std::string(250 * 1024, 'a');
+}
 
 INSTANTIATE_TEST_SUITE_P(
     Limits, FindingRejectTest,
     ::testing::Values(
         BadCase{"[1,2]", "data should be object"},
-        BadCase{With(R"("Title": "EC2 instance i-0123456789abcdef0 is querying a C&C domain",)", ""),
-                "data should have required property 'Title'"},
-        BadCase{With(R"("Resources": [)", R"("NotResources": [)"),
-                "required property 'Resources'"},
+        BadCase{
+            With(R"("Title": "EC2 instance i-0123456789abcdef0 is querying a C&C domain",)", ""),
+            "data should have required property 'Title'"},
+        BadCase{With(R"("Resources": [)", R"("NotResources": [)"), "required property 'Resources'"},
         BadCase{With("2018-10-08", "2018-10-09"), "data.SchemaVersion should be equal to one of"},
         BadCase{With(R"("AwsAccountId": "111122223333")", R"("AwsAccountId": "1111")"),
                 "data.AwsAccountId should NOT be shorter than 12 characters"},
@@ -116,9 +121,11 @@ INSTANTIATE_TEST_SUITE_P(
                 "data.AwsAccountId should be 12 digits"},
         BadCase{With(R"("AwsAccountId": "111122223333")", R"("AwsAccountId": 111122223333)"),
                 "data.AwsAccountId should be string"},
-        BadCase{With("arn:aws:securityhub:eu-west-1::product/aws/guardduty", "arn:aws:securityhub:::product/x"),
+        BadCase{With("arn:aws:securityhub:eu-west-1::product/aws/guardduty",
+                     "arn:aws:securityhub:::product/x"),
                 "data.ProductArn should match pattern"},
-        BadCase{With("EC2 instance i-0123456789abcdef0 is querying a C&C domain", std::string(257, 't')),
+        BadCase{With("EC2 instance i-0123456789abcdef0 is querying a C&C domain",
+                     std::string(257, 't')),
                 "data.Title should NOT be longer than 256 characters"},
         BadCase{With(R"("Description": "The)", R"("Description": ")" + std::string(1030, 'd')),
                 "data.Description should NOT be longer than 1024 characters"},
@@ -138,7 +145,8 @@ INSTANTIATE_TEST_SUITE_P(
                 "data.Resources should NOT have fewer than 1 items"},
         BadCase{With(R"("Id": "i-0123456789abcdef0")", R"("Id": "")"),
                 "data.Resources[0].Id should NOT be shorter than 1 characters"},
-        BadCase{With(R"("Type": "AwsEc2Instance",)", ""), "data.Resources[0] should have required property 'Type'"},
+        BadCase{With(R"("Type": "AwsEc2Instance",)", ""),
+                "data.Resources[0] should have required property 'Type'"},
         BadCase{With(R"("Partition": "aws")", R"("Partition": "aws-mars")"),
                 "data.Resources[0].Partition should be equal to one of the allowed values"},
         BadCase{With(R"({"k": "v"})", R"({"k": ")" + std::string(1025, 'v') + R"("})"),
@@ -149,9 +157,11 @@ INSTANTIATE_TEST_SUITE_P(
                 "data.RecordState should be equal to one of the allowed values"},
         BadCase{With(R"({"Status": "NOTIFIED"})", R"({"Status": "DONE"})"),
                 "data.Workflow.Status should be equal to one of the allowed values"},
-        BadCase{With(R"("UpdatedBy": "alice",)", ""), "data.Note should have required property 'UpdatedBy'"},
-        BadCase{With(R"({"aws/guardduty/service/action/actionType": "DNS_REQUEST"})", R"({"k": 5})"),
-                "data.ProductFields['k'] should be string"},
+        BadCase{With(R"("UpdatedBy": "alice",)", ""),
+                "data.Note should have required property 'UpdatedBy'"},
+        BadCase{
+            With(R"({"aws/guardduty/service/action/actionType": "DNS_REQUEST"})", R"({"k": 5})"),
+            "data.ProductFields['k'] should be string"},
         BadCase{With(R"([{"Id": "CVE-2024-1234"}])", R"([{"Cve": "CVE-2024-1234"}])"),
                 "data.Vulnerabilities[0] should have required property 'Id'"},
         BadCase{With(R"(, "Id": "x"}])", R"(}])"),
@@ -166,7 +176,8 @@ TEST(FindingTest, ReportsIdentityEvenWhenInvalid) {
 }
 
 TEST(FindingTest, ParsesProductArns) {
-  auto p = ParseProductArn("arn:aws-us-gov:securityhub:us-gov-west-1:111122223333:product/111122223333/default");
+  auto p = ParseProductArn(
+      "arn:aws-us-gov:securityhub:us-gov-west-1:111122223333:product/111122223333/default");
   ASSERT_TRUE(p.has_value());
   EXPECT_EQ(p->partition, "aws-us-gov");
   EXPECT_EQ(p->company, "111122223333");

@@ -81,9 +81,11 @@ TEST(ImportTest, TopLevelIsFilledFromProviderFields) {
 }
 
 TEST(ImportTest, CustomProductsAreNamedPersonalDefault) {
-  EXPECT_EQ(ProductAndCompanyNames("arn:aws:securityhub:eu-west-1:111122223333:product/111122223333/default"),
+  EXPECT_EQ(ProductAndCompanyNames(
+                "arn:aws:securityhub:eu-west-1:111122223333:product/111122223333/default"),
             (std::pair<std::string, std::string>{"Default", "Personal"}));
-  EXPECT_EQ(ProductAndCompanyNames("arn:aws:securityhub:eu-west-1::product/aws/guardduty").first, "GuardDuty");
+  EXPECT_EQ(ProductAndCompanyNames("arn:aws:securityhub:eu-west-1::product/aws/guardduty").first,
+            "GuardDuty");
 }
 
 class MergeTest : public ::testing::Test {
@@ -137,10 +139,12 @@ TEST_F(MergeTest, NewerReplacesProviderContent) {
 
 TEST_F(MergeTest, AnalystFieldsSurviveProviderReimport) {
   AnalystMask mask = 0;
-  AnalystUpdate("{" + Ids() + R"(,"Workflow":{"Status":"SUPPRESSED"},"Note":{"Text":"accepted risk","UpdatedBy":"alice"},)"
-                R"("VerificationState":"BENIGN_POSITIVE","UserDefinedFields":{"ticket":"SEC-1"},)"
-                R"("Severity":{"Label":"LOW"}})",
-                mask);
+  AnalystUpdate(
+      "{" + Ids() +
+          R"(,"Workflow":{"Status":"SUPPRESSED"},"Note":{"Text":"accepted risk","UpdatedBy":"alice"},)"
+          R"("VerificationState":"BENIGN_POSITIVE","UserDefinedFields":{"ticket":"SEC-1"},)"
+          R"("Severity":{"Label":"LOW"}})",
+      mask);
   EXPECT_EQ(mask, kAnalystSeverity);
   // The provider tries to set analyst fields and a new severity.
   std::string newer = FindingJson(
@@ -155,7 +159,7 @@ TEST_F(MergeTest, AnalystFieldsSurviveProviderReimport) {
   EXPECT_EQ(Str(root, "/Note/UpdatedBy"), "alice");
   EXPECT_EQ(Str(root, "/VerificationState"), "BENIGN_POSITIVE");
   EXPECT_EQ(Str(root, "/UserDefinedFields/ticket"), "SEC-1");
-  EXPECT_EQ(Str(root, "/Severity/Label"), "LOW");                        // the analyst's
+  EXPECT_EQ(Str(root, "/Severity/Label"), "LOW");                             // the analyst's
   EXPECT_EQ(Str(root, "/FindingProviderFields/Severity/Label"), "CRITICAL");  // the provider's
 }
 
@@ -168,32 +172,38 @@ TEST_F(MergeTest, SeverityFollowsProviderUntilAnAnalystChangesIt) {
 }
 
 TEST_F(MergeTest, ResolvedWorkflowReopensWhenTheFindingFailsAgain) {
-  stored_json_ = Normalize(FindingJson("2026-11-02T00:00:00Z", R"(,"Compliance":{"Status":"PASSED"})"), stored_);
+  stored_json_ = Normalize(
+      FindingJson("2026-11-02T00:00:00Z", R"(,"Compliance":{"Status":"PASSED"})"), stored_);
   AnalystMask mask = 0;
   AnalystUpdate("{" + Ids() + R"(,"Workflow":{"Status":"RESOLVED"}})", mask);
   simdjson::dom::parser p;
-  auto root = Parse(p, Merge(FindingJson("2026-11-03T00:00:00Z", R"(,"Compliance":{"Status":"FAILED"})")).json);
+  auto root = Parse(
+      p, Merge(FindingJson("2026-11-03T00:00:00Z", R"(,"Compliance":{"Status":"FAILED"})")).json);
   EXPECT_EQ(Str(root, "/Workflow/Status"), "NEW");
 }
 
 TEST_F(MergeTest, NotifiedWorkflowReopensOnReactivationButSuppressedStays) {
-  stored_json_ = Normalize(FindingJson("2026-11-02T00:00:00Z", R"(,"RecordState":"ARCHIVED")"), stored_);
+  stored_json_ =
+      Normalize(FindingJson("2026-11-02T00:00:00Z", R"(,"RecordState":"ARCHIVED")"), stored_);
   AnalystMask mask = 0;
   AnalystUpdate("{" + Ids() + R"(,"Workflow":{"Status":"NOTIFIED"}})", mask);
   simdjson::dom::parser p;
-  auto root = Parse(p, Merge(FindingJson("2026-11-03T00:00:00Z", R"(,"RecordState":"ACTIVE")")).json);
+  auto root =
+      Parse(p, Merge(FindingJson("2026-11-03T00:00:00Z", R"(,"RecordState":"ACTIVE")")).json);
   EXPECT_EQ(Str(root, "/Workflow/Status"), "NEW");
 
   AnalystUpdate("{" + Ids() + R"(,"Workflow":{"Status":"SUPPRESSED"}})", mask);
   simdjson::dom::parser p2;
-  auto root2 = Parse(p2, Merge(FindingJson("2026-11-03T00:00:00Z", R"(,"RecordState":"ACTIVE")")).json);
+  auto root2 =
+      Parse(p2, Merge(FindingJson("2026-11-03T00:00:00Z", R"(,"RecordState":"ACTIVE")")).json);
   EXPECT_EQ(Str(root2, "/Workflow/Status"), "SUPPRESSED");
 }
 
 TEST_F(MergeTest, BatchUpdateNeverTouchesUpdatedAtAndMergesUserFields) {
   AnalystMask mask = 0;
   AnalystUpdate("{" + Ids() + R"(,"UserDefinedFields":{"a":"1","b":"2"}})", mask);
-  AnalystUpdate("{" + Ids() + R"(,"UserDefinedFields":{"b":"3"},"Severity":{"Normalized":95}})", mask);
+  AnalystUpdate("{" + Ids() + R"(,"UserDefinedFields":{"b":"3"},"Severity":{"Normalized":95}})",
+                mask);
   simdjson::dom::parser p;
   auto root = Parse(p, stored_json_);
   EXPECT_EQ(Str(root, "/UpdatedAt"), "2026-11-02T00:00:00Z");

@@ -15,7 +15,8 @@ TEST(JsonWriterTest, WritesNestedStructureWithCommas) {
 }
 
 TEST(JsonWriterTest, EscapesWhatJsonRequiresAndRoundTrips) {
-  const std::string nasty = std::string("quote\" back\\ nl\n tab\t nul") + '\0' + "\x1f end \xc3\xa9";
+  const std::string nasty =
+      std::string("quote\" back\\ nl\n tab\t nul") + '\0' + "\x1f end \xc3\xa9";
   std::string out;
   JsonWriter(out).String(nasty);
   simdjson::dom::parser parser;

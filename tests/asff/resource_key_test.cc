@@ -18,8 +18,9 @@ TEST(ResourceKeyTest, InstanceIdAndArnMeet) {
 
 TEST(ResourceKeyTest, TheLastTenCharactersOfTwoInstancesDoNotMakeThemOne) {
   // The public sample joined on ResourceId[-10:]; 17-digit ids that share a tail must stay apart.
-  EXPECT_NE(CanonicalResourceKey("AwsEc2Instance", "i-0aaaaaaa456789abc", "aws", "r", "111122223333"),
-            CanonicalResourceKey("AwsEc2Instance", "i-0bbbbbbb456789abc", "aws", "r", "111122223333"));
+  EXPECT_NE(
+      CanonicalResourceKey("AwsEc2Instance", "i-0aaaaaaa456789abc", "aws", "r", "111122223333"),
+      CanonicalResourceKey("AwsEc2Instance", "i-0bbbbbbb456789abc", "aws", "r", "111122223333"));
 }
 
 TEST(ResourceKeyTest, SecurityGroupsAndInterfaces) {
@@ -40,8 +41,10 @@ TEST(ResourceKeyTest, BucketNameAndArnMeet) {
 
 TEST(ResourceKeyTest, IotThingNameAndArnMeet) {
   const std::string arn = "arn:aws:iot:eu-west-1:111122223333:thing/sensor-7";
-  EXPECT_EQ(CanonicalResourceKey("AwsIotThing", "sensor-7", "aws", "eu-west-1", "111122223333"), arn);
-  EXPECT_EQ(CanonicalResourceKey("AwsIotRegisteredThing", arn, "aws", "eu-west-1", "111122223333"), arn);
+  EXPECT_EQ(CanonicalResourceKey("AwsIotThing", "sensor-7", "aws", "eu-west-1", "111122223333"),
+            arn);
+  EXPECT_EQ(CanonicalResourceKey("AwsIotRegisteredThing", arn, "aws", "eu-west-1", "111122223333"),
+            arn);
 }
 
 TEST(ResourceKeyTest, UnknownIdsAreScopedByAccountAndRegion) {

@@ -49,7 +49,8 @@ class CliTest : public ::testing::Test {
   }
   void TearDown() override { fs::remove_all(dir_); }
 
-  CommandResult Corroborate(const std::vector<std::string>& args, const std::string& stdin_data = "") {
+  CommandResult Corroborate(const std::vector<std::string>& args,
+                            const std::string& stdin_data = "") {
     const fs::path in = dir_ / "stdin", out = dir_ / "stdout", err = dir_ / "stderr";
     std::ofstream(in, std::ios::binary) << stdin_data;
     std::string cmd = Quote(std::string(CORROBORATE_BINARY_DIR) + "/corroborate") + " --data-dir " +
@@ -96,16 +97,18 @@ TEST_F(CliTest, IngestsTheExamplesAndIsIdempotent) {
 }
 
 TEST_F(CliTest, BadFindingsAreNamedAndTheGoodOnesStored) {
-  const auto file = Write("mixed.ndjson", Finding("good-1") + "\n" + R"({"SchemaVersion": oops})" +
-                                              "\n" + Finding("no-title", "2026-11-20T10:00:00Z", "") +
-                                              "\n" + Finding("good-2") + "\n");
+  const auto file =
+      Write("mixed.ndjson", Finding("good-1") + "\n" + R"({"SchemaVersion": oops})" + "\n" +
+                                Finding("no-title", "2026-11-20T10:00:00Z", "") + "\n" +
+                                Finding("good-2") + "\n");
   CommandResult r = Corroborate({"ingest", file.string()});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find(file.string() + ":2: InvalidInput: "), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find(file.string() + ":3: finding no-title: InvalidInput: Finding does not adhere to "
-                                       "Amazon Finding Format. data.Title should NOT be shorter than 1 "
-                                       "characters"),
-            std::string::npos)
+  EXPECT_NE(
+      r.err.find(file.string() + ":3: finding no-title: InvalidInput: Finding does not adhere to "
+                                 "Amazon Finding Format. data.Title should NOT be shorter than 1 "
+                                 "characters"),
+      std::string::npos)
       << r.err;
   EXPECT_NE(r.out.find("4 findings read, 2 created"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("2 rejected"), std::string::npos) << r.out;
@@ -125,10 +128,11 @@ TEST_F(CliTest, TruncatedInputIsReportedWithWhereItStarted) {
 }
 
 TEST_F(CliTest, ReadsStdinAndEnvelopes) {
-  const std::string event = R"({"version":"0","id":"e1","detail-type":"Security Hub Findings - Imported",)"
-                            R"("source":"aws.securityhub","account":"111122223333","region":"eu-west-1",)"
-                            R"("detail":{"findings":[)" +
-                            Finding("from-event") + "]}}";
+  const std::string event =
+      R"({"version":"0","id":"e1","detail-type":"Security Hub Findings - Imported",)"
+      R"("source":"aws.securityhub","account":"111122223333","region":"eu-west-1",)"
+      R"("detail":{"findings":[)" +
+      Finding("from-event") + "]}}";
   CommandResult r = Corroborate({"ingest", "-"}, event);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("1 created"), std::string::npos) << r.out;
@@ -142,7 +146,8 @@ TEST_F(CliTest, MissingFilesAndUsageErrorsHaveDistinctExitCodes) {
   EXPECT_EQ(r.exit_code, 2);
   r = Corroborate({"frobnicate"});
   EXPECT_EQ(r.exit_code, 2);
-  r = Corroborate({"findings", "--filters", R"({"SeverityLable":[{"Value":"HIGH","Comparison":"EQUALS"}]})"});
+  r = Corroborate(
+      {"findings", "--filters", R"({"SeverityLable":[{"Value":"HIGH","Comparison":"EQUALS"}]})"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("SeverityLable"), std::string::npos) << r.err;
   r = Corroborate({"findings", "--filters", "{not json"});
@@ -152,10 +157,11 @@ TEST_F(CliTest, MissingFilesAndUsageErrorsHaveDistinctExitCodes) {
 TEST_F(CliTest, QueriesAsJsonWithFiltersSortAndPaging) {
   std::string lines;
   for (int i = 0; i < 150; ++i) {
-    lines += Finding("f-" + std::to_string(i), "2026-11-20T10:" + std::string(i / 60 < 10 ? "0" : "") +
-                                                   std::to_string(i / 60) + ":" + (i % 60 < 10 ? "0" : "") +
-                                                   std::to_string(i % 60) + "Z") +
-             "\n";
+    lines +=
+        Finding("f-" + std::to_string(i),
+                "2026-11-20T10:" + std::string(i / 60 < 10 ? "0" : "") + std::to_string(i / 60) +
+                    ":" + (i % 60 < 10 ? "0" : "") + std::to_string(i % 60) + "Z") +
+        "\n";
   }
   ASSERT_EQ(Corroborate({"ingest", Write("many.ndjson", lines).string()}).exit_code, 0);
   CommandResult r = Corroborate({"findings", "--output", "json", "--max", "120"});
@@ -169,7 +175,8 @@ TEST_F(CliTest, QueriesAsJsonWithFiltersSortAndPaging) {
   EXPECT_EQ(first_id, "f-149");  // newest first
   std::string_view token;
   ASSERT_EQ(root["NextToken"].get_string().get(token), simdjson::SUCCESS);
-  r = Corroborate({"findings", "--output", "ndjson", "--max", "0", "--starting-token", std::string(token)});
+  r = Corroborate(
+      {"findings", "--output", "ndjson", "--max", "0", "--starting-token", std::string(token)});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 30);
 
@@ -183,22 +190,26 @@ TEST_F(CliTest, QueriesAsJsonWithFiltersSortAndPaging) {
 TEST_F(CliTest, UpdateChangesWorkflowAndReportsUnknownFindings) {
   ASSERT_EQ(Corroborate({"ingest", Write("one.json", Finding("f-1")).string()}).exit_code, 0);
   const std::string arn = "arn:aws:securityhub:eu-west-1:111122223333:product/111122223333/default";
-  CommandResult r = Corroborate({"update", "--id", "f-1", "--product-arn", arn, "--workflow-status", "SUPPRESSED",
-                       "--note", "accepted risk", "--note-updated-by", "alice"});
+  CommandResult r =
+      Corroborate({"update", "--id", "f-1", "--product-arn", arn, "--workflow-status", "SUPPRESSED",
+                   "--note", "accepted risk", "--note-updated-by", "alice"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find(R"("ProcessedFindings":[{"Id":"f-1")"), std::string::npos) << r.out;
   r = Corroborate({"findings", "--output", "ndjson", "--filters",
                    R"({"WorkflowStatus":[{"Value":"SUPPRESSED","Comparison":"EQUALS"}]})"});
-  EXPECT_NE(r.out.find(R"("Note":{"Text":"accepted risk","UpdatedBy":"alice")"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(R"("Note":{"Text":"accepted risk","UpdatedBy":"alice")"), std::string::npos)
+      << r.out;
   // A newer import from the provider keeps the analyst's workflow.
-  ASSERT_EQ(Corroborate({"ingest", Write("newer.json", Finding("f-1", "2026-11-21T00:00:00Z")).string()})
-                .exit_code,
-            0);
+  ASSERT_EQ(
+      Corroborate({"ingest", Write("newer.json", Finding("f-1", "2026-11-21T00:00:00Z")).string()})
+          .exit_code,
+      0);
   r = Corroborate({"findings", "--output", "ndjson"});
   EXPECT_NE(r.out.find(R"("Workflow":{"Status":"SUPPRESSED"})"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find(R"("UpdatedAt":"2026-11-21T00:00:00Z")"), std::string::npos) << r.out;
 
-  r = Corroborate({"update", "--id", "missing", "--product-arn", arn, "--workflow-status", "RESOLVED"});
+  r = Corroborate(
+      {"update", "--id", "missing", "--product-arn", arn, "--workflow-status", "RESOLVED"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.out.find("FindingNotFound"), std::string::npos) << r.out;
   r = Corroborate({"update", "--id", "f-1", "--product-arn", arn, "--workflow-status", "DONE"});
@@ -207,7 +218,8 @@ TEST_F(CliTest, UpdateChangesWorkflowAndReportsUnknownFindings) {
 }
 
 TEST_F(CliTest, StatsAsJson) {
-  ASSERT_EQ(Corroborate({"ingest", Write("two.ndjson", Finding("a") + "\n" + Finding("b") + "\n").string()})
+  ASSERT_EQ(Corroborate(
+                {"ingest", Write("two.ndjson", Finding("a") + "\n" + Finding("b") + "\n").string()})
                 .exit_code,
             0);
   CommandResult r = Corroborate({"stats", "--output", "json"});

@@ -35,7 +35,8 @@ TEST(KeysTest, VarintsRoundTripAndRejectTruncation) {
     EXPECT_EQ(GetVarint(s, pos), v);
     EXPECT_EQ(pos, s.size());
     size_t p2 = 0;
-    EXPECT_FALSE(GetVarint(std::string_view(s).substr(0, s.size() - 1), p2).has_value() && s.size() > 1);
+    EXPECT_FALSE(GetVarint(std::string_view(s).substr(0, s.size() - 1), p2).has_value() &&
+                 s.size() > 1);
   }
 }
 

@@ -86,7 +86,8 @@ class StoreTest : public ::testing::Test {
     EXPECT_TRUE(s.ok()) << s.ToString();
     return f;
   }
-  std::vector<std::string> QueryIds(const std::string& filter_json, std::vector<filter::SortCriterion> sort = {},
+  std::vector<std::string> QueryIds(const std::string& filter_json,
+                                    std::vector<filter::SortCriterion> sort = {},
                                     size_t page_size = 100, size_t* pages = nullptr) {
     filter::FindingFilter filter;
     if (!filter_json.empty()) {
@@ -149,8 +150,9 @@ TEST_F(StoreTest, RepeatedIdentityInOneBatchAppliesInOrder) {
   second.updated_at += 5;
   second.title = "second";
   stale.updated_at += 1;
-  EXPECT_EQ(Import({first, second, stale}),
-            (std::vector{ImportAction::kCreated, ImportAction::kUpdated, ImportAction::kIgnoredStale}));
+  EXPECT_EQ(
+      Import({first, second, stale}),
+      (std::vector{ImportAction::kCreated, ImportAction::kUpdated, ImportAction::kIgnoredStale}));
   EXPECT_EQ(Get("f-1").core.title, "second");
 }
 
@@ -183,7 +185,8 @@ TEST_F(StoreTest, AnalystChangesSurviveReimportAndUpdateIndexes) {
   EXPECT_EQ(f.analyst_mask, asff::kAnalystSeverity);
 
   // The workflow index follows the change: found under SUPPRESSED, not under NEW.
-  EXPECT_EQ(QueryIds(R"({"WorkflowStatus":[{"Value":"SUPPRESSED","Comparison":"EQUALS"}]})").size(), 1u);
+  EXPECT_EQ(QueryIds(R"({"WorkflowStatus":[{"Value":"SUPPRESSED","Comparison":"EQUALS"}]})").size(),
+            1u);
   EXPECT_TRUE(QueryIds(R"({"WorkflowStatus":[{"Value":"NEW","Comparison":"EQUALS"}]})").empty());
   EXPECT_TRUE(QueryIds(R"({"SeverityLabel":[{"Value":"HIGH","Comparison":"EQUALS"}]})").empty());
 }
@@ -306,8 +309,9 @@ TEST_F(StoreTest, FindsFindingsByCanonicalResource) {
   other.resource_id = "i-0123456789abcdef1";
   Import({by_id, by_arn, other});
   std::vector<StoredFinding> found;
-  ASSERT_TRUE(store_->FindingsForResource(
-                        "arn:aws:ec2:eu-west-1:111122223333:instance/i-0123456789abcdef0", &found)
+  ASSERT_TRUE(store_
+                  ->FindingsForResource(
+                      "arn:aws:ec2:eu-west-1:111122223333:instance/i-0123456789abcdef0", &found)
                   .ok());
   std::set<std::string> ids;
   for (const auto& f : found) ids.insert(f.core.id);
@@ -341,8 +345,9 @@ TEST_F(StoreTest, RetentionDeletesByStateAndAge) {
   EXPECT_EQ(std::set<std::string>(left.begin(), left.end()),
             (std::set<std::string>{"young-active", "young-archived"}));
   std::vector<StoredFinding> found;
-  ASSERT_TRUE(store_->FindingsForResource(
-                        "arn:aws:ec2:eu-west-1:111122223333:instance/i-0123456789abcdef0", &found)
+  ASSERT_TRUE(store_
+                  ->FindingsForResource(
+                      "arn:aws:ec2:eu-west-1:111122223333:instance/i-0123456789abcdef0", &found)
                   .ok());
   EXPECT_EQ(found.size(), 2u);  // index entries of deleted findings went with them
 }
@@ -420,8 +425,9 @@ TEST_F(StoreTest, RecoversIndexesAfterACrashFromTheRecordsAlone) {
                            "Id":[{"Value":"f-1","Comparison":"EQUALS"}]})")
                   .empty());
   std::vector<StoredFinding> found;
-  ASSERT_TRUE(store_->FindingsForResource("arn:aws:ec2:eu-west-1:111122223333:instance/i-0aaaaaaaaaaaaaaa3",
-                                          &found)
+  ASSERT_TRUE(store_
+                  ->FindingsForResource(
+                      "arn:aws:ec2:eu-west-1:111122223333:instance/i-0aaaaaaaaaaaaaaa3", &found)
                   .ok());
   EXPECT_EQ(found.size(), 5u);
   StoreStats stats;
@@ -461,7 +467,8 @@ TEST_F(StoreTest, ImportsFlushIndexesInBulkAcrossManyBatches) {
   EXPECT_EQ(stats.by_severity["MEDIUM"], 30000u);
   EXPECT_EQ(stats.by_severity.count("LOW"), 0u);
   QueryRequest request;
-  auto filter = filter::FindingFilter::ParseText(R"({"SeverityLabel":[{"Value":"HIGH","Comparison":"EQUALS"}]})");
+  auto filter = filter::FindingFilter::ParseText(
+      R"({"SeverityLabel":[{"Value":"HIGH","Comparison":"EQUALS"}]})");
   request.filter = &*filter;
   QueryPage page;
   ASSERT_TRUE(store_->Query(request, kNow, &page).ok());
@@ -471,7 +478,8 @@ TEST_F(StoreTest, ImportsFlushIndexesInBulkAcrossManyBatches) {
 TEST_F(StoreTest, SecondOpenOfTheSameDirectoryIsRefusedClearly) {
   auto second = OpenEmbeddedStore(dir_.string());
   ASSERT_FALSE(second.ok());
-  EXPECT_NE(second.status().message().find("in use by another corroborate process"), std::string::npos)
+  EXPECT_NE(second.status().message().find("in use by another corroborate process"),
+            std::string::npos)
       << second.status().message();
 }
 
