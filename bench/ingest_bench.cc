@@ -160,8 +160,12 @@ class NullStore final : public store::FindingStore {
   Status BatchUpdate(const asff::BatchUpdate&, asff::TimeMs, store::BatchUpdateResult*) override {
     return Status::Ok();
   }
-  Status Get(const asff::FindingIdentifier&, store::StoredFinding*) override { return Status::NotFound(""); }
-  Status Query(const store::QueryRequest&, asff::TimeMs, store::QueryPage*) override { return Status::Ok(); }
+  Status Get(const asff::FindingIdentifier&, store::StoredFinding*) override {
+    return Status::NotFound("");
+  }
+  Status Query(const store::QueryRequest&, asff::TimeMs, store::QueryPage*) override {
+    return Status::Ok();
+  }
   Status FindingsForResource(std::string_view, std::vector<store::StoredFinding>*) override {
     return Status::Ok();
   }
@@ -301,8 +305,9 @@ int main(int argc, char** argv) {
     const std::string label =
         "durable ingest (fsync per " + std::to_string(args.batch) + "), new findings";
     Report(label.c_str(), pipe.report().created, corpus.size(), secs);
-    std::printf("  of which %.2f s in FindingStore::Import, %.2f s writing the last index entries\n",
-                timed.import_seconds, index_secs);
+    std::printf(
+        "  of which %.2f s in FindingStore::Import, %.2f s writing the last index entries\n",
+        timed.import_seconds, index_secs);
   }
   {
     const std::size_t n = std::max<std::size_t>(1, args.findings / 10);

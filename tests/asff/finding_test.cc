@@ -89,6 +89,8 @@ TEST(FindingTest, SeverityIsDerivedBetweenScalesAndFromProviderFields) {
 struct BadCase {
   std::string json;
   std::string expected_message_part;
+  // Keeps test names readable (the JSON itself is long).
+  friend void PrintTo(const BadCase& c, std::ostream* os) { *os << c.expected_message_part; }
 };
 
 class FindingRejectTest : public ::testing::TestWithParam<BadCase> {};
