@@ -8,7 +8,6 @@
 namespace corroborate::asff {
 
 using simdjson::dom::element;
-using simdjson::dom::element_type;
 using simdjson::dom::object;
 
 namespace {
@@ -148,11 +147,11 @@ class Decoder {
   }
 
  private:
-  bool Failed(std::string msg) {
-    status_ = Fail(std::move(msg));
+  bool Failed(const std::string& msg) {
+    status_ = Fail(msg);
     return false;
   }
-  static Status Fail(std::string msg) {
+  static Status Fail(const std::string& msg) {
     return Status::InvalidInput(std::string(kSchemaErrorPrefix) + msg);
   }
 

@@ -27,7 +27,7 @@
 namespace corroborate::asff {
 
 // Security Hub's documented per-finding limits.
-inline constexpr size_t kMaxFindingBytes = 240 * 1024;
+inline constexpr size_t kMaxFindingBytes = size_t{240} * 1024;
 inline constexpr size_t kMaxResources = 32;
 inline constexpr size_t kMaxTypes = 50;
 inline constexpr size_t kMaxRelatedFindings = 10;

@@ -60,14 +60,15 @@ std::optional<TimeMs> ParseTimestamp(std::string_view s) {
     if (!Digits(s, after, 2, om)) return std::nullopt;
     pos = after + 2;
     if (om > 59 || oh * 60 + om > 18 * 60) return std::nullopt;
-    offset_minutes = sign * (oh * 60 + om);
+    offset_minutes = static_cast<std::int64_t>(sign) * (oh * 60 + om);
   } else {
     return std::nullopt;
   }
   if (pos != s.size()) return std::nullopt;
 
   const std::int64_t days = sys_days{ymd}.time_since_epoch().count();
-  const std::int64_t secs = days * 86400 + hour * 3600 + minute * 60 + second - offset_minutes * 60;
+  const std::int64_t secs = days * 86400 + std::int64_t{hour} * 3600 + std::int64_t{minute} * 60 +
+                            second - offset_minutes * 60;
   return secs * 1000 + (nanos + 500'000) / 1'000'000;
 }
 

@@ -150,7 +150,6 @@ void RegisterIngest(CLI::App& app, GlobalOptions& global, int* exit_code) {
     pipeline::IngestPipeline pipe(**store, options);
     bool read_failed = false;
     const auto start = std::chrono::steady_clock::now();
-    std::uint64_t total_bytes = 0;
     for (const auto& file : *files) {
       sources::ReadOptions read_options;
       std::uint64_t size = 0;
@@ -165,7 +164,6 @@ void RegisterIngest(CLI::App& app, GlobalOptions& global, int* exit_code) {
       const Status s = file == "-"
                            ? sources::ReadFindingsFromFd(STDIN_FILENO, "-", pipe, read_options)
                            : sources::ReadFindingsFromFile(file, pipe, read_options);
-      total_bytes += size;
       if (!s.ok()) {
         progress.Done();
         PrintError(s.message());

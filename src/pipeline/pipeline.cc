@@ -18,7 +18,7 @@ IngestPipeline::IngestPipeline(store::FindingStore& store, PipelineOptions optio
   batch_.reserve(options_.batch_size);
 }
 
-void IngestPipeline::Fail(FailedFinding failure) {
+void IngestPipeline::Fail(const FailedFinding& failure) {
   ++report_.failed;
   if (options_.on_failure) options_.on_failure(failure);
 }

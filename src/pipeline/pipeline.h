@@ -60,7 +60,7 @@ class IngestPipeline final : public sources::FindingVisitor {
 
  private:
   Status Flush();
-  void Fail(FailedFinding failure);
+  void Fail(const FailedFinding& failure);
 
   store::FindingStore& store_;
   PipelineOptions options_;

@@ -191,13 +191,13 @@ class SortedBatch {
       size_t end = begin;
       while (end < last.size() && last[end]->cf_id == last[begin]->cf_id) ++end;
       if (!table_dir.empty() && end - begin >= kTableFileThreshold) {
-        const auto st = IngestAsTableFile(db, table_dir, last, begin, end);
+        auto st = IngestAsTableFile(db, table_dir, last, begin, end);
         if (!st.ok()) return st;
       } else {
         for (size_t i = begin; i < end; ++i) {
           const Op& op = *last[i];
-          const auto st = op.remove ? wb.Delete(op.cf, ToSlice(Key(op)))
-                                    : wb.Put(op.cf, ToSlice(Key(op)), ToSlice(Value(op)));
+          auto st = op.remove ? wb.Delete(op.cf, ToSlice(Key(op)))
+                              : wb.Put(op.cf, ToSlice(Key(op)), ToSlice(Value(op)));
           if (!st.ok()) return st;
         }
       }
@@ -338,11 +338,11 @@ class EmbeddedStore final : public FindingStore {
  private:
   // Adds (or, with remove, deletes) every index key of a stored finding.
   void WriteIndexes(SortedBatch& batch, const Finding& f, std::string_view seq, bool remove) {
-    auto put = [&](std::string key, std::string value = {}) {
+    auto put = [&](std::string_view key, std::string_view value = {}) {
       if (remove) {
-        batch.Delete(index_, std::move(key));
+        batch.Delete(index_, key);
       } else {
-        batch.Put(index_, std::move(key), std::move(value));
+        batch.Put(index_, key, value);
       }
     };
     const std::string order = OrderSuffix(f.updated_at, seq);
@@ -351,14 +351,14 @@ class EmbeddedStore final : public FindingStore {
     std::string retention(
         1, f.record_state == asff::RecordState::kActive ? kStateActive : kStateArchived);
     keys::PutTimeAscending(retention, RetentionClock(f));
-    put(std::string(1, keys::kByUpdatedDesc) + order, std::move(retention));
+    put(std::string(1, keys::kByUpdatedDesc) + order, retention);
     std::set<std::string_view> seen_resources;
     for (const auto& r : f.resources) {
       if (!seen_resources.insert(r.canonical_key).second) continue;
       std::string k(1, keys::kByResource);
       keys::PutLengthPrefixed(k, r.canonical_key);
       k.append(seq);
-      put(std::move(k));
+      put(k);
     }
     std::vector<std::string_view> values;
     for (const auto& field : IndexedFields()) {
@@ -416,7 +416,7 @@ class EmbeddedStore final : public FindingStore {
       StoredFinding old;
       std::string scratch;
       if (superseded == nullptr) {
-        const Status s = ReadRecord(ro, superseded_seq, &old, &scratch);
+        Status s = ReadRecord(ro, superseded_seq, &old, &scratch);
         if (s.ok()) superseded = &old.core;
         if (!s.ok() && s.code() != Status::Code::kNotFound) return s;
       }
@@ -636,7 +636,7 @@ Status EmbeddedStore::BatchUpdate(const asff::BatchUpdate& update, TimeMs now,
     processed.push_back(id);
   }
   if (wb.Count() > 0) {
-    const Status s = FromRocks(wb.Commit(db_.get(), write_options_), "writing a batch update");
+    Status s = FromRocks(wb.Commit(db_.get(), write_options_), "writing a batch update");
     if (!s.ok()) return s;
   }
   result->processed = std::move(processed);
@@ -652,7 +652,7 @@ Status EmbeddedStore::Get(const asff::FindingIdentifier& id, StoredFinding* out)
     if (auto it = pending_ids_.find(pk); it != pending_ids_.end()) seq = it->second;
   }
   if (seq.empty()) {
-    const Status s = LookupSeq(ro, pk, &seq);
+    Status s = LookupSeq(ro, pk, &seq);
     if (!s.ok()) return s;
   }
   return ReadRecord(ro, seq, out, &scratch);
@@ -670,7 +670,7 @@ Status EmbeddedStore::FindingsForResource(std::string_view canonical_key,
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
     const std::string_view seq(it->key().data() + prefix.size(), it->key().size() - prefix.size());
     StoredFinding f;
-    const Status s = ReadRecord(ro, seq, &f, &scratch);
+    Status s = ReadRecord(ro, seq, &f, &scratch);
     if (s.code() == Status::Code::kNotFound) continue;  // raced with a delete
     if (!s.ok()) return s;
     out->push_back(std::move(f));
@@ -1011,7 +1011,7 @@ Status EmbeddedStore::ApplyRetention(TimeMs now, RetentionResult* result) {
     if (clock >= (active ? active_limit : archived_limit)) continue;
     const std::string seq(key.substr(9));
     StoredFinding f;
-    const Status s = ReadRecord(ro, seq, &f, &scratch);
+    Status s = ReadRecord(ro, seq, &f, &scratch);
     if (s.code() == Status::Code::kNotFound) continue;
     if (!s.ok()) return s;
     DeleteFinding(wb, f.core, seq);
