@@ -31,6 +31,17 @@ Result<std::unique_ptr<store::FindingStore>> OpenStore(const GlobalOptions& opti
   return store::OpenEmbeddedStore(dir, store_options);
 }
 
+std::unique_ptr<store::FindingStore> OpenStoreOrReport(const GlobalOptions& options,
+                                                       int* exit_code) {
+  auto store = OpenStore(options);
+  if (!store.ok()) {
+    PrintError(store.status().message());
+    *exit_code = kExitFatal;
+    return nullptr;
+  }
+  return std::move(store).value();
+}
+
 Result<std::string> ReadJsonArgument(const std::string& text, const std::string& option_name) {
   if (text.empty() || text[0] != '@') return text;
   const std::string path = text.substr(1);

@@ -28,6 +28,9 @@ struct GlobalOptions {
 std::string DefaultDataDir();
 
 Result<std::unique_ptr<store::FindingStore>> OpenStore(const GlobalOptions& options);
+// OpenStore for a command: on failure prints why, sets *exit_code to kExitFatal, returns null.
+std::unique_ptr<store::FindingStore> OpenStoreOrReport(const GlobalOptions& options,
+                                                       int* exit_code);
 
 // `text` itself, or the contents of the file when it starts with '@'.
 Result<std::string> ReadJsonArgument(const std::string& text, const std::string& option_name);

@@ -130,12 +130,8 @@ void RegisterIngest(CLI::App& app, GlobalOptions& global, int* exit_code) {
       *exit_code = kExitFatal;
       return;
     }
-    auto store = OpenStore(global);
-    if (!store.ok()) {
-      PrintError(store.status().message());
-      *exit_code = kExitFatal;
-      return;
-    }
+    auto store = OpenStoreOrReport(global, exit_code);
+    if (!store) return;
     std::uint64_t errors_shown = 0;
     Progress progress(!args->quiet && isatty(STDERR_FILENO) != 0);
     pipeline::PipelineOptions options;
@@ -147,7 +143,7 @@ void RegisterIngest(CLI::App& app, GlobalOptions& global, int* exit_code) {
       std::fprintf(stderr, "%s: %s%s: %s\n", f.location.c_str(), who.c_str(), f.error_code.c_str(),
                    f.error_message.c_str());
     };
-    pipeline::IngestPipeline pipe(**store, options);
+    pipeline::IngestPipeline pipe(*store, options);
     bool read_failed = false;
     const auto start = std::chrono::steady_clock::now();
     for (const auto& file : *files) {

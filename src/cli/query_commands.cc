@@ -138,12 +138,8 @@ void RegisterFindings(CLI::App& app, GlobalOptions& global, int* exit_code) {
       }
       request.sort = std::move(sort).value();
     }
-    auto store = OpenStore(global);
-    if (!store.ok()) {
-      PrintError(store.status().message());
-      *exit_code = kExitFatal;
-      return;
-    }
+    auto store = OpenStoreOrReport(global, exit_code);
+    if (!store) return;
     request.next_token = args->next_token;
     std::size_t printed = 0;
     bool first = true;
@@ -156,7 +152,7 @@ void RegisterFindings(CLI::App& app, GlobalOptions& global, int* exit_code) {
           args->max == 0 ? 100 : std::min<std::size_t>(100, args->max - printed);
       request.max_results = want;
       store::QueryPage page;
-      const Status s = (*store)->Query(request, now, &page);
+      const Status s = store->Query(request, now, &page);
       if (!s.ok()) {
         if (args->output == "json") fmt::print("]}}\n");
         PrintError(s.message());
@@ -278,14 +274,10 @@ void RegisterUpdate(CLI::App& app, GlobalOptions& global, int* exit_code) {
       *exit_code = kExitUsage;
       return;
     }
-    auto store = OpenStore(global);
-    if (!store.ok()) {
-      PrintError(store.status().message());
-      *exit_code = kExitFatal;
-      return;
-    }
+    auto store = OpenStoreOrReport(global, exit_code);
+    if (!store) return;
     store::BatchUpdateResult result;
-    const Status s = (*store)->BatchUpdate(*update, pipeline::SystemNow(), &result);
+    const Status s = store->BatchUpdate(*update, pipeline::SystemNow(), &result);
     if (!s.ok()) {
       PrintError(s.message());
       *exit_code = kExitFatal;
@@ -322,14 +314,10 @@ void RegisterStats(CLI::App& app, GlobalOptions& global, int* exit_code) {
       ->default_val("table")
       ->check(CLI::IsMember({"table", "json"}));
   cmd->callback([output, &global, exit_code] {
-    auto store = OpenStore(global);
-    if (!store.ok()) {
-      PrintError(store.status().message());
-      *exit_code = kExitFatal;
-      return;
-    }
+    auto store = OpenStoreOrReport(global, exit_code);
+    if (!store) return;
     store::StoreStats stats;
-    const Status s = (*store)->Stats(&stats);
+    const Status s = store->Stats(&stats);
     if (!s.ok()) {
       PrintError(s.message());
       *exit_code = kExitFatal;
@@ -387,14 +375,10 @@ void RegisterRetention(CLI::App& app, GlobalOptions& global, int* exit_code) {
       }
       now = *t;
     }
-    auto store = OpenStore(global);
-    if (!store.ok()) {
-      PrintError(store.status().message());
-      *exit_code = kExitFatal;
-      return;
-    }
+    auto store = OpenStoreOrReport(global, exit_code);
+    if (!store) return;
     store::RetentionResult result;
-    const Status s = (*store)->ApplyRetention(now, &result);
+    const Status s = store->ApplyRetention(now, &result);
     if (!s.ok()) {
       PrintError(s.message());
       *exit_code = kExitFatal;
