@@ -1,0 +1,97 @@
+// Per-operation costs of the engine's hot functions on realistic findings (Google Benchmark):
+// decoding and validating one finding, normalizing it for storage, evaluating a GetFindings filter.
+//   build/bench/micro_bench [--benchmark_filter=...]
+#include <benchmark/benchmark.h>
+
+#include <string>
+#include <vector>
+
+#include "asff/finding.h"
+#include "asff/import.h"
+#include "corpus.h"
+#include "filter/filter.h"
+
+namespace {
+
+using namespace corroborate;
+
+// 1,000 findings of the benchmark corpus, parsed once.
+struct Sample {
+  Sample() {
+    bench::CorpusGenerator gen({1000, 200, 7, 3000});
+    for (size_t i = 0; i < 1000; ++i) texts.push_back(gen.Finding(i));
+  }
+  std::vector<std::string> texts;
+};
+
+const Sample& Findings() {
+  static const Sample sample;
+  return sample;
+}
+
+void BM_ParseOnly(benchmark::State& state) {
+  simdjson::dom::parser parser;
+  size_t i = 0, bytes = 0;
+  for (auto _ : state) {
+    const std::string& text = Findings().texts[i++ % 1000];
+    simdjson::dom::element root;
+    benchmark::DoNotOptimize(parser.parse(text).get(root));
+    bytes += text.size();
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(bytes));
+}
+BENCHMARK(BM_ParseOnly);
+
+void BM_DecodeFinding(benchmark::State& state) {
+  simdjson::dom::parser parser;
+  size_t i = 0, bytes = 0;
+  for (auto _ : state) {
+    const std::string& text = Findings().texts[i++ % 1000];
+    asff::Finding f;
+    benchmark::DoNotOptimize(asff::DecodeFinding(parser.parse(text).value_unsafe(), f));
+    bytes += text.size();
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(bytes));
+}
+BENCHMARK(BM_DecodeFinding);
+
+void BM_NormalizeNewFinding(benchmark::State& state) {
+  simdjson::dom::parser parser;
+  size_t i = 0, bytes = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    const std::string& text = Findings().texts[i++ % 1000];
+    auto root = parser.parse(text).value_unsafe();
+    asff::Finding f;
+    (void)asff::DecodeFinding(root, f);
+    state.ResumeTiming();
+    benchmark::DoNotOptimize(asff::NormalizeNewFinding(root, f, 0));
+    bytes += text.size();
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(bytes));
+}
+BENCHMARK(BM_NormalizeNewFinding);
+
+void BM_FilterMatches(benchmark::State& state) {
+  auto filter = filter::FindingFilter::ParseText(R"({
+      "ProductName":[{"Value":"Inspector","Comparison":"EQUALS"}],
+      "SeverityLabel":[{"Value":"CRITICAL","Comparison":"EQUALS"},{"Value":"HIGH","Comparison":"EQUALS"}],
+      "RecordState":[{"Value":"ACTIVE","Comparison":"EQUALS"}],
+      "ResourceType":[{"Value":"AwsEc2","Comparison":"PREFIX"}],
+      "Title":[{"Value":"openssl","Comparison":"NOT_CONTAINS"}]})");
+  std::vector<simdjson::dom::parser> parsers(1000);
+  std::vector<simdjson::dom::element> roots;
+  for (size_t j = 0; j < 1000; ++j)
+    roots.push_back(parsers[j].parse(Findings().texts[j]).value_unsafe());
+  size_t i = 0, matched = 0;
+  for (auto _ : state) {
+    matched += filter->Matches(roots[i++ % 1000], bench::CorpusGenerator::kBaseTime) ? 1 : 0;
+  }
+  state.counters["matched"] =
+      benchmark::Counter(static_cast<double>(matched), benchmark::Counter::kAvgIterations);
+}
+BENCHMARK(BM_FilterMatches);
+
+}  // namespace
+
+BENCHMARK_MAIN();
