@@ -27,6 +27,12 @@ std::string Clip(std::string s, size_t width) {
   return s + "~";
 }
 
+// Keeps the end, where an ARN's distinguishing part is ("~instance/i-0a1b2c3d4e5f60718").
+std::string ClipLeft(const std::string& s, size_t width) {
+  if (s.size() <= width) return s;
+  return "~" + s.substr(s.size() - (width - 1));
+}
+
 void PrintTableHeader() {
   fmt::print("{:<24} {:<13} {:<10} {:<14} {:<48} {}\n", "UPDATED", "SEVERITY", "WORKFLOW",
              "PRODUCT", "RESOURCE", "TITLE");
@@ -40,7 +46,7 @@ void PrintTableRow(const std::string& json) {
   if (Field(root, "/RecordState") == "ARCHIVED") state += "*";
   fmt::print("{:<24} {:<13} {:<10} {:<14} {:<48} {}\n", Field(root, "/UpdatedAt").substr(0, 24),
              Field(root, "/Severity/Label"), state, Clip(Field(root, "/ProductName"), 14),
-             Clip(Field(root, "/Resources/0/Id"), 48), Clip(Field(root, "/Title"), 80));
+             ClipLeft(Field(root, "/Resources/0/Id"), 48), Clip(Field(root, "/Title"), 80));
 }
 
 // "UpdatedAt:desc,SeverityNormalized:asc" -> SortCriteria JSON, or the JSON itself.
