@@ -13,5 +13,6 @@ void RegisterFindings(CLI::App& app, GlobalOptions& global, int* exit_code);
 void RegisterUpdate(CLI::App& app, GlobalOptions& global, int* exit_code);
 void RegisterStats(CLI::App& app, GlobalOptions& global, int* exit_code);
 void RegisterRetention(CLI::App& app, GlobalOptions& global, int* exit_code);
+void RegisterRules(CLI::App& app, GlobalOptions& global, int* exit_code);
 
 }  // namespace corroborate::cli

@@ -33,6 +33,7 @@ int main(int argc, char** argv) {
   RegisterUpdate(app, global, &exit_code);
   RegisterStats(app, global, &exit_code);
   RegisterRetention(app, global, &exit_code);
+  RegisterRules(app, global, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -243,6 +243,19 @@ TEST_F(CliTest, RetentionAsOfADate) {
   EXPECT_EQ(r.exit_code, 2);
 }
 
+TEST_F(CliTest, RulesLintNamesFileAndLine) {
+  CommandResult r = Corroborate({"rules", "lint", std::string(CORROBORATE_SOURCE_DIR) + "/rules"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("3 rules valid, 0 refused"), std::string::npos) << r.out;
+  const auto bad =
+      Write("bad.yaml", "id: x\ntitle: t\nconditions:\n  a:\n    filter: {Titel: y}\n");
+  r = Corroborate({"rules", "lint", bad.string()});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find(bad.string() + ":5: 'Titel' is not a Security Hub filter field"),
+            std::string::npos)
+      << r.err;
+}
+
 TEST_F(CliTest, EveryCommandExplainsItself) {
   for (const char* cmd : {"ingest", "findings", "update", "stats", "retention"}) {
     CommandResult r = Corroborate({cmd, "--help"});

@@ -1,0 +1,232 @@
+#include "correlate/rules.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace corroborate::correlate {
+namespace {
+
+std::string ReadFile(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+RuleSet Load(const std::string& yaml) {
+  RuleSet set;
+  LoadRules(yaml, "test.yaml", set);
+  return set;
+}
+
+constexpr const char* kMinimal = R"(
+id: r1
+title: "t"
+conditions:
+  a:
+    filter: {ProductName: GuardDuty}
+)";
+
+TEST(RulesTest, BuiltInRulesLoadCleanly) {
+  RuleSet set;
+  size_t files = 0;
+  for (const auto& entry :
+       std::filesystem::directory_iterator(std::string(CORROBORATE_SOURCE_DIR) + "/rules")) {
+    if (entry.path().extension() != ".yaml") continue;
+    ++files;
+    LoadRules(ReadFile(entry.path()), entry.path().filename().string(), set);
+  }
+  for (const auto& e : set.errors) ADD_FAILURE() << e.ToString();
+  EXPECT_EQ(files, 3u);
+  ASSERT_EQ(set.rules.size(), 3u);
+  for (const auto& r : set.rules) {
+    EXPECT_EQ(r.severity, asff::SeverityLabel::kCritical) << r.id;
+    EXPECT_EQ(r.window, 30 * asff::kMsPerDay) << r.id;
+    EXPECT_FALSE(r.resource_type.empty()) << r.id;
+  }
+}
+
+TEST(RulesTest, ShorthandCompilesToSecurityHubFilters) {
+  RuleSet set = Load(R"(
+id: r1
+title: "t"
+window: 7d
+conditions:
+  cves:
+    filter:
+      ProductName: Inspector
+      SeverityLabel: [CRITICAL, HIGH]
+      Type: {prefix: "Software and Configuration Checks/"}
+      Title: {not_contains: [test, demo]}
+      ProductFields: {ControlId: EC2.9}
+      SeverityNormalized: {Gte: 70}
+      Confidence: 50
+    distinct: Vulnerabilities[].Id
+    at_least: 3
+    within: 2d
+)");
+  ASSERT_TRUE(set.errors.empty()) << set.errors[0].ToString();
+  ASSERT_EQ(set.rules.size(), 1u);
+  const Condition& c = set.rules[0].conditions[0];
+  EXPECT_EQ(c.at_least, 3);
+  EXPECT_EQ(c.distinct, "Vulnerabilities[].Id");
+  EXPECT_EQ(c.within, 2 * asff::kMsPerDay);
+  EXPECT_EQ(set.rules[0].window, 7 * asff::kMsPerDay);
+  EXPECT_EQ(
+      c.filter_json,
+      R"({"ProductName":[{"Value":"Inspector","Comparison":"EQUALS"}],)"
+      R"("SeverityLabel":[{"Value":"CRITICAL","Comparison":"EQUALS"},{"Value":"HIGH","Comparison":"EQUALS"}],)"
+      R"("Type":[{"Value":"Software and Configuration Checks/","Comparison":"PREFIX"}],)"
+      R"("Title":[{"Value":"test","Comparison":"NOT_CONTAINS"},{"Value":"demo","Comparison":"NOT_CONTAINS"}],)"
+      R"("ProductFields":[{"Key":"ControlId","Value":"EC2.9","Comparison":"EQUALS"}],)"
+      R"("SeverityNormalized":[{"Gte":70}],"Confidence":[{"Eq":50}]})");
+
+  // The compiled filter is the real evaluator.
+  simdjson::dom::parser parser;
+  auto finding = parser.parse(std::string(
+      R"({"ProductName":"Inspector","SeverityLabel":"x","Severity":{"Label":"HIGH","Normalized":75},)"
+      R"("Types":["Software and Configuration Checks/Vulnerabilities/CVE"],"Title":"CVE-1 in openssl",)"
+      R"("ProductFields":{"ControlId":"EC2.9"},"Confidence":50})"));
+  EXPECT_TRUE(c.filter.Matches(finding.value(), 0));
+  auto demo = parser.parse(std::string(
+      R"({"ProductName":"Inspector","Severity":{"Label":"HIGH","Normalized":75},)"
+      R"("Types":["Software and Configuration Checks/Vulnerabilities/CVE"],"Title":"demo box",)"
+      R"("ProductFields":{"ControlId":"EC2.9"},"Confidence":50})"));
+  EXPECT_FALSE(c.filter.Matches(demo.value(), 0));
+}
+
+TEST(RulesTest, SecurityHubsOwnFilterFormIsAcceptedToo) {
+  RuleSet set = Load(R"(
+id: r1
+title: "t"
+conditions:
+  a:
+    filter:
+      ResourceType: [{Value: AwsEc2, Comparison: PREFIX}, {Value: AwsEc2Volume, Comparison: NOT_EQUALS}]
+      UpdatedAt: [{DateRange: {Value: 7, Unit: DAYS}}]
+      NetworkSourceIpV4: [{Cidr: 10.0.0.0/8}]
+)");
+  ASSERT_TRUE(set.errors.empty()) << set.errors[0].ToString();
+  EXPECT_NE(set.rules[0].conditions[0].filter_json.find(R"("DateRange":{"Value":7,"Unit":"DAYS"})"),
+            std::string::npos);
+}
+
+struct BadRule {
+  std::string yaml;
+  int line;
+  std::string message_part;
+  friend void PrintTo(const BadRule& r, std::ostream* os) { *os << r.message_part; }
+};
+
+class RulesRejectTest : public ::testing::TestWithParam<BadRule> {};
+
+TEST_P(RulesRejectTest, NamesTheLineAndTheProblemAndKeepsTheGoodRules) {
+  const BadRule& bad = GetParam();
+  // The bad rule comes first, a good one after it in the same file.
+  RuleSet set = Load(bad.yaml + "\n---\n" + R"(
+id: good
+title: "t"
+conditions:
+  a:
+    filter: {ProductName: GuardDuty}
+)");
+  ASSERT_EQ(set.errors.size(), 1u);
+  EXPECT_EQ(set.errors[0].file, "test.yaml");
+  EXPECT_EQ(set.errors[0].line, bad.line) << set.errors[0].ToString();
+  EXPECT_NE(set.errors[0].message.find(bad.message_part), std::string::npos)
+      << set.errors[0].ToString();
+  if (bad.message_part.rfind("YAML", 0) != 0) {
+    ASSERT_EQ(set.rules.size(), 1u);
+    EXPECT_EQ(set.rules[0].id, "good");
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Errors, RulesRejectTest,
+    ::testing::Values(
+        BadRule{"id: r\ntitle: t\nconditions:\n  a: {filter: {ProductName: [GuardDuty}}\n", 4,
+                "YAML"},
+        BadRule{"id: r\ntitle: t\nseverity: SEVERE\nconditions:\n  a: {filter: {Id: x}}\n", 3,
+                "severity must be"},
+        BadRule{"id: r\ntitle: t\nwindwo: 3d\nconditions:\n  a: {filter: {Id: x}}\n", 3,
+                "unknown key 'windwo'"},
+        BadRule{"id: r\ntitle: t\nconditions:\n  a:\n    filter: {SeverityLable: HIGH}\n", 5,
+                "'SeverityLable' is not a Security Hub filter field"},
+        BadRule{"id: r\ntitle: t\nconditions:\n  a:\n    filter: {Title: {startswith: x}}\n", 5,
+                "unknown comparison 'startswith'"},
+        BadRule{"id: r\ntitle: t\nconditions:\n  a:\n    filter: {Id: x}\n    at_least: 0\n", 6,
+                "at_least must be a whole number"},
+        BadRule{
+            "id: r\ntitle: t\nwindow: 1d\nconditions:\n  a:\n    filter: {Id: x}\n    within: 2d\n",
+            7, "within is longer than the rule's window"},
+        BadRule{"id: r\ntitle: t\nwindow: forever\nconditions:\n  a: {filter: {Id: x}}\n", 3,
+                "window must be a duration"},
+        BadRule{"id: r\ntitle: t\nconditions:\n  a: {filter: {Id: x}}\nrequire: a and b\n", 5,
+                "undefined condition 'b'"},
+        BadRule{"id: r\ntitle: t\nconditions:\n  a: {filter: {Id: x}}\nrequire: (a or a\n", 5,
+                "missing ')'"},
+        BadRule{"id: r\ntitle: t\nconditions:\n  a: {filter: {Id: x}}\nordered: [a, c]\n", 5,
+                "undefined condition 'c'"},
+        BadRule{"title: t\nconditions:\n  a: {filter: {Id: x}}\n", 1, "needs an id"},
+        BadRule{"id: good\ntitle: t\nconditions:\n  a: {filter: {Id: x}}\n", 8,
+                "duplicate rule id 'good'"}),
+    [](const ::testing::TestParamInfo<BadRule>& param) {
+      return "case" + std::to_string(param.index);
+    });
+
+TEST(RulesTest, DuplicateIdsAcrossFilesAreRefused) {
+  RuleSet set;
+  LoadRules(kMinimal, "a.yaml", set);
+  LoadRules(kMinimal, "b.yaml", set);
+  ASSERT_EQ(set.rules.size(), 1u);
+  ASSERT_EQ(set.errors.size(), 1u);
+  EXPECT_EQ(set.errors[0].ToString(), "b.yaml:2: duplicate rule id 'r1'");
+}
+
+TEST(RulesTest, RequireCombinesConditions) {
+  std::vector<Condition> conditions(3);
+  conditions[0].name = "ssh";
+  conditions[1].name = "rdp";
+  conditions[2].name = "allowed";
+  auto expr = ParseRequire("(ssh or rdp) and not allowed", conditions);
+  ASSERT_TRUE(expr.ok()) << expr.status().ToString();
+  EXPECT_TRUE(Evaluate(*expr, {true, false, false}));
+  EXPECT_TRUE(Evaluate(*expr, {false, true, false}));
+  EXPECT_FALSE(Evaluate(*expr, {true, true, true}));
+  EXPECT_FALSE(Evaluate(*expr, {false, false, false}));
+  // and binds tighter than or
+  auto precedence = ParseRequire("ssh or rdp and allowed", conditions);
+  ASSERT_TRUE(precedence.ok());
+  EXPECT_TRUE(Evaluate(*precedence, {true, false, false}));
+  EXPECT_FALSE(Evaluate(*precedence, {false, true, false}));
+  EXPECT_FALSE(ParseRequire("ssh and", conditions).ok());
+  EXPECT_FALSE(ParseRequire("ssh allowed", conditions).ok());
+}
+
+TEST(RulesTest, DefaultRequireIsEveryCondition) {
+  RuleSet set = Load(R"(
+id: r1
+title: "t"
+conditions:
+  a: {filter: {Id: x}}
+  b: {filter: {Id: y}}
+)");
+  ASSERT_EQ(set.rules.size(), 1u);
+  EXPECT_TRUE(Evaluate(set.rules[0].require, {true, true}));
+  EXPECT_FALSE(Evaluate(set.rules[0].require, {true, false}));
+}
+
+TEST(RulesTest, ParsesDurations) {
+  EXPECT_EQ(ParseDuration("30d"), 30 * asff::kMsPerDay);
+  EXPECT_EQ(ParseDuration("12h"), 12 * 3'600'000);
+  EXPECT_EQ(ParseDuration("90m"), 90 * 60'000);
+  EXPECT_EQ(ParseDuration("45s"), 45'000);
+  for (const char* bad : {"", "d", "30", "3x", "-1d", "1.5d"})
+    EXPECT_FALSE(ParseDuration(bad)) << bad;
+}
+
+}  // namespace
+}  // namespace corroborate::correlate
