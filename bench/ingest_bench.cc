@@ -2,7 +2,8 @@
 // path, and for durable ingest into the embedded store, the store's bytes per finding, the rate of
 // provider re-imports, and GetFindings first-page latency over the stored corpus.
 //
-//   ingest_bench [--findings N] [--resources R] [--avg-bytes B] [--dir DIR] [--all-cores] [--batch N]
+//   ingest_bench [--findings N] [--resources R] [--avg-bytes B] [--dir DIR] [--all-cores]
+//                [--batch N] [--query-runs N]
 //   (BENCH_NO_SYNC=1 in the environment turns off fsync, to see what durability costs)
 //
 // By default the process (and so RocksDB's background threads) is pinned to one core, as the
