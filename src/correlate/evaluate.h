@@ -1,0 +1,80 @@
+// Evaluating one correlation rule over the findings of one resource, and the finding it emits.
+//
+// Contract:
+// - Evaluate is pure: given a rule, the candidate findings of one group (the grouped resource's
+//   findings, and findings of related resources tagged with the related resource's type) and `now`,
+//   it decides for each condition whether it holds, with which evidence, and what is missing, and
+//   whether the rule fires (its `require` expression holds and every `ordered` pair is in order).
+//   Only findings observed within the rule's window count (last observation = LastObservedAt, else
+//   UpdatedAt); unless the rule says otherwise only ACTIVE findings that are not RESOLVED or
+//   SUPPRESSED count, and never Corroborate's own correlated findings (no loops).
+// - A condition counts matching findings, or with `distinct` the distinct values found under that
+//   ASFF path (e.g. "Vulnerabilities[].Id": three findings of one CVE count once); with `within`,
+//   the best span of that length is taken.
+// - BuildCorrelatedFinding writes the ASFF finding for a firing (or, with active = false, an
+//   archived) rule: a stable Id from the rule and the canonical resource, the grouped resource with
+//   its real type, RelatedFindings = the evidence (the 10 most recent: ASFF's limit; the count and
+//   an evidence digest are in ProductFields), times from the evidence, title and description
+//   rendered from the rule's templates. The result passes asff::DecodeFinding.
+#pragma once
+
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <simdjson.h>
+
+#include "asff/finding.h"
+#include "correlate/rules.h"
+
+namespace corroborate::correlate {
+
+// GeneratorId prefix of correlated findings; findings with it are not evidence by default.
+inline constexpr std::string_view kGeneratorPrefix = "corroborate/rule/";
+
+struct Candidate {
+  const asff::Finding* finding = nullptr;  // core view
+  simdjson::dom::element json;             // the stored JSON, parsed
+  std::string related_type;                // empty: about the grouped resource itself
+};
+
+struct ConditionOutcome {
+  bool holds = false;
+  int count = 0;                 // findings, or distinct values, counted
+  std::vector<size_t> evidence;  // indexes into the candidates
+  std::string explanation;       // what holds, or what is missing
+};
+
+struct Evaluation {
+  bool fires = false;
+  std::vector<ConditionOutcome> conditions;  // parallel to Rule::conditions
+  std::vector<size_t> evidence;              // of the conditions that hold, by observation time
+  asff::TimeMs first_observed = 0;
+  asff::TimeMs last_observed = 0;
+  std::string explanation;  // one line per condition, and the require/ordered verdict
+};
+
+Evaluation Evaluate(const Rule& rule, std::span<const Candidate> candidates, asff::TimeMs now);
+
+// The grouped resource.
+struct Group {
+  std::string canonical_key;  // also the Resources[0].Id of the correlated finding
+  std::string type;           // e.g. AwsEc2Instance
+  std::string partition = "aws";
+  std::string region;
+  std::string account;
+};
+
+std::string CorrelatedFindingId(const Rule& rule, const Group& group);
+
+std::string BuildCorrelatedFinding(const Rule& rule, const Group& group,
+                                   const Evaluation& evaluation,
+                                   std::span<const Candidate> candidates, asff::TimeMs created_at,
+                                   asff::TimeMs now, bool active);
+
+// Renders {resource}, {resource_type}, {rule} and {<condition>.count} in a template.
+std::string Render(std::string_view text, const Rule& rule, const Group& group,
+                   const Evaluation& evaluation);
+
+}  // namespace corroborate::correlate
