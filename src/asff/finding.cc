@@ -127,9 +127,10 @@ class Decoder {
     if (!DecodeResources(obj)) return status_;
     if (!DecodeCompliance(obj)) return status_;
     if (!DecodeStates(obj)) return status_;
-    if (!DecodeRelated(obj, "RelatedFindings", "data.RelatedFindings", &out_.related_findings)) {
-      return status_;
-    }
+    // The top-level list wins over FindingProviderFields' (decoded earlier), as for Types.
+    std::vector<FindingIdentifier> related;
+    if (!DecodeRelated(obj, "RelatedFindings", "data.RelatedFindings", &related)) return status_;
+    if (!related.empty()) out_.related_findings = std::move(related);
     if (!DecodeNote(obj)) return status_;
     if (!DecodeMap(obj, "UserDefinedFields", 128, 1024, out_.user_defined_fields)) return status_;
     if (!DecodeMap(obj, "ProductFields", 128, 2048, out_.product_fields)) return status_;
@@ -438,6 +439,9 @@ class Decoder {
       }
       res.canonical_key =
           CanonicalResourceKey(res.type, res.id, res.partition, res.region, out_.aws_account_id);
+      if (ro["Details"].get(v) == simdjson::SUCCESS) {
+        AddResourceRelations(v, res, out_.aws_account_id, out_.relations);
+      }
       out_.resources.push_back(std::move(res));
     }
     return true;

@@ -21,6 +21,7 @@
 
 #include <simdjson.h>
 
+#include "asff/relations.h"
 #include "asff/timestamp.h"
 #include "common/status.h"
 
@@ -110,6 +111,7 @@ struct Finding {
   std::vector<std::pair<std::string, std::string>> user_defined_fields;
   std::vector<std::pair<std::string, std::string>> product_fields;
   std::vector<std::string> vulnerability_ids;  // Vulnerabilities[].Id, e.g. CVE ids
+  std::vector<ResourceRelation> relations;     // stated by resource Details (relations.h)
 
   // The stored JSON of the finding. Filled by the store; DecodeFinding leaves it untouched.
   std::string json;

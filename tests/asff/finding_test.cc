@@ -68,6 +68,17 @@ TEST(FindingTest, DecodesTheCoreView) {
   EXPECT_EQ(f.note->updated_by, "alice");
 }
 
+TEST(FindingTest, RelatedFindingsInBothPlacesAreListedOnceFromTheTopLevel) {
+  Finding f;
+  const std::string both = With(R"("RecordState": "ACTIVE",)",
+                                R"("RecordState": "ACTIVE", "FindingProviderFields": {
+      "Severity": {"Label": "HIGH"}, "RelatedFindings": [
+        {"ProductArn": "arn:aws:securityhub:eu-west-1::product/aws/inspector", "Id": "x"}]},)");
+  ASSERT_TRUE(Decode(both, f).ok());
+  ASSERT_EQ(f.related_findings.size(), 1u);
+  EXPECT_EQ(f.related_findings[0].id, "x");
+}
+
 TEST(FindingTest, SeverityIsDerivedBetweenScalesAndFromProviderFields) {
   Finding f;
   ASSERT_TRUE(Decode(With(R"({"Label": "HIGH"})", R"({"Normalized": 95})"), f).ok());
