@@ -138,6 +138,15 @@ class TimedStore final : public store::FindingStore {
                              std::vector<store::StoredFinding>* out) override {
     return inner_.FindingsForResource(key, out);
   }
+  Status ResourceVersions(std::string_view key, std::vector<std::uint64_t>* out) override {
+    return inner_.ResourceVersions(key, out);
+  }
+  Status GetVersion(std::uint64_t version, store::StoredFinding* out) override {
+    return inner_.GetVersion(version, out);
+  }
+  Status RelatedResources(std::string_view key, std::vector<store::RelatedResource>* out) override {
+    return inner_.RelatedResources(key, out);
+  }
   Status ApplyRetention(asff::TimeMs now, store::RetentionResult* r) override {
     return inner_.ApplyRetention(now, r);
   }
@@ -169,6 +178,15 @@ class NullStore final : public store::FindingStore {
     return Status::Ok();
   }
   Status FindingsForResource(std::string_view, std::vector<store::StoredFinding>*) override {
+    return Status::Ok();
+  }
+  Status ResourceVersions(std::string_view, std::vector<std::uint64_t>*) override {
+    return Status::Ok();
+  }
+  Status GetVersion(std::uint64_t, store::StoredFinding*) override {
+    return Status::NotFound("keeps nothing");
+  }
+  Status RelatedResources(std::string_view, std::vector<store::RelatedResource>*) override {
     return Status::Ok();
   }
   Status ApplyRetention(asff::TimeMs, store::RetentionResult*) override { return Status::Ok(); }

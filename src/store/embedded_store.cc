@@ -13,6 +13,7 @@
 // docs/performance.md). Every read first writes the pending derived state, so reads always see
 // every acknowledged import; after a crash, Open re-derives it from the records written since the
 // last time it was complete.
+#include <rocksdb/cache.h>
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
@@ -29,7 +30,9 @@
 #include <deque>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <mutex>
+#include <optional>
 #include <queue>
 #include <set>
 #include <unordered_map>
@@ -321,6 +324,11 @@ class EmbeddedStore final : public FindingStore {
   Status Query(const QueryRequest& request, TimeMs now, QueryPage* page) override;
   Status FindingsForResource(std::string_view canonical_key,
                              std::vector<StoredFinding>* out) override;
+  Status ResourceVersions(std::string_view canonical_key,
+                          std::vector<std::uint64_t>* versions) override;
+  Status GetVersion(std::uint64_t version, StoredFinding* out) override;
+  Status RelatedResources(std::string_view canonical_key,
+                          std::vector<RelatedResource>* out) override;
   Status ApplyRetention(TimeMs now, RetentionResult* result) override;
   Status Stats(StoreStats* stats) override;
   Status Flush() override { return FlushDerivedLocked(); }
@@ -354,13 +362,30 @@ class EmbeddedStore final : public FindingStore {
         1, f.record_state == asff::RecordState::kActive ? kStateActive : kStateArchived);
     keys::PutTimeAscending(retention, RetentionClock(f));
     put(std::string(1, keys::kByUpdatedDesc) + order, retention);
+    // Resource and relation entries are what correlation reads right after an import, so pending
+    // ones are also kept in the overlay that scans see (see ScanIndex).
+    const bool pending = &batch == &derived_;
+    auto put_scanned = [&](const std::string& key) {
+      if (pending) SetOverlay(key, !remove);
+      put(key);
+    };
     std::set<std::string_view> seen_resources;
     for (const auto& r : f.resources) {
       if (!seen_resources.insert(r.canonical_key).second) continue;
       std::string k(1, keys::kByResource);
       keys::PutLengthPrefixed(k, r.canonical_key);
       k.append(seq);
-      put(k);
+      put_scanned(k);
+    }
+    for (const auto& rel : f.relations) {
+      for (bool forward : {true, false}) {
+        std::string k(1, keys::kByRelation);
+        keys::PutLengthPrefixed(k, forward ? rel.from_key : rel.to_key);
+        keys::PutLengthPrefixed(k, forward ? rel.to_key : rel.from_key);
+        keys::PutLengthPrefixed(k, forward ? rel.to_type : rel.from_type);
+        k.append(seq);
+        put_scanned(k);
+      }
     }
     std::vector<std::string_view> values;
     for (const auto& field : IndexedFields()) {
@@ -370,6 +395,60 @@ class EmbeddedStore final : public FindingStore {
       values.erase(std::unique(values.begin(), values.end()), values.end());
       for (auto v : values) put(FieldPrefix(field.id, v) + order);
     }
+  }
+
+  // Records that a pending resource or relation index key is now present (or deleted), keeping
+  // what it was before when an import may still roll back.
+  void SetOverlay(const std::string& key, bool present) {
+    auto it = scan_overlay_.find(key);
+    if (recording_overlay_undo_) {
+      overlay_undo_.emplace_back(
+          key, it == scan_overlay_.end() ? std::nullopt : std::optional<bool>(it->second));
+    }
+    if (it == scan_overlay_.end()) {
+      scan_overlay_.emplace(key, present);
+    } else {
+      it->second = present;
+    }
+  }
+
+  void UndoOverlay() {
+    for (auto it = overlay_undo_.rbegin(); it != overlay_undo_.rend(); ++it) {
+      if (it->second) {
+        scan_overlay_[it->first] = *it->second;
+      } else {
+        scan_overlay_.erase(it->first);
+      }
+    }
+    overlay_undo_.clear();
+  }
+
+  // The index keys starting with `prefix`, as written plus what is pending (without writing the
+  // pending state: correlation reads after every import batch, and writing the derived state that
+  // often would undo the batching that makes ingest fast).
+  Status ScanIndex(std::string_view prefix, std::vector<std::string>* out) {
+    std::set<std::string> found;
+    {
+      std::lock_guard lock(write_mu_);
+      rocksdb::ReadOptions ro;
+      std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, index_));
+      for (it->Seek(rocksdb::Slice(prefix.data(), prefix.size()));
+           it->Valid() && it->key().starts_with(rocksdb::Slice(prefix.data(), prefix.size()));
+           it->Next()) {
+        found.emplace(it->key().data(), it->key().size());
+      }
+      if (!it->status().ok()) return FromRocks(it->status(), "scanning the index");
+      for (auto o = scan_overlay_.lower_bound(prefix);
+           o != scan_overlay_.end() && o->first.starts_with(prefix); ++o) {
+        if (o->second) {
+          found.insert(o->first);
+        } else {
+          found.erase(o->first);
+        }
+      }
+    }
+    out->assign(found.begin(), found.end());
+    return Status::Ok();
   }
 
   // The sequence number of the finding with primary key `pk`; NotFound when there is none.
@@ -401,6 +480,7 @@ class EmbeddedStore final : public FindingStore {
     if (!s.ok()) return s;
     pending_ids_.clear();
     pending_findings_ = 0;
+    scan_overlay_.clear();
     return Status::Ok();
   }
 
@@ -474,6 +554,10 @@ class EmbeddedStore final : public FindingStore {
   SortedBatch derived_;         // derived changes not written yet
   std::unordered_map<std::string, std::string> pending_ids_;  // pk -> seq, not written yet
   size_t pending_findings_ = 0;
+  // Pending resource and relation index keys: present (true) or deleted (false).
+  std::map<std::string, bool, std::less<>> scan_overlay_;
+  bool recording_overlay_undo_ = false;  // while an import may still roll back
+  std::vector<std::pair<std::string, std::optional<bool>>> overlay_undo_;
 };
 
 Status EmbeddedStore::Import(std::span<const IncomingFinding> batch, TimeMs now,
@@ -495,9 +579,19 @@ Status EmbeddedStore::Import(std::span<const IncomingFinding> batch, TimeMs now,
   const std::uint64_t first_seq = next_seq_;
   const size_t derived_mark = derived_.Count();
   std::vector<std::pair<std::string, std::string>> replaced_pending_ids;
+  recording_overlay_undo_ = true;
+  overlay_undo_.clear();
+  struct StopRecording {
+    EmbeddedStore* store;
+    ~StopRecording() {
+      store->recording_overlay_undo_ = false;
+      store->overlay_undo_.clear();
+    }
+  } stop_recording{this};
   auto rollback = [&](Status s) {
     next_seq_ = first_seq;
     derived_.Truncate(derived_mark);
+    UndoOverlay();
     for (const auto& [pk, version] : in_batch) pending_ids_.erase(pk);
     for (auto& [pk, seq] : replaced_pending_ids) pending_ids_[pk] = std::move(seq);
     return s;
@@ -548,6 +642,7 @@ Status EmbeddedStore::Import(std::span<const IncomingFinding> batch, TimeMs now,
       next.analyst_mask = mask = existing->mask;
       version = &next.core;
     }
+    (*outcomes)[i].version = next_seq_;
     std::string seq = EncodeSeq(next_seq_++);
     const std::string_view superseded =
         existing ? std::string_view(existing->seq) : std::string_view();
@@ -699,21 +794,59 @@ Status EmbeddedStore::Get(const asff::FindingIdentifier& id, StoredFinding* out)
 Status EmbeddedStore::FindingsForResource(std::string_view canonical_key,
                                           std::vector<StoredFinding>* out) {
   out->clear();
-  if (Status s = FlushDerivedLocked(); !s.ok()) return s;
   std::string prefix(1, keys::kByResource);
   keys::PutLengthPrefixed(prefix, canonical_key);
+  std::vector<std::string> index_keys;
+  if (Status s = ScanIndex(prefix, &index_keys); !s.ok()) return s;
   rocksdb::ReadOptions ro;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, index_));
   std::string scratch;
-  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-    const std::string_view seq(it->key().data() + prefix.size(), it->key().size() - prefix.size());
+  for (const auto& key : index_keys) {
+    const std::string_view seq = std::string_view(key).substr(prefix.size());
     StoredFinding f;
     Status s = ReadRecord(ro, seq, &f, &scratch);
     if (s.code() == Status::Code::kNotFound) continue;  // raced with a delete
     if (!s.ok()) return s;
     out->push_back(std::move(f));
   }
-  return FromRocks(it->status(), "scanning a resource's findings");
+  return Status::Ok();
+}
+
+Status EmbeddedStore::ResourceVersions(std::string_view canonical_key,
+                                       std::vector<std::uint64_t>* versions) {
+  versions->clear();
+  std::string prefix(1, keys::kByResource);
+  keys::PutLengthPrefixed(prefix, canonical_key);
+  std::vector<std::string> index_keys;
+  if (Status s = ScanIndex(prefix, &index_keys); !s.ok()) return s;
+  for (const auto& key : index_keys) {
+    const std::string_view seq = std::string_view(key).substr(prefix.size());
+    if (seq.size() != 8) return Status::Corruption("malformed resource entry");
+    versions->push_back(DecodeSeq(seq));
+  }
+  return Status::Ok();
+}
+
+Status EmbeddedStore::GetVersion(std::uint64_t version, StoredFinding* out) {
+  std::string scratch;
+  return ReadRecord(rocksdb::ReadOptions(), EncodeSeq(version), out, &scratch);
+}
+
+Status EmbeddedStore::RelatedResources(std::string_view canonical_key,
+                                       std::vector<RelatedResource>* out) {
+  out->clear();
+  std::string prefix(1, keys::kByRelation);
+  keys::PutLengthPrefixed(prefix, canonical_key);
+  std::vector<std::string> index_keys;
+  if (Status s = ScanIndex(prefix, &index_keys); !s.ok()) return s;
+  for (const auto& key : index_keys) {
+    size_t pos = prefix.size();
+    const auto related = keys::GetLengthPrefixed(key, pos);
+    const auto type = related ? keys::GetLengthPrefixed(key, pos) : std::nullopt;
+    if (!type) return Status::Corruption("malformed relation entry");
+    RelatedResource r{std::string(*related), std::string(*type)};
+    if (out->empty() || out->back() != r) out->push_back(std::move(r));  // one per finding
+  }
+  return Status::Ok();
 }
 
 // --- Query -------------------------------------------------------------------------------------
@@ -1127,6 +1260,10 @@ Result<std::unique_ptr<FindingStore>> OpenEmbeddedStore(const std::string& direc
   rocksdb::BlockBasedTableOptions table;
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   table.block_size = 16 << 10;
+  // Correlation reads the records of the resources each import batch touched; with RocksDB's
+  // default 32 MB cache nearly every read went to the file and decompressed a block
+  // (docs/performance.md).
+  table.block_cache = rocksdb::NewLRUCache(size_t{512} << 20);
   findings_cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
 
   rocksdb::ColumnFamilyOptions index_cf;

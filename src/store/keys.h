@@ -20,6 +20,8 @@ inline constexpr char kByUpdatedDesc =
     'u';  // u | desc(UpdatedAt) | pk -> state | asc(retention clock)
 inline constexpr char kByResource = 'r';  // r | lp(canonical key) | pk
 inline constexpr char kByField = 'f';     // f | field id | lp(value) | desc(UpdatedAt) | pk
+// g | lp(resource key) | lp(related key) | lp(related type) | seq: a relation a finding states.
+inline constexpr char kByRelation = 'g';
 
 void PutVarint(std::string& out, std::uint64_t v);
 // Reads a varint at `pos`, advancing it; nullopt when malformed.

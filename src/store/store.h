@@ -14,6 +14,13 @@
 //   see every Import/BatchUpdate that returned before them.
 // - FindingsForResource returns every stored finding naming the canonical resource key (see
 //   asff/resource_key.h) in any of its Resources.
+// - ResourceVersions lists, for the findings FindingsForResource would return, the version each
+//   is stored as: a token that changes with every accepted import of the finding (BatchUpdate
+//   changes analyst fields in place and keeps it). GetVersion reads one. Together they let a
+//   caller that keeps derived state per finding version (correlation) read only what changed.
+// - RelatedResources returns the resources that stored findings relate to the canonical resource
+//   key (asff/relations.h), each once with its type; a relation lives as long as a finding
+//   stating it is stored.
 // - ApplyRetention deletes ACTIVE findings whose last update (the later of UpdatedAt and the last
 //   accepted import) is older than `active_days`, and ARCHIVED ones older than `archived_days`.
 #pragma once
@@ -47,6 +54,7 @@ struct IncomingFinding {
 
 struct ImportOutcome {
   asff::ImportAction action = asff::ImportAction::kIgnoredStale;
+  std::uint64_t version = 0;  // the stored version (see ResourceVersions); 0 when ignored
 };
 
 struct StoredFinding {
@@ -78,6 +86,12 @@ struct QueryPage {
   std::uint64_t examined = 0;         // candidates read to build the page (for tuning)
 };
 
+struct RelatedResource {
+  std::string key;  // canonical resource key
+  std::string type;
+  friend bool operator==(const RelatedResource&, const RelatedResource&) = default;
+};
+
 struct RetentionResult {
   std::uint64_t deleted_active = 0;
   std::uint64_t deleted_archived = 0;
@@ -106,6 +120,12 @@ class FindingStore {
   virtual Status Query(const QueryRequest& request, asff::TimeMs now, QueryPage* page) = 0;
   virtual Status FindingsForResource(std::string_view canonical_key,
                                      std::vector<StoredFinding>* out) = 0;
+  virtual Status ResourceVersions(std::string_view canonical_key,
+                                  std::vector<std::uint64_t>* versions) = 0;
+  // NotFound when the version is no longer stored (take versions from ResourceVersions).
+  virtual Status GetVersion(std::uint64_t version, StoredFinding* out) = 0;
+  virtual Status RelatedResources(std::string_view canonical_key,
+                                  std::vector<RelatedResource>* out) = 0;
   virtual Status ApplyRetention(asff::TimeMs now, RetentionResult* result) = 0;
   virtual Status Stats(StoreStats* stats) = 0;
   // Maintenance: rewrites the store compactly (reclaims space of deleted and replaced findings).

@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <set>
 
@@ -29,6 +30,7 @@ struct Spec {
   std::string resource_id = "i-0123456789abcdef0";
   std::string record_state = "ACTIVE";
   std::string title = "A finding";
+  std::string details;  // the resource's Details object, if any
 };
 
 std::string Json(const Spec& s) {
@@ -38,7 +40,8 @@ std::string Json(const Spec& s) {
          asff::FormatTimestamp(s.updated_at) + R"(","Severity":{"Label":")" + s.severity +
          R"("},"Title":")" + s.title + R"(","Description":"d","RecordState":")" + s.record_state +
          R"(","Resources":[{"Type":")" + s.resource_type + R"(","Id":")" + s.resource_id +
-         R"(","Region":"eu-west-1"}]})";
+         R"(","Region":"eu-west-1")" + (s.details.empty() ? "" : ",\"Details\":" + s.details) +
+         "}]}";
 }
 
 IncomingFinding Incoming(const Spec& s, TimeMs now = kNow) {
@@ -316,6 +319,94 @@ TEST_F(StoreTest, FindsFindingsByCanonicalResource) {
   std::set<std::string> ids;
   for (const auto& f : found) ids.insert(f.core.id);
   EXPECT_EQ(ids, (std::set<std::string>{"gd", "insp"}));
+}
+
+constexpr std::string_view kInstanceKey =
+    "arn:aws:ec2:eu-west-1:111122223333:instance/i-0123456789abcdef0";
+constexpr std::string_view kGroupKey =
+    "arn:aws:ec2:eu-west-1:111122223333:security-group/sg-0123456789abcdef0";
+
+std::vector<RelatedResource> Related(FindingStore& store, std::string_view key) {
+  std::vector<RelatedResource> out;
+  EXPECT_TRUE(store.RelatedResources(key, &out).ok());
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.key < b.key; });
+  return out;
+}
+
+TEST_F(StoreTest, LearnsRelationsFromFindingsAndForgetsThemWithTheFindings) {
+  Spec eni;
+  eni.id = "eni-finding";
+  eni.resource_type = "AwsEc2NetworkInterface";
+  eni.resource_id = "eni-0123456789abcdef0";
+  eni.details = R"({"AwsEc2NetworkInterface": {"Attachment": {"InstanceId": "i-0123456789abcdef0"},
+      "SecurityGroups": [{"GroupId": "sg-0123456789abcdef0"}]}})";
+  Spec second = eni;  // a second finding stating the same relations: still listed once
+  second.id = "eni-finding-2";
+  Import({eni, second});
+  const std::vector<RelatedResource> expected{
+      {"arn:aws:ec2:eu-west-1:111122223333:network-interface/eni-0123456789abcdef0",
+       "AwsEc2NetworkInterface"},
+      {std::string(kGroupKey), "AwsEc2SecurityGroup"}};  // by key
+  EXPECT_EQ(Related(*store_, kInstanceKey), expected);   // pending, not yet written
+  ASSERT_TRUE(store_->Flush().ok());
+  EXPECT_EQ(Related(*store_, kInstanceKey), expected);
+  EXPECT_EQ(Related(*store_, kGroupKey).size(), 2U);  // the interface and the instance
+
+  // Newer versions that no longer state the relations: they go, with nothing written in between.
+  eni.details = second.details = R"({"AwsEc2NetworkInterface": {}})";
+  eni.updated_at = second.updated_at = kNow;
+  Import({eni});
+  EXPECT_EQ(Related(*store_, kInstanceKey), expected);  // the second finding still states them
+  Import({second});
+  EXPECT_TRUE(Related(*store_, kInstanceKey).empty());
+  Reopen();
+  EXPECT_TRUE(Related(*store_, kInstanceKey).empty());
+}
+
+TEST_F(StoreTest, ResourceLookupsSeeImportsBeforeTheIndexIsWritten) {
+  Spec f;
+  f.id = "moves";
+  Import({f});
+  ASSERT_TRUE(store_->Flush().ok());
+  f.resource_id = "i-0123456789abcdef1";  // the finding now names another instance
+  f.updated_at = kNow;
+  Import({f});
+  std::vector<StoredFinding> found;
+  ASSERT_TRUE(store_->FindingsForResource(kInstanceKey, &found).ok());
+  EXPECT_TRUE(found.empty());
+  ASSERT_TRUE(store_
+                  ->FindingsForResource(
+                      "arn:aws:ec2:eu-west-1:111122223333:instance/i-0123456789abcdef1", &found)
+                  .ok());
+  ASSERT_EQ(found.size(), 1U);
+  EXPECT_EQ(found[0].core.id, "moves");
+}
+
+TEST_F(StoreTest, ResourceVersionsChangeWithEachAcceptedImport) {
+  Spec f;
+  f.id = "versioned";
+  std::vector<ImportOutcome> outcomes;
+  ASSERT_TRUE(store_->Import(std::vector<IncomingFinding>{Incoming(f)}, kNow, &outcomes).ok());
+  const std::uint64_t first = outcomes[0].version;
+  ASSERT_NE(first, 0U);
+  std::vector<std::uint64_t> versions;
+  ASSERT_TRUE(store_->ResourceVersions(kInstanceKey, &versions).ok());
+  EXPECT_EQ(versions, std::vector<std::uint64_t>{first});
+
+  ASSERT_TRUE(store_->Import(std::vector<IncomingFinding>{Incoming(f)}, kNow, &outcomes).ok());
+  EXPECT_EQ(outcomes[0].version, 0U);  // stale: nothing stored
+  f.updated_at = kNow;
+  f.title = "Newer";
+  ASSERT_TRUE(store_->Import(std::vector<IncomingFinding>{Incoming(f)}, kNow, &outcomes).ok());
+  const std::uint64_t second = outcomes[0].version;
+  EXPECT_GT(second, first);
+  ASSERT_TRUE(store_->ResourceVersions(kInstanceKey, &versions).ok());
+  EXPECT_EQ(versions, std::vector<std::uint64_t>{second});
+  StoredFinding read;
+  ASSERT_TRUE(store_->GetVersion(second, &read).ok());
+  EXPECT_EQ(read.core.title, "Newer");
+  ASSERT_TRUE(store_->Flush().ok());
+  EXPECT_EQ(store_->GetVersion(first, &read).code(), Status::Code::kNotFound);
 }
 
 TEST_F(StoreTest, RetentionDeletesByStateAndAge) {
