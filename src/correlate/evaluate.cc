@@ -57,7 +57,7 @@ std::string Plural(int n, std::string_view word) {
   return std::to_string(n) + " " + std::string(word) + (n == 1 ? "" : "s");
 }
 
-ConditionOutcome EvaluateCondition(const Rule& rule, const Condition& c,
+ConditionOutcome EvaluateCondition(const Rule& rule, const Condition& c, std::size_t number,
                                    std::span<const Candidate> candidates, asff::TimeMs now) {
   // Matching findings with the values they contribute, by observation time.
   struct Match {
@@ -71,10 +71,16 @@ ConditionOutcome EvaluateCondition(const Rule& rule, const Condition& c,
     if (cand.related_type != c.related_type) continue;
     const asff::Finding& f = *cand.finding;
     if (!Counts(rule, f) || Observed(f) < now - rule.window) continue;
-    if (!c.filter.Matches(cand.json, now)) continue;
+    const bool matched =
+        cand.results != nullptr ? cand.results->matches[number] : c.filter.Matches(cand.json, now);
+    if (!matched) continue;
     Match m{i, Observed(f), {}};
     if (!c.distinct.empty()) {
-      CollectValues(cand.json, c.distinct, m.values);
+      if (cand.results != nullptr) {
+        if (const auto* values = cand.results->ValuesOf(number)) m.values = *values;
+      } else {
+        CollectValues(cand.json, c.distinct, m.values);
+      }
       if (m.values.empty()) continue;  // contributes nothing to count
     }
     matches.push_back(std::move(m));
@@ -155,11 +161,37 @@ std::string Truncate(std::string s, size_t max) {
 
 }  // namespace
 
-Evaluation Evaluate(const Rule& rule, std::span<const Candidate> candidates, asff::TimeMs now) {
+void ConditionResults::Compute(std::span<const Rule> rules, simdjson::dom::element finding,
+                               asff::TimeMs now) {
+  matches.clear();
+  distinct_values.clear();
+  for (const Rule& rule : rules) {
+    for (const Condition& c : rule.conditions) {
+      const bool matched = c.filter.Matches(finding, now);
+      matches.push_back(matched);
+      if (matched && !c.distinct.empty()) {
+        std::vector<std::string> values;
+        CollectValues(finding, c.distinct, values);
+        if (!values.empty()) distinct_values.emplace_back(matches.size() - 1, std::move(values));
+      }
+    }
+  }
+}
+
+const std::vector<std::string>* ConditionResults::ValuesOf(std::size_t condition) const {
+  for (const auto& [number, values] : distinct_values) {
+    if (number == condition) return &values;
+  }
+  return nullptr;
+}
+
+Evaluation Evaluate(const Rule& rule, std::span<const Candidate> candidates, asff::TimeMs now,
+                    std::size_t condition_base) {
   Evaluation out;
   std::vector<bool> holds;
-  for (const Condition& c : rule.conditions) {
-    out.conditions.push_back(EvaluateCondition(rule, c, candidates, now));
+  for (size_t k = 0; k < rule.conditions.size(); ++k) {
+    const Condition& c = rule.conditions[k];
+    out.conditions.push_back(EvaluateCondition(rule, c, condition_base + k, candidates, now));
     holds.push_back(out.conditions.back().holds);
     out.explanation += out.conditions.back().explanation + "\n";
   }
@@ -248,12 +280,24 @@ std::string Render(std::string_view text, const Rule& rule, const Group& group,
   return out;
 }
 
-std::string BuildCorrelatedFinding(const Rule& rule, const Group& group,
-                                   const Evaluation& evaluation,
-                                   std::span<const Candidate> candidates, asff::TimeMs created_at,
-                                   asff::TimeMs now, bool active) {
-  const std::string product_arn = "arn:" + group.partition + ":securityhub:" + group.region + ":" +
-                                  group.account + ":product/" + group.account + "/default";
+std::string CorrelatedProductArn(const Group& group) {
+  return "arn:" + group.partition + ":securityhub:" + group.region + ":" + group.account +
+         ":product/" + group.account + "/default";
+}
+
+namespace {
+
+struct Rendered {
+  std::string title;
+  std::string description;
+  std::string digest;
+};
+
+Rendered RenderFinding(const Rule& rule, const Group& group, const Evaluation& evaluation,
+                       std::span<const Candidate> candidates) {
+  Rendered out;
+  out.title = Truncate(Render(rule.title, rule, group, evaluation), 256);
+  out.description = Truncate(Render(rule.description, rule, group, evaluation), 1024);
   std::vector<std::string> evidence_ids;
   for (size_t i : evaluation.evidence) {
     evidence_ids.push_back(candidates[i].finding->product_arn + "|" + candidates[i].finding->id);
@@ -261,13 +305,34 @@ std::string BuildCorrelatedFinding(const Rule& rule, const Group& group,
   std::sort(evidence_ids.begin(), evidence_ids.end());
   std::uint64_t digest = Fnv1a(rule.id);
   for (const auto& id : evidence_ids) digest = Fnv1a(id, Fnv1a("\n", digest));
+  digest = Fnv1a(out.title, Fnv1a("\n", digest));
+  digest = Fnv1a(out.description, Fnv1a("\n", digest));
+  digest = Fnv1a(asff::ToString(rule.severity), Fnv1a("\n", digest));
+  out.digest = Hex(digest);
+  return out;
+}
 
+}  // namespace
+
+std::string MaterialDigest(const Rule& rule, const Group& group, const Evaluation& evaluation,
+                           std::span<const Candidate> candidates) {
+  return RenderFinding(rule, group, evaluation, candidates).digest;
+}
+
+std::string BuildCorrelatedFinding(const Rule& rule, const Group& group,
+                                   const Evaluation& evaluation,
+                                   std::span<const Candidate> candidates, asff::TimeMs created_at,
+                                   asff::TimeMs now, bool active) {
+  const std::string product_arn = CorrelatedProductArn(group);
+  const Rendered rendered = RenderFinding(rule, group, evaluation, candidates);
   std::string json;
   asff::JsonWriter w(json);
   w.BeginObject();
   w.Key("SchemaVersion").String(asff::kSchemaVersion);
   w.Key("Id").String(CorrelatedFindingId(rule, group));
   w.Key("ProductArn").String(product_arn);
+  w.Key("ProductName").String(kProductName);
+  w.Key("CompanyName").String(kProductName);
   w.Key("GeneratorId").String(std::string(kGeneratorPrefix) + rule.id);
   w.Key("AwsAccountId").String(group.account);
   w.Key("Types").BeginArray();
@@ -281,8 +346,8 @@ std::string BuildCorrelatedFinding(const Rule& rule, const Group& group,
   w.Key("CreatedAt").String(asff::FormatTimestamp(created_at));
   w.Key("UpdatedAt").String(asff::FormatTimestamp(now));
   w.Key("Severity").BeginObject().Key("Label").String(asff::ToString(rule.severity)).EndObject();
-  w.Key("Title").String(Truncate(Render(rule.title, rule, group, evaluation), 256));
-  w.Key("Description").String(Truncate(Render(rule.description, rule, group, evaluation), 1024));
+  w.Key("Title").String(rendered.title);
+  w.Key("Description").String(rendered.description);
   if (!rule.remediation_text.empty() || !rule.remediation_url.empty()) {
     w.Key("Remediation").BeginObject().Key("Recommendation").BeginObject();
     if (!rule.remediation_text.empty()) w.Key("Text").String(Truncate(rule.remediation_text, 512));
@@ -292,7 +357,7 @@ std::string BuildCorrelatedFinding(const Rule& rule, const Group& group,
   w.Key("ProductFields").BeginObject();
   w.Key("corroborate/RuleId").String(rule.id);
   w.Key("corroborate/EvidenceCount").String(std::to_string(evaluation.evidence.size()));
-  w.Key("corroborate/EvidenceDigest").String(Hex(digest));
+  w.Key(kDigestField).String(rendered.digest);
   w.EndObject();
   w.Key("Resources").BeginArray().BeginObject();
   w.Key("Type").String(group.type).Key("Id").String(group.canonical_key);

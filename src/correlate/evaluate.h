@@ -14,8 +14,9 @@
 // - BuildCorrelatedFinding writes the ASFF finding for a firing (or, with active = false, an
 //   archived) rule: a stable Id from the rule and the canonical resource, the grouped resource with
 //   its real type, RelatedFindings = the evidence (the 10 most recent: ASFF's limit; the count and
-//   an evidence digest are in ProductFields), times from the evidence, title and description
-//   rendered from the rule's templates. The result passes asff::DecodeFinding.
+//   a digest of the evidence, title, description and severity are in ProductFields), times from the
+//   evidence, title and description rendered from the rule's templates. The result passes
+//   asff::DecodeFinding.
 #pragma once
 
 #include <span>
@@ -32,11 +33,29 @@ namespace corroborate::correlate {
 
 // GeneratorId prefix of correlated findings; findings with it are not evidence by default.
 inline constexpr std::string_view kGeneratorPrefix = "corroborate/rule/";
+// ProductName and CompanyName of correlated findings (allowed for a custom integration's findings).
+inline constexpr std::string_view kProductName = "Corroborate";
+// ProductFields key holding the digest of what makes an update of a correlated finding material.
+inline constexpr std::string_view kDigestField = "corroborate/EvidenceDigest";
+
+// What a finding gives each condition, computed once per finding version by callers that
+// evaluate the same findings many times (the Correlator). Conditions are numbered across every
+// rule of the caller's set; Evaluate's `condition_base` is the rule's first.
+struct ConditionResults {
+  std::vector<bool> matches;  // per condition: its filter matches the finding
+  // Per condition with `distinct` that matches: the values found under its path.
+  std::vector<std::pair<std::size_t, std::vector<std::string>>> distinct_values;
+
+  // Fills matches and distinct_values for `rules`, numbering their conditions in order.
+  void Compute(std::span<const Rule> rules, simdjson::dom::element finding, asff::TimeMs now);
+  [[nodiscard]] const std::vector<std::string>* ValuesOf(std::size_t condition) const;
+};
 
 struct Candidate {
-  const asff::Finding* finding = nullptr;  // core view
-  simdjson::dom::element json;             // the stored JSON, parsed
-  std::string related_type;                // empty: about the grouped resource itself
+  const asff::Finding* finding = nullptr;     // core view
+  simdjson::dom::element json;                // the stored JSON, parsed (unless `results`)
+  std::string related_type;                   // empty: about the grouped resource itself
+  const ConditionResults* results = nullptr;  // when given, used instead of `json`
 };
 
 struct ConditionOutcome {
@@ -55,7 +74,9 @@ struct Evaluation {
   std::string explanation;  // one line per condition, and the require/ordered verdict
 };
 
-Evaluation Evaluate(const Rule& rule, std::span<const Candidate> candidates, asff::TimeMs now);
+// `condition_base`: the number of the rule's first condition in the candidates' `results`.
+Evaluation Evaluate(const Rule& rule, std::span<const Candidate> candidates, asff::TimeMs now,
+                    std::size_t condition_base = 0);
 
 // The grouped resource.
 struct Group {
@@ -67,6 +88,13 @@ struct Group {
 };
 
 std::string CorrelatedFindingId(const Rule& rule, const Group& group);
+// arn:<partition>:securityhub:<region>:<account>:product/<account>/default
+std::string CorrelatedProductArn(const Group& group);
+
+// The digest BuildCorrelatedFinding puts under kDigestField: it changes exactly when an update is
+// material (the evidence, the rendered title or description, or the severity changed).
+std::string MaterialDigest(const Rule& rule, const Group& group, const Evaluation& evaluation,
+                           std::span<const Candidate> candidates);
 
 std::string BuildCorrelatedFinding(const Rule& rule, const Group& group,
                                    const Evaluation& evaluation,

@@ -1,0 +1,193 @@
+// Correlator: runs the rules over the resources an import touched and keeps each correlated
+// finding in step with its evidence.
+//
+// Contract:
+// - Evidence comes through an EvidenceSource, which the application implements over a store;
+//   nothing here does I/O.
+// - Touch(finding) notes the resources a changed finding names (every one of its Resources). A
+//   resource is evaluated for a rule when the finding matches one of the rule's condition filters,
+//   or when the rule has an active correlated finding on that group (so evidence that stops
+//   matching, e.g. a control that now PASSES, withdraws the incident). Correlated findings touch
+//   nothing unless a rule includes them (no loops). A resource of a type some rule matches
+//   `on_related` also touches the groups related to it (up to two hops: instance - interface -
+//   security group).
+// - Run evaluates the touched groups and returns what to import, one change per (rule, group):
+//   created (fires, none stored), updated (fires, and the evidence, title, description or severity
+//   changed, or it was archived and fires again), archived (a stored active one no longer holds:
+//   evidence resolved, suppressed, archived, gone or out of the window). Nothing changes when
+//   nothing material did. A change's UpdatedAt is later than the stored one's and CreatedAt is
+//   kept, so importing it replaces the stored finding with Security Hub's semantics, which keep
+//   an analyst's Workflow, Note and other BatchUpdateFindings fields.
+// - Sweep re-evaluates every group with an active correlated finding (for evidence that ages out
+//   of a window with nothing new arriving); RunAll evaluates every group of every stored finding.
+// - Explain evaluates the rules for one resource without changing anything.
+// - What each finding version gives each condition is computed once and kept (up to
+//   `cache_limit` versions, least recently used out), so evaluating a group reads only the
+//   versions it has not seen: its cost does not grow with what is stored. BatchUpdateFindings
+//   changes findings without a new version, so callers call Forget() after one.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <list>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "asff/finding.h"
+#include "common/status.h"
+#include "correlate/evaluate.h"
+#include "correlate/rules.h"
+
+namespace corroborate::correlate {
+
+struct RelatedResource {
+  std::string key;
+  std::string type;
+};
+
+class EvidenceSource {
+ public:
+  virtual ~EvidenceSource() = default;
+  // The versions of the stored findings naming the resource: tokens that change with every
+  // accepted import of a finding (store::FindingStore::ResourceVersions).
+  virtual Status Versions(std::string_view resource_key, std::vector<std::uint64_t>* out) = 0;
+  // One finding version (core view with its JSON in `json`); NotFound when no longer stored.
+  virtual Status ReadVersion(std::uint64_t version, asff::Finding* out) = 0;
+  // The resources stored findings relate to this one (asff/relations.h).
+  virtual Status Related(std::string_view resource_key, std::vector<RelatedResource>* out) = 0;
+  // The stored finding with this identity; NotFound when there is none.
+  virtual Status Stored(const asff::FindingIdentifier& id, asff::Finding* out) = 0;
+  // The stored correlated findings (GeneratorId prefix kGeneratorPrefix) that are ACTIVE.
+  virtual Status ActiveCorrelated(std::vector<asff::Finding>* out) = 0;
+  // Calls `visit` with every stored finding, for RunAll.
+  virtual Status ForEachFinding(const std::function<void(const asff::Finding&)>& visit) = 0;
+};
+
+// A piece of evidence, with enough to show it without reading it again.
+struct EvidenceItem {
+  asff::FindingIdentifier id;
+  std::string product_name;
+  std::string title;
+  asff::SeverityLabel severity = asff::SeverityLabel::kInformational;
+  std::vector<std::string> conditions;  // the rule's conditions it was counted for
+};
+
+struct CorrelatedChange {
+  enum class Kind : std::uint8_t { kCreated, kUpdated, kArchived };
+  Kind kind = Kind::kCreated;
+  const Rule* rule = nullptr;
+  Group group;
+  std::string title;                   // rendered
+  std::string json;                    // the finding to import
+  std::string digest;                  // its material digest (evaluate.h)
+  std::vector<EvidenceItem> evidence;  // by observation time
+};
+
+std::string_view ToString(CorrelatedChange::Kind kind);
+
+// One rule evaluated on one resource, for explain.
+struct RuleExplanation {
+  const Rule* rule = nullptr;
+  Group group;
+  Evaluation evaluation;
+  // Per condition, the findings it counted, parallel to rule->conditions.
+  std::vector<std::vector<EvidenceItem>> condition_evidence;
+  std::optional<asff::Finding> stored;  // the correlated finding stored for it, if any
+};
+
+class Correlator {
+ public:
+  // `rules` must outlive the correlator.
+  Correlator(const std::vector<Rule>& rules, EvidenceSource& source,
+             std::size_t cache_limit = 200'000);
+  ~Correlator();
+  Correlator(const Correlator&) = delete;
+  Correlator& operator=(const Correlator&) = delete;
+
+  // Loads which correlated findings are active (call once before Run/Sweep).
+  Status Start();
+
+  // Notes a stored (created or updated) finding; `json` is its stored JSON, `version` the version
+  // it was stored as (0: unknown).
+  void Touch(const asff::Finding& finding, std::string_view json, asff::TimeMs now,
+             std::uint64_t version = 0);
+  // Drops what is kept per finding version.
+  void Forget();
+
+  // Evaluates what was touched since the last Run and appends the changes.
+  Status Run(asff::TimeMs now, std::vector<CorrelatedChange>* changes);
+  Status Sweep(asff::TimeMs now, std::vector<CorrelatedChange>* changes);
+  Status RunAll(asff::TimeMs now, std::vector<CorrelatedChange>* changes);
+
+  // Tells the correlator its changes were stored (keeps the active set current).
+  void Stored(const std::vector<CorrelatedChange>& changes);
+
+  // Every rule that applies to the resource (or only `rule_id`), evaluated.
+  Status Explain(std::string_view resource_key, std::string_view rule_id, asff::TimeMs now,
+                 std::vector<RuleExplanation>* out);
+
+  [[nodiscard]] std::uint64_t groups_evaluated() const { return groups_evaluated_; }
+
+ private:
+  struct GroupKey {
+    std::string key;
+    std::string type;
+    // NOLINTNEXTLINE(modernize-use-nullptr): clang-tidy 14 misreads a defaulted <=>
+    auto operator<=>(const GroupKey&) const = default;
+  };
+  struct Touched {
+    std::string key;
+    std::string type;
+    std::vector<bool> own_match;      // per rule: the finding matches one of its own conditions
+    std::vector<bool> related_match;  // per rule: it matches a condition on_related its type
+  };
+  // A finding version as evaluation needs it: a slim core view and its condition results.
+  struct Summary {
+    asff::Finding finding;
+    ConditionResults results;
+    std::list<std::uint64_t>::iterator lru;
+  };
+  Summary& Remember(std::uint64_t version, const asff::Finding& finding, ConditionResults results);
+  Status Lookup(std::uint64_t version, const Summary** out);
+  void TrimCache();
+  Status Candidates(std::string_view key, const std::string& related_type,
+                    std::vector<Candidate>* out);
+
+  bool Applies(const Rule& rule, std::string_view type) const;
+  Status Walk(std::string_view from, std::string_view wanted_type,
+              std::vector<RelatedResource>* out);
+  Status EvaluateGroup(const GroupKey& group, const std::set<size_t>& rules, asff::TimeMs now,
+                       std::vector<CorrelatedChange>* changes,
+                       std::vector<RuleExplanation>* explanations);
+  Status Decide(const Rule& rule, const Group& group, const Evaluation& evaluation,
+                std::span<const Candidate> candidates, asff::TimeMs now,
+                std::vector<CorrelatedChange>* changes);
+  Status EvaluateGroups(const std::map<GroupKey, std::set<size_t>>& groups, asff::TimeMs now,
+                        std::vector<CorrelatedChange>* changes);
+  bool IsActive(const Rule& rule, const std::string& key) const;
+
+  const std::vector<Rule>& rules_;
+  EvidenceSource& source_;
+  bool any_includes_correlated_ = false;
+  std::vector<Touched> touched_;
+  std::vector<std::size_t> condition_base_;  // per rule: the number of its first condition
+  // Active incidents: (rule id, group key) -> the group and the incident's material digest.
+  struct Active {
+    GroupKey group;
+    std::string digest;
+  };
+  std::map<std::pair<std::string, std::string>, Active> active_;
+  std::unordered_map<std::uint64_t, Summary> cache_;
+  std::list<std::uint64_t> lru_;  // most recently used first
+  std::size_t cache_limit_;
+  simdjson::dom::parser parser_;
+  std::uint64_t groups_evaluated_ = 0;
+};
+
+}  // namespace corroborate::correlate
