@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "asff/import.h"
+#include "pipeline/correlation.h"
 
 namespace corroborate::pipeline {
 
@@ -61,17 +62,25 @@ Status IngestPipeline::Flush() {
     }
   } else {
     std::vector<store::IncomingFinding> changed;
+    std::vector<std::uint64_t> created_versions;  // parallel to changed; 0 for updates
+    const bool keep_changed = options_.on_stored || options_.correlation != nullptr;
     for (size_t i = 0; i < batch_.size(); ++i) {
       switch (outcomes_[i].action) {
         case asff::ImportAction::kCreated: ++report_.created; break;
         case asff::ImportAction::kUpdated: ++report_.updated; break;
         case asff::ImportAction::kIgnoredStale: ++report_.stale; break;
       }
-      if (options_.on_stored && outcomes_[i].action != asff::ImportAction::kIgnoredStale) {
+      if (keep_changed && outcomes_[i].action != asff::ImportAction::kIgnoredStale) {
         changed.push_back(std::move(batch_[i]));
+        created_versions.push_back(
+            outcomes_[i].action == asff::ImportAction::kCreated ? outcomes_[i].version : 0);
       }
     }
     if (options_.on_stored && !changed.empty()) options_.on_stored(changed);
+    if (options_.correlation != nullptr && !changed.empty()) {
+      s = options_.correlation->AfterBatch(changed, created_versions, options_.clock());
+      if (!s.ok()) fatal_ = s = s.WithContext("correlating");
+    }
   }
   batch_.clear();
   batch_locations_.clear();
@@ -85,6 +94,11 @@ std::string IngestPipeline::LocationString(const BatchedLocation& l) const {
 
 Status IngestPipeline::Finish() {
   (void)Flush();
+  if (fatal_.ok() && options_.correlation != nullptr) {
+    if (Status s = options_.correlation->Finish(options_.clock()); !s.ok()) {
+      fatal_ = s.WithContext("correlating");
+    }
+  }
   return fatal_;
 }
 

@@ -6,8 +6,10 @@
 // document a source could not read, is reported once through `on_failure` with its location,
 // identity and Security Hub's ErrorCode/ErrorMessage, and never stops the others. A store error is
 // fatal: Finish() returns it and the findings of the failed batch are reported as failed too, so
-// nothing is lost silently. Counters in Report() add up: received = created + updated + stale +
-// failed once Finish() has returned.
+// nothing is lost silently. With a CorrelationStage, each stored batch is correlated before the
+// next is read, and the stage's correlated findings are stored too (pipeline/correlation.h).
+// Counters in Report() add up: received = created + updated + stale + failed once Finish() has
+// returned.
 #pragma once
 
 #include <cstdint>
@@ -38,12 +40,16 @@ struct IngestReport {
   std::uint64_t failed = 0;
 };
 
+class CorrelationStage;  // pipeline/correlation.h
+
 struct PipelineOptions {
   std::size_t batch_size = 1000;
   std::function<asff::TimeMs()> clock;  // default: the system clock
   std::function<void(const FailedFinding&)> on_failure;
   // Called after each batch is durably stored, with the findings that changed (created or updated).
   std::function<void(std::span<const store::IncomingFinding>)> on_stored;
+  // When set, runs after each stored batch (and its Finish after the last); its error is fatal.
+  CorrelationStage* correlation = nullptr;
 };
 
 class IngestPipeline final : public sources::FindingVisitor {

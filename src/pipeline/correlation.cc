@@ -1,0 +1,163 @@
+#include "pipeline/correlation.h"
+
+#include "asff/import.h"
+#include "filter/filter.h"
+
+namespace corroborate::pipeline {
+namespace {
+
+// Calls `visit` with every stored finding matching `filter` (null: all), page by page.
+Status ForEachStored(store::FindingStore& store, const filter::FindingFilter* filter,
+                     const std::function<void(const asff::Finding&)>& visit) {
+  store::QueryRequest request;
+  request.filter = filter;
+  request.max_results = 100;
+  const asff::TimeMs now = 0;  // no DateFilter with relative dates is used here
+  do {
+    store::QueryPage page;
+    if (Status s = store.Query(request, now, &page); !s.ok()) return s;
+    for (std::string& json : page.findings) {
+      asff::Finding f;
+      if (Status s = asff::DecodeFindingText(json, f); !s.ok()) {
+        return Status::Corruption("stored finding does not decode: " + s.message());
+      }
+      f.json = std::move(json);
+      visit(f);
+    }
+    request.next_token = page.next_token;
+  } while (!request.next_token.empty());
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status StoreEvidence::Versions(std::string_view resource_key, std::vector<std::uint64_t>* out) {
+  return store_.ResourceVersions(resource_key, out);
+}
+
+Status StoreEvidence::ReadVersion(std::uint64_t version, asff::Finding* out) {
+  store::StoredFinding stored;
+  if (Status s = store_.GetVersion(version, &stored); !s.ok()) return s;
+  *out = std::move(stored.core);
+  return Status::Ok();
+}
+
+Status StoreEvidence::Related(std::string_view resource_key,
+                              std::vector<correlate::RelatedResource>* out) {
+  std::vector<store::RelatedResource> related;
+  if (Status s = store_.RelatedResources(resource_key, &related); !s.ok()) return s;
+  out->clear();
+  for (auto& r : related) out->push_back({std::move(r.key), std::move(r.type)});
+  return Status::Ok();
+}
+
+Status StoreEvidence::Stored(const asff::FindingIdentifier& id, asff::Finding* out) {
+  store::StoredFinding stored;
+  if (Status s = store_.Get(id, &stored); !s.ok()) return s;
+  *out = std::move(stored.core);
+  return Status::Ok();
+}
+
+Status StoreEvidence::ActiveCorrelated(std::vector<asff::Finding>* out) {
+  static const auto kFilter = filter::FindingFilter::ParseText(
+      std::string(R"({"ProductName": [{"Value": ")") + std::string(correlate::kProductName) +
+      R"(", "Comparison": "EQUALS"}], "RecordState": [{"Value": "ACTIVE", "Comparison": "EQUALS"}],
+         "GeneratorId": [{"Value": ")" +
+      std::string(correlate::kGeneratorPrefix) + R"(", "Comparison": "PREFIX"}]})");
+  if (!kFilter.ok()) return kFilter.status();
+  out->clear();
+  return ForEachStored(store_, &*kFilter, [&](const asff::Finding& f) { out->push_back(f); });
+}
+
+Status StoreEvidence::ForEachFinding(const std::function<void(const asff::Finding&)>& visit) {
+  return ForEachStored(store_, nullptr, visit);
+}
+
+CorrelationStage::CorrelationStage(store::FindingStore& store,
+                                   const std::vector<correlate::Rule>& rules,
+                                   ChangeHandler on_change)
+    : store_(store),
+      evidence_(store),
+      correlator_(rules, evidence_),
+      on_change_(std::move(on_change)) {}
+
+Status CorrelationStage::Start() {
+  return correlator_.Start();
+}
+
+Status CorrelationStage::AfterBatch(std::span<const store::IncomingFinding> changed,
+                                    std::span<const std::uint64_t> versions, asff::TimeMs now) {
+  for (size_t i = 0; i < changed.size(); ++i) {
+    correlator_.Touch(changed[i].core, changed[i].json, now, i < versions.size() ? versions[i] : 0);
+  }
+  std::vector<correlate::CorrelatedChange> changes;
+  if (Status s = correlator_.Run(now, &changes); !s.ok()) return s;
+  return Apply(changes, now);
+}
+
+Status CorrelationStage::AfterUpdate(std::span<const asff::FindingIdentifier> updated,
+                                     asff::TimeMs now) {
+  correlator_.Forget();  // BatchUpdateFindings changed findings without new versions
+  for (const asff::FindingIdentifier& id : updated) {
+    store::StoredFinding f;
+    Status s = store_.Get(id, &f);
+    if (s.code() == Status::Code::kNotFound) continue;  // deleted since (retention)
+    if (!s.ok()) return s;
+    correlator_.Touch(f.core, f.core.json, now);
+  }
+  std::vector<correlate::CorrelatedChange> changes;
+  if (Status s = correlator_.Run(now, &changes); !s.ok()) return s;
+  return Apply(changes, now);
+}
+
+Status CorrelationStage::Finish(asff::TimeMs now) {
+  std::vector<correlate::CorrelatedChange> changes;
+  if (Status s = correlator_.Sweep(now, &changes); !s.ok()) return s;
+  return Apply(changes, now);
+}
+
+Status CorrelationStage::RunAll(asff::TimeMs now) {
+  std::vector<correlate::CorrelatedChange> changes;
+  if (Status s = correlator_.RunAll(now, &changes); !s.ok()) return s;
+  return Apply(changes, now);
+}
+
+Status CorrelationStage::Apply(std::vector<correlate::CorrelatedChange>& changes,
+                               asff::TimeMs now) {
+  if (changes.empty()) return Status::Ok();
+  std::vector<store::IncomingFinding> batch(changes.size());
+  simdjson::dom::parser parser;
+  for (size_t i = 0; i < changes.size(); ++i) {
+    simdjson::dom::element root;
+    if (parser.parse(changes[i].json).get(root) != simdjson::SUCCESS) {
+      return Status::Internal("correlated finding is not JSON: " + changes[i].json);
+    }
+    if (Status s = asff::DecodeFinding(root, batch[i].core); !s.ok()) {
+      return Status::Internal("correlated finding for rule " + changes[i].rule->id + " on " +
+                              changes[i].group.canonical_key + " is invalid: " + s.message());
+    }
+    batch[i].json = asff::NormalizeNewFinding(root, batch[i].core, now);
+  }
+  std::vector<store::ImportOutcome> outcomes;
+  if (Status s = store_.Import(batch, now, &outcomes); !s.ok()) {
+    return s.WithContext("storing correlated findings");
+  }
+  correlator_.Stored(changes);
+  for (const auto& c : changes) {
+    switch (c.kind) {
+      case correlate::CorrelatedChange::Kind::kCreated: ++report_.created; break;
+      case correlate::CorrelatedChange::Kind::kUpdated: ++report_.updated; break;
+      case correlate::CorrelatedChange::Kind::kArchived: ++report_.archived; break;
+    }
+    if (on_change_) on_change_(c);
+  }
+  return Status::Ok();
+}
+
+CorrelationReport CorrelationStage::report() const {
+  CorrelationReport r = report_;
+  r.groups_evaluated = correlator_.groups_evaluated();
+  return r;
+}
+
+}  // namespace corroborate::pipeline

@@ -1,0 +1,81 @@
+// Correlation in the ingest path: the correlate::Correlator fed from, and writing to, a store.
+//
+// Contract:
+// - StoreEvidence is the correlate::EvidenceSource of a store::FindingStore.
+// - CorrelationStage runs after every stored import batch (IngestPipeline calls AfterBatch with
+//   the findings the batch created or updated): it evaluates the rules on the resources those
+//   findings name and imports the correlated findings that were created, updated or archived into
+//   the same store, as one more atomic batch, then reports each through `on_change` (the hook for
+//   sinks and for printing incidents). Finish() re-evaluates the groups with an active incident,
+//   so evidence that aged out of a window archives it even when nothing new arrived. AfterUpdate
+//   does for BatchUpdateFindings what AfterBatch does for imports.
+// - A correlated finding that does not pass asff::DecodeFinding is an internal error returned as
+//   such, never dropped.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <vector>
+
+#include "correlate/correlator.h"
+#include "store/store.h"
+
+namespace corroborate::pipeline {
+
+class StoreEvidence final : public correlate::EvidenceSource {
+ public:
+  explicit StoreEvidence(store::FindingStore& store) : store_(store) {}
+  Status Versions(std::string_view resource_key, std::vector<std::uint64_t>* out) override;
+  Status ReadVersion(std::uint64_t version, asff::Finding* out) override;
+  Status Related(std::string_view resource_key,
+                 std::vector<correlate::RelatedResource>* out) override;
+  Status Stored(const asff::FindingIdentifier& id, asff::Finding* out) override;
+  Status ActiveCorrelated(std::vector<asff::Finding>* out) override;
+  Status ForEachFinding(const std::function<void(const asff::Finding&)>& visit) override;
+
+ private:
+  store::FindingStore& store_;
+};
+
+struct CorrelationReport {
+  std::uint64_t created = 0;
+  std::uint64_t updated = 0;
+  std::uint64_t archived = 0;
+  std::uint64_t groups_evaluated = 0;
+};
+
+class CorrelationStage {
+ public:
+  using ChangeHandler = std::function<void(const correlate::CorrelatedChange&)>;
+  // `rules` must outlive the stage.
+  CorrelationStage(store::FindingStore& store, const std::vector<correlate::Rule>& rules,
+                   ChangeHandler on_change = {});
+
+  // Loads the active incidents; call once before the others.
+  Status Start();
+  // `versions[i]` is the version changed[i] was stored as (store::ImportOutcome::version) when
+  // changed[i] is exactly what was stored (a created finding), else 0 (an update is stored merged
+  // with analyst fields, which the incoming JSON does not show).
+  Status AfterBatch(std::span<const store::IncomingFinding> changed,
+                    std::span<const std::uint64_t> versions, asff::TimeMs now);
+  // After BatchUpdateFindings changed these findings (an analyst resolving or suppressing
+  // evidence withdraws the incident it supported).
+  Status AfterUpdate(std::span<const asff::FindingIdentifier> updated, asff::TimeMs now);
+  Status Finish(asff::TimeMs now);
+  // Every rule over every stored finding (backfill), then the sweep of Finish.
+  Status RunAll(asff::TimeMs now);
+
+  [[nodiscard]] CorrelationReport report() const;
+
+ private:
+  Status Apply(std::vector<correlate::CorrelatedChange>& changes, asff::TimeMs now);
+
+  store::FindingStore& store_;
+  StoreEvidence evidence_;
+  correlate::Correlator correlator_;
+  ChangeHandler on_change_;
+  CorrelationReport report_;
+};
+
+}  // namespace corroborate::pipeline
