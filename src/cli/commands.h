@@ -14,5 +14,7 @@ void RegisterUpdate(CLI::App& app, GlobalOptions& global, int* exit_code);
 void RegisterStats(CLI::App& app, GlobalOptions& global, int* exit_code);
 void RegisterRetention(CLI::App& app, GlobalOptions& global, int* exit_code);
 void RegisterRules(CLI::App& app, GlobalOptions& global, int* exit_code);
+void RegisterCorrelate(CLI::App& app, GlobalOptions& global, int* exit_code);
+void RegisterExplain(CLI::App& app, GlobalOptions& global, int* exit_code);
 
 }  // namespace corroborate::cli

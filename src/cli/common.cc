@@ -1,10 +1,16 @@
 #include "cli/common.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+
+#include <fmt/format.h>
+
+#include "correlate/builtin_rules.h"
+#include "pipeline/pipeline.h"
 
 namespace corroborate::cli {
 
@@ -18,6 +24,13 @@ std::string DefaultDataDir() {
     return std::string(home) + "/.local/share/corroborate";
   }
   return ".corroborate";
+}
+
+asff::TimeMs Now(const GlobalOptions& options) {
+  if (!options.now.empty()) {
+    if (auto t = asff::ParseTimestamp(options.now)) return *t;  // main checked it parses
+  }
+  return pipeline::SystemNow();
 }
 
 Result<std::unique_ptr<store::FindingStore>> OpenStore(const GlobalOptions& options) {
@@ -50,6 +63,83 @@ Result<std::string> ReadJsonArgument(const std::string& text, const std::string&
   std::ostringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+void AddRuleOptions(CLI::App* command, RuleOptions& options) {
+  command->add_option("--rules", options.paths,
+                      "Correlation rule file or directory of *.yaml rules, in addition to the "
+                      "built-in ones (repeatable; see docs/rules.md)");
+  command->add_flag("--no-builtin-rules", options.no_builtin,
+                    "Do not load the built-in rules (rules/*.yaml, compiled in)");
+}
+
+Result<std::vector<std::string>> ListRuleFiles(const std::vector<std::string>& paths) {
+  namespace fs = std::filesystem;
+  std::vector<std::string> files;
+  for (const auto& p : paths) {
+    std::error_code ec;
+    if (fs::is_directory(p, ec)) {
+      std::vector<std::string> in_dir;
+      for (const auto& e : fs::directory_iterator(p, ec)) {
+        const auto ext = e.path().extension();
+        if (e.is_regular_file() && (ext == ".yaml" || ext == ".yml"))
+          in_dir.push_back(e.path().string());
+      }
+      if (ec) return Status::IOError("cannot list " + p + ": " + ec.message());
+      std::sort(in_dir.begin(), in_dir.end());
+      files.insert(files.end(), in_dir.begin(), in_dir.end());
+    } else if (fs::exists(p, ec)) {
+      files.push_back(p);
+    } else {
+      return Status::IOError("no such file or directory: " + p);
+    }
+  }
+  return files;
+}
+
+bool LoadRulesOrReport(const RuleOptions& options, correlate::RuleSet* rules, int* exit_code) {
+  if (!options.no_builtin) {
+    for (const auto& file : correlate::BuiltinRuleFiles()) {
+      correlate::LoadRules(file.text, "builtin:" + std::string(file.name), *rules);
+    }
+  }
+  auto files = ListRuleFiles(options.paths);
+  if (!files.ok()) {
+    PrintError(files.status().message());
+    *exit_code = kExitFatal;
+    return false;
+  }
+  for (const auto& f : *files) {
+    std::ifstream in(f, std::ios::binary);
+    if (!in) {
+      PrintError("cannot read " + f);
+      *exit_code = kExitFatal;
+      return false;
+    }
+    std::ostringstream text;
+    text << in.rdbuf();
+    correlate::LoadRules(text.str(), f, *rules);
+  }
+  for (const auto& e : rules->errors) PrintError("rule refused: " + e.ToString());
+  return true;
+}
+
+void PrintIncident(std::FILE* out, const correlate::CorrelatedChange& change) {
+  fmt::print(out, "incident {}: {} on {} {}\n", correlate::ToString(change.kind), change.rule->id,
+             change.group.type, change.group.canonical_key);
+  fmt::print(out, "  {}\n", change.title);
+  if (change.kind == correlate::CorrelatedChange::Kind::kArchived) {
+    fmt::print(out, "  withdrawn: the rule no longer holds ({} piece{} of evidence left)\n",
+               change.evidence.size(), change.evidence.size() == 1 ? "" : "s");
+    return;
+  }
+  fmt::print(out, "  evidence ({}):\n", change.evidence.size());
+  for (const auto& e : change.evidence) {
+    std::string conditions;
+    for (const auto& c : e.conditions) conditions += (conditions.empty() ? "" : ", ") + c;
+    fmt::print(out, "    [{}] {} {}: {}\n      {}\n", conditions, e.product_name,
+               asff::ToString(e.severity), e.title, e.id.id);
+  }
 }
 
 void PrintError(const std::string& message) {

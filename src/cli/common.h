@@ -4,8 +4,13 @@
 
 #include <memory>
 #include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
 
 #include "common/status.h"
+#include "correlate/correlator.h"
+#include "correlate/rules.h"
 #include "store/store.h"
 
 namespace corroborate::cli {
@@ -22,7 +27,11 @@ struct GlobalOptions {
   std::string data_dir;  // empty: DefaultDataDir()
   int retention_active_days = 90;
   int retention_archived_days = 30;
+  std::string now;  // --now: evaluate as of this ASFF timestamp instead of the clock
 };
+
+// The time commands act at: --now when given, else the system clock.
+asff::TimeMs Now(const GlobalOptions& options);
 
 // $CORROBORATE_DATA_DIR, else $XDG_DATA_HOME/corroborate, else ~/.local/share/corroborate.
 std::string DefaultDataDir();
@@ -34,6 +43,24 @@ std::unique_ptr<store::FindingStore> OpenStoreOrReport(const GlobalOptions& opti
 
 // `text` itself, or the contents of the file when it starts with '@'.
 Result<std::string> ReadJsonArgument(const std::string& text, const std::string& option_name);
+
+// Which correlation rules a command runs: the built-in ones (rules/*.yaml, compiled in) unless
+// --no-builtin-rules, plus every --rules file or directory (*.yaml, *.yml).
+struct RuleOptions {
+  std::vector<std::string> paths;
+  bool no_builtin = false;
+};
+void AddRuleOptions(CLI::App* command, RuleOptions& options);
+
+// The rule files named by `paths` (directories expanded to their *.yaml and *.yml files, sorted).
+Result<std::vector<std::string>> ListRuleFiles(const std::vector<std::string>& paths);
+
+// Loads the rules; prints each refused rule as file:line: reason (the others still load). Returns
+// false, printing why and setting *exit_code to kExitFatal, when a rule file cannot be read.
+bool LoadRulesOrReport(const RuleOptions& options, correlate::RuleSet* rules, int* exit_code);
+
+// Prints a created, updated or archived incident with its evidence, for people.
+void PrintIncident(std::FILE* out, const correlate::CorrelatedChange& change);
 
 // Prints "corroborate: <message>" to stderr.
 void PrintError(const std::string& message);

@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "cli/commands.h"
+#include "pipeline/correlation.h"
 #include "pipeline/pipeline.h"
 #include "sources/sources.h"
 
@@ -101,6 +102,7 @@ void RegisterIngest(CLI::App& app, GlobalOptions& global, int* exit_code) {
     bool quiet = false;
     std::size_t batch_size = 1000;
     std::size_t max_errors_shown = 100;
+    RuleOptions rules;
   };
   auto args = std::make_shared<Args>();
   auto* cmd = app.add_subcommand(
@@ -112,7 +114,10 @@ void RegisterIngest(CLI::App& app, GlobalOptions& global, int* exit_code) {
       "per document. Findings are validated as Security Hub's BatchImportFindings does; invalid "
       "ones\n"
       "are reported with file:line and the field at fault, the valid ones are stored.\n"
-      "Exit status: 0 all stored, 1 some rejected, 2 usage error, 3 store or file error.");
+      "Each stored batch is correlated: the rules run on the resources it touched, and the\n"
+      "incidents they create, update or withdraw are stored as findings and printed.\n"
+      "Exit status: 0 all stored, 1 some rejected (or a rule refused), 2 usage error,\n"
+      "3 store or file error.");
   cmd->add_option("paths", args->paths, "Files or directories to read; - for stdin")->required();
   cmd->add_flag("-r,--recursive", args->recursive, "Descend into subdirectories");
   cmd->add_flag("-q,--quiet", args->quiet, "Print only errors");
@@ -123,6 +128,7 @@ void RegisterIngest(CLI::App& app, GlobalOptions& global, int* exit_code) {
   cmd->add_option("--max-errors-shown", args->max_errors_shown,
                   "Print at most this many rejected findings (all are counted)")
       ->default_val(100);
+  AddRuleOptions(cmd, args->rules);
   cmd->callback([args, &global, exit_code] {
     auto files = ExpandPaths(args->paths, args->recursive);
     if (!files.ok()) {
@@ -130,12 +136,28 @@ void RegisterIngest(CLI::App& app, GlobalOptions& global, int* exit_code) {
       *exit_code = kExitFatal;
       return;
     }
+    correlate::RuleSet rules;
+    if (!LoadRulesOrReport(args->rules, &rules, exit_code)) return;
     auto store = OpenStoreOrReport(global, exit_code);
     if (!store) return;
+    std::vector<correlate::CorrelatedChange> incidents;
+    std::unique_ptr<pipeline::CorrelationStage> correlation;
+    if (!rules.rules.empty()) {
+      correlation = std::make_unique<pipeline::CorrelationStage>(
+          *store, rules.rules,
+          [&](const correlate::CorrelatedChange& c) { incidents.push_back(c); });
+      if (Status s = correlation->Start(); !s.ok()) {
+        PrintError(s.message());
+        *exit_code = kExitFatal;
+        return;
+      }
+    }
     std::uint64_t errors_shown = 0;
     Progress progress(!args->quiet && isatty(STDERR_FILENO) != 0);
     pipeline::PipelineOptions options;
     options.batch_size = args->batch_size;
+    options.correlation = correlation.get();
+    options.clock = [&global] { return Now(global); };
     options.on_failure = [&](const pipeline::FailedFinding& f) {
       if (errors_shown++ >= args->max_errors_shown) return;
       progress.Done();
@@ -185,13 +207,28 @@ void RegisterIngest(CLI::App& app, GlobalOptions& global, int* exit_code) {
                    static_cast<unsigned long long>(r.stale),
                    static_cast<unsigned long long>(r.failed), secs);
     }
+    if (correlation && (!args->quiet || !finished.ok())) {
+      const auto c = correlation->report();
+      std::fprintf(stdout,
+                   "correlated with %zu rule(s): %llu incident(s) created, %llu updated, "
+                   "%llu withdrawn\n",
+                   rules.rules.size(), static_cast<unsigned long long>(c.created),
+                   static_cast<unsigned long long>(c.updated),
+                   static_cast<unsigned long long>(c.archived));
+    }
+    if (!args->quiet) {
+      for (const auto& incident : incidents) {
+        std::fprintf(stdout, "\n");
+        PrintIncident(stdout, incident);
+      }
+    }
     if (!finished.ok()) {
       PrintError(finished.message());
       *exit_code = kExitFatal;
     } else if (read_failed) {
       *exit_code = kExitFatal;
     } else {
-      *exit_code = r.failed > 0 ? kExitPartial : kExitOk;
+      *exit_code = r.failed > 0 || !rules.errors.empty() ? kExitPartial : kExitOk;
     }
   });
 }

@@ -27,6 +27,18 @@ int main(int argc, char** argv) {
                  "Delete ARCHIVED findings not updated for this many days")
       ->default_val(30)
       ->check(CLI::Range(1, 36500));
+  app.add_option("--now", global.now,
+                 "Act as if it were this time (ASFF timestamp, e.g. 2026-11-23T00:00:00Z): rule "
+                 "windows, relative date filters and import times use it. For replaying history "
+                 "and for trying the bundled examples after their dates")
+      ->envname("CORROBORATE_NOW")
+      ->check(CLI::Validator(
+          [](std::string& text) {
+            return corroborate::asff::ParseTimestamp(text)
+                       ? std::string()
+                       : "not an ASFF timestamp (YYYY-MM-DDTHH:MM:SS[.fff]Z or with +HH:MM)";
+          },
+          "TIMESTAMP"));
   int exit_code = kExitOk;
   RegisterIngest(app, global, &exit_code);
   RegisterFindings(app, global, &exit_code);
@@ -34,6 +46,8 @@ int main(int argc, char** argv) {
   RegisterStats(app, global, &exit_code);
   RegisterRetention(app, global, &exit_code);
   RegisterRules(app, global, &exit_code);
+  RegisterCorrelate(app, global, &exit_code);
+  RegisterExplain(app, global, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

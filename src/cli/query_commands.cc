@@ -10,6 +10,7 @@
 #include "asff/json_writer.h"
 #include "cli/commands.h"
 #include "filter/filter.h"
+#include "pipeline/correlation.h"
 #include "pipeline/pipeline.h"
 
 namespace corroborate::cli {
@@ -152,7 +153,7 @@ void RegisterFindings(CLI::App& app, GlobalOptions& global, int* exit_code) {
     if (args->output == "json") fmt::print("{{\"Findings\":[");
     if (args->output == "table") PrintTableHeader();
     std::string next_token;
-    const auto now = pipeline::SystemNow();
+    const auto now = Now(global);
     while (true) {
       const std::size_t want =
           args->max == 0 ? 100 : std::min<std::size_t>(100, args->max - printed);
@@ -200,6 +201,7 @@ void RegisterUpdate(CLI::App& app, GlobalOptions& global, int* exit_code) {
     std::vector<std::string> ids;
     std::string product_arn;
     std::string workflow_status, note_text, note_by, severity_label, verification_state;
+    RuleOptions rules;
   };
   auto args = std::make_shared<Args>();
   auto* cmd = app.add_subcommand(
@@ -208,6 +210,7 @@ void RegisterUpdate(CLI::App& app, GlobalOptions& global, int* exit_code) {
       "not changed; provider re-imports keep what you set). Either --cli-input-json with the "
       "API's\n"
       "request body, or --id/--product-arn with the field options.\n"
+      "Incidents whose evidence this resolves or suppresses are withdrawn (printed on stderr).\n"
       "Exit status: 0 all processed, 1 some unprocessed (printed), 2 bad request, 3 store error.");
   cmd->add_option("--cli-input-json", args->input_json,
                   "BatchUpdateFindings request body as JSON, or @file");
@@ -221,6 +224,7 @@ void RegisterUpdate(CLI::App& app, GlobalOptions& global, int* exit_code) {
                   "INFORMATIONAL, LOW, MEDIUM, HIGH or CRITICAL");
   cmd->add_option("--verification-state", args->verification_state,
                   "UNKNOWN, TRUE_POSITIVE, FALSE_POSITIVE or BENIGN_POSITIVE");
+  AddRuleOptions(cmd, args->rules);
   cmd->callback([args, &global, exit_code] {
     std::string body;
     if (!args->input_json.empty()) {
@@ -280,10 +284,21 @@ void RegisterUpdate(CLI::App& app, GlobalOptions& global, int* exit_code) {
       *exit_code = kExitUsage;
       return;
     }
+    correlate::RuleSet rules;
+    if (!LoadRulesOrReport(args->rules, &rules, exit_code)) return;
     auto store = OpenStoreOrReport(global, exit_code);
     if (!store) return;
     store::BatchUpdateResult result;
-    const Status s = store->BatchUpdate(*update, pipeline::SystemNow(), &result);
+    const asff::TimeMs now = Now(global);
+    Status s = store->BatchUpdate(*update, now, &result);
+    if (s.ok() && !rules.rules.empty() && !result.processed.empty()) {
+      pipeline::CorrelationStage correlation(
+          *store, rules.rules,
+          [](const correlate::CorrelatedChange& c) { PrintIncident(stderr, c); });
+      s = correlation.Start();
+      if (s.ok()) s = correlation.AfterUpdate(result.processed, now);
+      if (!s.ok()) s = s.WithContext("correlating");
+    }
     if (!s.ok()) {
       PrintError(s.message());
       *exit_code = kExitFatal;
@@ -371,7 +386,7 @@ void RegisterRetention(CLI::App& app, GlobalOptions& global, int* exit_code) {
   cmd->add_option("--as-of", *as_of,
                   "Apply the windows as if it were this time (ISO 8601); default now");
   cmd->callback([as_of, &global, exit_code] {
-    asff::TimeMs now = pipeline::SystemNow();
+    asff::TimeMs now = Now(global);
     if (!as_of->empty()) {
       auto t = asff::ParseTimestamp(*as_of);
       if (!t) {

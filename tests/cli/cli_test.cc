@@ -1,80 +1,16 @@
 // End-to-end tests of the `corroborate` binary: what a user or a script sees (output, messages,
 // exit codes), with a real embedded store in a temporary directory.
-#include <sys/wait.h>
-
 #include <gtest/gtest.h>
 #include <simdjson.h>
 
-#include <filesystem>
-#include <fstream>
-#include <sstream>
+#include <algorithm>
+
+#include "cli_harness.h"
 
 namespace {
 
-namespace fs = std::filesystem;
-
-struct CommandResult {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string ReadFile(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-std::string Quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) {
-    if (c == '\'') {
-      q += "'\\''";
-    } else {
-      q += c;
-    }
-  }
-  return q + "'";
-}
-
-class CliTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = fs::path(::testing::TempDir()) /
-           ("cli_test_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  CommandResult Corroborate(const std::vector<std::string>& args,
-                            const std::string& stdin_data = "") {
-    const fs::path in = dir_ / "stdin", out = dir_ / "stdout", err = dir_ / "stderr";
-    std::ofstream(in, std::ios::binary) << stdin_data;
-    std::string cmd = Quote(std::string(CORROBORATE_BINARY_DIR) + "/corroborate") + " --data-dir " +
-                      Quote((dir_ / "data").string());
-    for (const auto& a : args) cmd += " " + Quote(a);
-    cmd += " <" + Quote(in.string()) + " >" + Quote(out.string()) + " 2>" + Quote(err.string());
-    const int status = std::system(cmd.c_str());
-    CommandResult r;
-    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    r.out = ReadFile(out);
-    r.err = ReadFile(err);
-    return r;
-  }
-
-  fs::path Write(const std::string& name, const std::string& content) {
-    const fs::path p = dir_ / name;
-    std::ofstream(p, std::ios::binary) << content;
-    return p;
-  }
-
-  static std::string Examples() { return std::string(CORROBORATE_SOURCE_DIR) + "/examples"; }
-
-  fs::path dir_;
-};
+using corroborate::testing::CommandResult;
+using CliTest = corroborate::testing::CliHarness;
 
 std::string Finding(const std::string& id, const std::string& updated = "2026-11-20T10:00:00Z",
                     const std::string& title = "Port probe") {
