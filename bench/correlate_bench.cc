@@ -1,0 +1,209 @@
+// Correlation benchmark: durable ingest of a generated corpus with and without correlation (the 3
+// built-in rules plus N generated user rules), printing findings/s and the cost per finding in
+// stretches of the store's growth (to 10k, 100k, 1M findings), so that a cost growing with the
+// number of stored findings shows.
+//
+//   correlate_bench [--findings N] [--resources R] [--user-rules N] [--dir DIR] [--batch N]
+//                   [--all-cores]
+//
+// Pinned to one core by default, as the ingest goal is stated per core. Figures are recorded in
+// docs/performance.md.
+#include <sched.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "corpus.h"
+#include "correlate/builtin_rules.h"
+#include "correlate/rules.h"
+#include "pipeline/correlation.h"
+#include "pipeline/pipeline.h"
+#include "sources/sources.h"
+#include "store/store.h"
+
+namespace {
+
+using namespace corroborate;
+using Clock = std::chrono::steady_clock;
+
+struct Args {
+  std::size_t findings = 1'000'000;
+  std::size_t resources = 100'000;
+  std::size_t user_rules = 20;
+  std::size_t batch = 1000;
+  std::string dir = "/tmp/corroborate-correlate-bench";
+  bool one_core = true;
+};
+
+Args ParseArgs(int argc, char** argv) {
+  Args a;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc) {
+        std::fprintf(stderr, "%s needs a value\n", arg.c_str());
+        std::exit(2);
+      }
+      return argv[++i];
+    };
+    if (arg == "--findings") {
+      a.findings = std::stoul(value());
+    } else if (arg == "--resources") {
+      a.resources = std::stoul(value());
+    } else if (arg == "--user-rules") {
+      a.user_rules = std::stoul(value());
+    } else if (arg == "--batch") {
+      a.batch = std::stoul(value());
+    } else if (arg == "--dir") {
+      a.dir = value();
+    } else if (arg == "--all-cores") {
+      a.one_core = false;
+    } else {
+      std::fprintf(stderr,
+                   "usage: correlate_bench [--findings N] [--resources R] [--user-rules N] "
+                   "[--dir DIR] [--batch N] [--all-cores]\n");
+      std::exit(2);
+    }
+  }
+  return a;
+}
+
+// User rules in the shapes people write: pairs and triples of products on one resource, distinct
+// counts, sub-windows, related security groups, each a little different so none is a duplicate.
+std::string UserRules(std::size_t count) {
+  static const char* const kShapes[] = {
+      R"(resource_type: AwsEc2Instance
+conditions:
+  guardduty: {filter: {ProductName: GuardDuty, SeverityLabel: [HIGH, CRITICAL]}}
+  vulns: {filter: {ProductName: Inspector, SeverityLabel: [HIGH, CRITICAL]}, distinct: "Vulnerabilities[].Id", at_least: %d})",
+      R"(resource_type: AwsS3Bucket
+conditions:
+  macie: {filter: {ProductName: Macie}}
+  public: {filter: {ComplianceStatus: FAILED, ComplianceSecurityControlId: [S3.1, S3.2, S3.8]}, at_least: %d})",
+      R"(resource_type: AwsEc2Instance
+conditions:
+  recon: {filter: {ProductName: GuardDuty, Type: {prefix: "TTPs/Discovery"}}, within: 24h}
+  open_group: {on_related: AwsEc2SecurityGroup, filter: {ComplianceStatus: FAILED}, at_least: %d})",
+      R"(resource_type: AwsEc2Instance
+conditions:
+  failed_controls: {filter: {ComplianceStatus: FAILED, SeverityLabel: [HIGH, CRITICAL]}, at_least: %d}
+  anything_guardduty: {filter: {ProductName: GuardDuty}})",
+  };
+  std::string out;
+  for (std::size_t i = 0; i < count; ++i) {
+    char body[1024];
+    std::snprintf(body, sizeof body, kShapes[i % 4], static_cast<int>(2 + i % 3));
+    out += "---\nid: user-rule-" + std::to_string(i) + "\ntitle: \"User rule " + std::to_string(i) +
+           " on {resource}\"\nwindow: " + std::to_string(7 + i) + "d\n" + body + "\n";
+  }
+  return out;
+}
+
+struct Stretch {
+  std::size_t end;  // findings stored at its end
+  double seconds;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);
+  const Args args = ParseArgs(argc, argv);
+  if (args.one_core) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(0, &set);
+    if (sched_setaffinity(0, sizeof set, &set) != 0) std::perror("sched_setaffinity");
+  }
+  correlate::RuleSet rules;
+  for (const auto& f : correlate::BuiltinRuleFiles()) correlate::LoadRules(f.text, f.name, rules);
+  correlate::LoadRules(UserRules(args.user_rules), "user-rules.yaml", rules);
+  if (!rules.errors.empty()) {
+    for (const auto& e : rules.errors) std::fprintf(stderr, "%s\n", e.ToString().c_str());
+    return 1;
+  }
+  std::printf("corpus: %zu findings over %zu resources; %zu rules (3 built-in); %s\n",
+              args.findings, args.resources, rules.rules.size(),
+              args.one_core ? "pinned to one core" : "all cores");
+
+  bench::CorpusGenerator gen({args.findings, args.resources, 1, 3000});
+  std::string corpus;
+  std::vector<std::size_t> offsets;  // where finding i starts
+  offsets.reserve(args.findings + 1);
+  for (std::size_t i = 0; i < args.findings; ++i) {
+    offsets.push_back(corpus.size());
+    gen.AppendFinding(i, corpus);
+    corpus += '\n';
+  }
+  offsets.push_back(corpus.size());
+  std::vector<std::size_t> ends;
+  for (std::size_t n = 10'000; n < args.findings; n *= 10) ends.push_back(n);
+  ends.push_back(args.findings);
+
+  double baseline_total = 0;
+  std::vector<Stretch> baseline;
+  for (bool correlate_on : {false, true}) {
+    std::filesystem::remove_all(args.dir);
+    auto opened = store::OpenEmbeddedStore(args.dir, {});
+    if (!opened.ok()) {
+      std::fprintf(stderr, "%s\n", opened.status().message().c_str());
+      return 1;
+    }
+    auto store = std::move(opened).value();
+    pipeline::CorrelationStage stage(*store, rules.rules);
+    if (correlate_on && !stage.Start().ok()) return 1;
+    pipeline::PipelineOptions options;
+    options.batch_size = args.batch;
+    options.clock = [] { return bench::CorpusGenerator::kBaseTime; };
+    if (correlate_on) options.correlation = &stage;
+    pipeline::IngestPipeline pipe(*store, options);
+    std::printf("\n%s:\n", correlate_on ? "durable ingest with correlation" : "durable ingest");
+    std::size_t begin = 0;
+    double total = 0;
+    for (std::size_t k = 0; k < ends.size(); ++k) {
+      const std::size_t end = ends[k];
+      const auto start = Clock::now();
+      const std::string_view slice(corpus.data() + offsets[begin], offsets[end] - offsets[begin]);
+      sources::ReadFindingsFromBuffer(slice, "corpus", pipe);
+      if (end == args.findings && !pipe.Finish().ok()) return 1;
+      const double secs = std::chrono::duration<double>(Clock::now() - start).count();
+      total += secs;
+      const double per = secs * 1e6 / static_cast<double>(end - begin);
+      std::printf("  findings %8zu..%-8zu %8.1f us/finding %9.0f findings/s", begin, end, per,
+                  static_cast<double>(end - begin) / secs);
+      if (correlate_on) {
+        std::printf("  (correlation adds %.1f us/finding)",
+                    per - baseline[k].seconds * 1e6 / static_cast<double>(end - begin));
+      } else {
+        baseline.push_back({end, secs});
+      }
+      std::printf("\n");
+      begin = end;
+    }
+    std::printf("  overall %.0f findings/s (%.1f s)\n", static_cast<double>(args.findings) / total,
+                total);
+    if (correlate_on) {
+      const auto r = stage.report();
+      std::printf("  groups evaluated %llu, incidents created %llu, updated %llu, withdrawn %llu\n",
+                  static_cast<unsigned long long>(r.groups_evaluated),
+                  static_cast<unsigned long long>(r.created),
+                  static_cast<unsigned long long>(r.updated),
+                  static_cast<unsigned long long>(r.archived));
+      std::printf("  with correlation, ingest runs at %.0f%% of the rate without\n",
+                  100.0 * baseline_total / total);
+    } else {
+      baseline_total = total;
+    }
+    if (pipe.report().failed != 0) {
+      std::fprintf(stderr, "%llu findings rejected\n",
+                   static_cast<unsigned long long>(pipe.report().failed));
+      return 1;
+    }
+  }
+  std::filesystem::remove_all(args.dir);
+  return 0;
+}
