@@ -3,7 +3,8 @@
 // provider re-imports, and GetFindings first-page latency over the stored corpus.
 //
 //   ingest_bench [--findings N] [--resources R] [--avg-bytes B] [--dir DIR] [--all-cores]
-//                [--batch N] [--query-runs N]
+//                [--batch N] [--query-runs N] [--durable-only]
+//   (--durable-only runs just the durable ingest, for profiling the store's write path)
 //   (BENCH_NO_SYNC=1 in the environment turns off fsync, to see what durability costs)
 //
 // By default the process (and so RocksDB's background threads) is pinned to one core, as the
@@ -43,6 +44,7 @@ struct Args {
   bool one_core = true;
   int query_runs = 30;
   std::size_t batch = 1000;
+  bool durable_only = false;
 };
 
 Args ParseArgs(int argc, char** argv) {
@@ -70,10 +72,12 @@ Args ParseArgs(int argc, char** argv) {
       a.batch = std::stoull(next());
     } else if (arg == "--query-runs") {
       a.query_runs = std::stoi(next());
+    } else if (arg == "--durable-only") {
+      a.durable_only = true;
     } else {
       std::fprintf(stderr,
                    "usage: ingest_bench [--findings N] [--resources R] [--avg-bytes B] [--dir DIR] "
-                   "[--all-cores] [--query-runs N] [--batch N]\n");
+                   "[--all-cores] [--query-runs N] [--batch N] [--durable-only]\n");
       std::exit(2);
     }
   }
@@ -268,13 +272,14 @@ int main(int argc, char** argv) {
               static_cast<double>(corpus.size()) / static_cast<double>(args.findings),
               Seconds(start));
 
-  {
+  if (!args.durable_only) {
     ParseOnly v;
     start = Clock::now();
     sources::ReadFindingsFromBuffer(corpus, "corpus", v);
     Report("read + parse (simdjson DOM)", v.n, corpus.size(), Seconds(start));
   }
   for (bool normalize : {false, true}) {
+    if (args.durable_only) break;
     DecodeOnly v(normalize);
     start = Clock::now();
     sources::ReadFindingsFromBuffer(corpus, "corpus", v);
@@ -282,7 +287,7 @@ int main(int argc, char** argv) {
            corpus.size(), Seconds(start));
   }
 
-  {
+  if (!args.durable_only) {
     NullStore null_store;
     pipeline::PipelineOptions options;
     options.batch_size = args.batch;
@@ -328,6 +333,11 @@ int main(int argc, char** argv) {
     std::printf(
         "  of which %.2f s in FindingStore::Import, %.2f s writing the last index entries\n",
         timed.import_seconds, index_secs);
+  }
+  if (args.durable_only) {
+    store.reset();
+    std::filesystem::remove_all(args.dir);
+    return 0;
   }
   {
     const std::size_t n = std::max<std::size_t>(1, args.findings / 10);

@@ -38,6 +38,7 @@
 #include <unordered_map>
 
 #include "store/keys.h"
+#include "store/pending_derived.h"
 #include "store/store.h"
 
 namespace corroborate::store {
@@ -53,9 +54,6 @@ constexpr std::string_view kDerivedThroughKey = "meta/derived_through";
 // Pending derived operations are written once this many findings are waiting, bounding memory
 // (about 500 bytes a finding) and the work a crash recovery redoes.
 constexpr size_t kDerivedFlushFindings = 200'000;
-// Below this many operations a column family's derived changes go through a WriteBatch; above it,
-// through a table file ingested directly (no memtable, no WAL).
-constexpr size_t kTableFileThreshold = 20'000;
 // Import batches with at least this many new versions write them as an ingested table file.
 constexpr size_t kRecordTableThreshold = 256;
 constexpr char kStateActive = 'A';
@@ -147,10 +145,11 @@ Status FromRocks(const rocksdb::Status& s, std::string_view what) {
   return Status::IOError(std::string(what) + ": " + s.ToString());
 }
 
-// A write batch applied in key order. RocksDB's memtable is a skip list that reuses its last
-// insert position: keys written in ascending order cost a short search each instead of a full
-// descent with a cache miss per level, which was the largest cost of ingest (docs/performance.md).
-// Operations on the same key keep their relative order, and only the last one is written.
+// A write batch applied in key order, for BatchUpdateFindings and retention (imports go through
+// PendingDerived). RocksDB's memtable is a skip list that reuses its last insert position: keys
+// written in ascending order cost a short search each instead of a full descent with a cache miss
+// per level. Operations on the same key keep their relative order, and only the last one is
+// written.
 class SortedBatch {
  public:
   void Put(rocksdb::ColumnFamilyHandle* cf, std::string_view key, std::string_view value) {
@@ -162,51 +161,22 @@ class SortedBatch {
     ops_.clear();
     bytes_.clear();
   }
-  // Drops the operations added after the first `count` (undoing a failed batch's additions).
-  void Truncate(size_t count) {
-    if (count >= ops_.size()) return;
-    bytes_.resize(ops_[count].offset);
-    ops_.resize(count);
-  }
 
   rocksdb::Status Commit(rocksdb::DB* db, const rocksdb::WriteOptions& options) {
-    return Commit(db, options, /*table_dir=*/{});
-  }
-
-  // As above; a column family with many operations is written as a table file in `table_dir`
-  // and ingested, when table_dir is given. Not atomic across column families: for derived state
-  // only.
-  rocksdb::Status Commit(rocksdb::DB* db, const rocksdb::WriteOptions& options,
-                         const std::string& table_dir) {
     std::stable_sort(ops_.begin(), ops_.end(), [this](const Op& a, const Op& b) {
       return a.cf_id != b.cf_id ? a.cf_id < b.cf_id : Key(a) < Key(b);
     });
-    // A later operation on the same key wins.
-    std::vector<const Op*> last;
-    last.reserve(ops_.size());
+    rocksdb::WriteBatch wb;
     for (size_t i = 0; i < ops_.size(); ++i) {
+      // A later operation on the same key wins.
       if (i + 1 < ops_.size() && ops_[i + 1].cf_id == ops_[i].cf_id &&
           Key(ops_[i + 1]) == Key(ops_[i])) {
         continue;
       }
-      last.push_back(&ops_[i]);
-    }
-    rocksdb::WriteBatch wb;
-    for (size_t begin = 0; begin < last.size();) {
-      size_t end = begin;
-      while (end < last.size() && last[end]->cf_id == last[begin]->cf_id) ++end;
-      if (!table_dir.empty() && end - begin >= kTableFileThreshold) {
-        auto st = IngestAsTableFile(db, table_dir, last, begin, end);
-        if (!st.ok()) return st;
-      } else {
-        for (size_t i = begin; i < end; ++i) {
-          const Op& op = *last[i];
-          auto st = op.remove ? wb.Delete(op.cf, ToSlice(Key(op)))
-                              : wb.Put(op.cf, ToSlice(Key(op)), ToSlice(Value(op)));
-          if (!st.ok()) return st;
-        }
-      }
-      begin = end;
+      const Op& op = ops_[i];
+      auto st = op.remove ? wb.Delete(op.cf, ToSlice(Key(op)))
+                          : wb.Put(op.cf, ToSlice(Key(op)), ToSlice(Value(op)));
+      if (!st.ok()) return st;
     }
     Clear();
     if (wb.Count() == 0) return rocksdb::Status::OK();
@@ -237,44 +207,13 @@ class SortedBatch {
   }
   static rocksdb::Slice ToSlice(std::string_view s) { return {s.data(), s.size()}; }
 
-  rocksdb::Status IngestAsTableFile(rocksdb::DB* db, const std::string& dir,
-                                    const std::vector<const Op*>& ops, size_t begin, size_t end) {
-    static std::atomic<std::uint64_t> counter{0};
-    rocksdb::ColumnFamilyHandle* cf = ops[begin]->cf;
-    const std::string path = dir + "/derived-" + std::to_string(::getpid()) + "-" +
-                             std::to_string(counter.fetch_add(1)) + ".sst";
-    rocksdb::SstFileWriter writer(rocksdb::EnvOptions(), db->GetOptions(cf), cf);
-    auto st = writer.Open(path);
-    for (size_t i = begin; st.ok() && i < end; ++i) {
-      st = ops[i]->remove ? writer.Delete(ToSlice(Key(*ops[i])))
-                          : writer.Put(ToSlice(Key(*ops[i])), ToSlice(Value(*ops[i])));
-    }
-    if (st.ok()) st = writer.Finish();
-    if (st.ok()) {
-      rocksdb::IngestExternalFileOptions ingest;
-      ingest.move_files = true;
-      st = db->IngestExternalFile(cf, {path}, ingest);
-    }
-    std::error_code ec;
-    std::filesystem::remove(path, ec);  // moved on success; left over only on failure
-    return st;
-  }
-
   std::vector<Op> ops_;
   std::string bytes_;
 };
 
-// Suffix shared by the ordered indexes: desc(UpdatedAt) | seq.
-std::string OrderSuffix(TimeMs updated_at, std::string_view seq) {
-  std::string s;
-  keys::PutTimeDescending(s, updated_at);
-  s.append(seq);
-  return s;
-}
-
 std::string EncodeSeq(std::uint64_t seq) {
   std::string s;
-  for (int shift = 56; shift >= 0; shift -= 8) s += static_cast<char>((seq >> shift) & 0xFF);
+  keys::PutBigEndian64(s, seq);
   return s;
 }
 
@@ -346,45 +285,33 @@ class EmbeddedStore final : public FindingStore {
   }
 
  private:
-  // Adds (or, with remove, deletes) every index key of a stored finding.
-  void WriteIndexes(SortedBatch& batch, const Finding& f, std::string_view seq, bool remove) {
-    auto put = [&](std::string_view key, std::string_view value = {}) {
-      if (remove) {
-        batch.Delete(index_, key);
-      } else {
-        batch.Put(index_, key, value);
-      }
-    };
-    const std::string order = OrderSuffix(f.updated_at, seq);
+  // Calls `emit(prefix, words, a, b, value)` for every index entry of a stored finding: the key is
+  // prefix | a, or prefix | a | b with words = 2, the integers big-endian (PendingDerived).
+  template <typename Emit>
+  static void ForEachIndexEntry(const Finding& f, std::uint64_t seq, Emit&& emit) {
+    const std::uint64_t updated_desc = keys::TimeDescendingBits(f.updated_at);
     // The UpdatedAt index carries what retention needs, so a retention pass reads no records
     // but those it deletes.
-    std::string retention(
+    std::string prefix(
         1, f.record_state == asff::RecordState::kActive ? kStateActive : kStateArchived);
-    keys::PutTimeAscending(retention, RetentionClock(f));
-    put(std::string(1, keys::kByUpdatedDesc) + order, retention);
-    // Resource and relation entries are what correlation reads right after an import, so pending
-    // ones are also kept in the overlay that scans see (see ScanIndex).
-    const bool pending = &batch == &derived_;
-    auto put_scanned = [&](const std::string& key) {
-      if (pending) SetOverlay(key, !remove);
-      put(key);
-    };
-    std::set<std::string_view> seen_resources;
-    for (const auto& r : f.resources) {
-      if (!seen_resources.insert(r.canonical_key).second) continue;
-      std::string k(1, keys::kByResource);
-      keys::PutLengthPrefixed(k, r.canonical_key);
-      k.append(seq);
-      put_scanned(k);
+    keys::PutTimeAscending(prefix, RetentionClock(f));  // here the value, not a prefix
+    emit(std::string_view(&keys::kByUpdatedDesc, 1), 2, updated_desc, seq, prefix);
+    for (size_t i = 0; i < f.resources.size(); ++i) {
+      const std::string& key = f.resources[i].canonical_key;
+      bool repeated = false;
+      for (size_t j = 0; j < i && !repeated; ++j) repeated = f.resources[j].canonical_key == key;
+      if (repeated) continue;
+      prefix.assign(1, keys::kByResource);
+      keys::PutLengthPrefixed(prefix, key);
+      emit(std::string_view(prefix), 1, seq, 0, std::string_view());
     }
     for (const auto& rel : f.relations) {
       for (bool forward : {true, false}) {
-        std::string k(1, keys::kByRelation);
-        keys::PutLengthPrefixed(k, forward ? rel.from_key : rel.to_key);
-        keys::PutLengthPrefixed(k, forward ? rel.to_key : rel.from_key);
-        keys::PutLengthPrefixed(k, forward ? rel.to_type : rel.from_type);
-        k.append(seq);
-        put_scanned(k);
+        prefix.assign(1, keys::kByRelation);
+        keys::PutLengthPrefixed(prefix, forward ? rel.from_key : rel.to_key);
+        keys::PutLengthPrefixed(prefix, forward ? rel.to_key : rel.from_key);
+        keys::PutLengthPrefixed(prefix, forward ? rel.to_type : rel.from_type);
+        emit(std::string_view(prefix), 1, seq, 0, std::string_view());
       }
     }
     std::vector<std::string_view> values;
@@ -393,61 +320,55 @@ class EmbeddedStore final : public FindingStore {
       field.values(f, values);
       std::sort(values.begin(), values.end());
       values.erase(std::unique(values.begin(), values.end()), values.end());
-      for (auto v : values) put(FieldPrefix(field.id, v) + order);
-    }
-  }
-
-  // Records that a pending resource or relation index key is now present (or deleted), keeping
-  // what it was before when an import may still roll back.
-  void SetOverlay(const std::string& key, bool present) {
-    auto it = scan_overlay_.find(key);
-    if (recording_overlay_undo_) {
-      overlay_undo_.emplace_back(
-          key, it == scan_overlay_.end() ? std::nullopt : std::optional<bool>(it->second));
-    }
-    if (it == scan_overlay_.end()) {
-      scan_overlay_.emplace(key, present);
-    } else {
-      it->second = present;
-    }
-  }
-
-  void UndoOverlay() {
-    for (auto it = overlay_undo_.rbegin(); it != overlay_undo_.rend(); ++it) {
-      if (it->second) {
-        scan_overlay_[it->first] = *it->second;
-      } else {
-        scan_overlay_.erase(it->first);
+      for (auto v : values) {
+        prefix.assign(1, keys::kByField);
+        prefix += field.id;
+        keys::PutLengthPrefixed(prefix, v);
+        emit(std::string_view(prefix), 2, updated_desc, seq, std::string_view());
       }
     }
-    overlay_undo_.clear();
+  }
+
+  // Adds (or, with remove, deletes) every index key of a stored finding to a write batch.
+  void WriteIndexes(SortedBatch& batch, const Finding& f, std::string_view seq, bool remove) {
+    std::string key;
+    ForEachIndexEntry(f, DecodeSeq(seq),
+                      [&](std::string_view prefix, int words, std::uint64_t a, std::uint64_t b,
+                          std::string_view value) {
+                        key.assign(prefix);
+                        keys::PutBigEndian64(key, a);
+                        if (words == 2) keys::PutBigEndian64(key, b);
+                        if (remove) {
+                          batch.Delete(index_, key);
+                        } else {
+                          batch.Put(index_, key, value);
+                        }
+                      });
+  }
+
+  // The same, to the pending derived state.
+  void DeriveIndexes(const Finding& f, std::string_view seq, bool remove) {
+    ForEachIndexEntry(
+        f, DecodeSeq(seq),
+        [&](std::string_view prefix, int words, std::uint64_t a, std::uint64_t b,
+            std::string_view value) { derived_.Index(prefix, words, a, b, value, remove); });
   }
 
   // The index keys starting with `prefix`, as written plus what is pending (without writing the
   // pending state: correlation reads after every import batch, and writing the derived state that
   // often would undo the batching that makes ingest fast).
   Status ScanIndex(std::string_view prefix, std::vector<std::string>* out) {
-    std::set<std::string> found;
-    {
-      std::lock_guard lock(write_mu_);
-      rocksdb::ReadOptions ro;
-      std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, index_));
-      for (it->Seek(rocksdb::Slice(prefix.data(), prefix.size()));
-           it->Valid() && it->key().starts_with(rocksdb::Slice(prefix.data(), prefix.size()));
-           it->Next()) {
-        found.emplace(it->key().data(), it->key().size());
-      }
-      if (!it->status().ok()) return FromRocks(it->status(), "scanning the index");
-      for (auto o = scan_overlay_.lower_bound(prefix);
-           o != scan_overlay_.end() && o->first.starts_with(prefix); ++o) {
-        if (o->second) {
-          found.insert(o->first);
-        } else {
-          found.erase(o->first);
-        }
-      }
+    out->clear();
+    std::lock_guard lock(write_mu_);
+    rocksdb::ReadOptions ro;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, index_));
+    for (it->Seek(rocksdb::Slice(prefix.data(), prefix.size()));
+         it->Valid() && it->key().starts_with(rocksdb::Slice(prefix.data(), prefix.size()));
+         it->Next()) {
+      out->emplace_back(it->key().data(), it->key().size());
     }
-    out->assign(found.begin(), found.end());
+    if (!it->status().ok()) return FromRocks(it->status(), "scanning the index");
+    derived_.ApplyToScan(prefix, out);
     return Status::Ok();
   }
 
@@ -471,16 +392,14 @@ class EmbeddedStore final : public FindingStore {
   // Writes the pending derived state (identity map, index keys, superseded versions) in key order,
   // then records that everything up to next_seq_ is derived. Callers hold write_mu_.
   Status FlushDerived() {
-    if (derived_.Count() == 0 && pending_findings_ == 0) return Status::Ok();
-    rocksdb::WriteOptions unsynced;  // the records are the durable truth; see Recover()
-    Status s = FromRocks(derived_.Commit(db_.get(), unsynced, directory_), "writing index entries");
+    if (derived_.empty() && pending_findings_ == 0) return Status::Ok();
+    Status s = FromRocks(derived_.Commit(db_.get(), {ids_, findings_, index_}, directory_),
+                         "writing index entries");
     if (!s.ok()) return s;
     s = FromRocks(db_->Put(write_options_, meta_, kDerivedThroughKey, EncodeSeq(next_seq_)),
                   "writing the index watermark");
     if (!s.ok()) return s;
-    pending_ids_.clear();
     pending_findings_ = 0;
-    scan_overlay_.clear();
     return Status::Ok();
   }
 
@@ -502,12 +421,11 @@ class EmbeddedStore final : public FindingStore {
         if (s.ok()) superseded = &old.core;
         if (!s.ok() && s.code() != Status::Code::kNotFound) return s;
       }
-      if (superseded != nullptr)
-        WriteIndexes(derived_, *superseded, superseded_seq, /*remove=*/true);
-      derived_.Delete(findings_, superseded_seq);
+      if (superseded != nullptr) DeriveIndexes(*superseded, superseded_seq, /*remove=*/true);
+      derived_.DeleteRecord(DecodeSeq(superseded_seq));
     }
-    derived_.Put(ids_, keys::PrimaryKey(version.product_arn, version.id), seq);
-    WriteIndexes(derived_, version, seq, /*remove=*/false);
+    derived_.ids()[keys::PrimaryKey(version.product_arn, version.id)] = seq;
+    DeriveIndexes(version, seq, /*remove=*/false);
     return Status::Ok();
   }
 
@@ -551,13 +469,10 @@ class EmbeddedStore final : public FindingStore {
   std::string directory_;
   std::mutex write_mu_;         // serializes writers; guards everything below
   std::uint64_t next_seq_ = 1;  // the sequence number the next stored version gets
-  SortedBatch derived_;         // derived changes not written yet
-  std::unordered_map<std::string, std::string> pending_ids_;  // pk -> seq, not written yet
+  PendingDerived derived_;      // derived changes not written yet
+  // pk -> seq of the current version, for the findings whose identity entry is not written yet.
+  std::unordered_map<std::string, std::string>& pending_ids_ = derived_.ids();
   size_t pending_findings_ = 0;
-  // Pending resource and relation index keys: present (true) or deleted (false).
-  std::map<std::string, bool, std::less<>> scan_overlay_;
-  bool recording_overlay_undo_ = false;  // while an import may still roll back
-  std::vector<std::pair<std::string, std::optional<bool>>> overlay_undo_;
 };
 
 Status EmbeddedStore::Import(std::span<const IncomingFinding> batch, TimeMs now,
@@ -577,21 +492,11 @@ Status EmbeddedStore::Import(std::span<const IncomingFinding> batch, TimeMs now,
   std::deque<StoredFinding> merged;  // versions made by MergeImport in this batch
   // To undo this batch's additions to the pending state if its write fails.
   const std::uint64_t first_seq = next_seq_;
-  const size_t derived_mark = derived_.Count();
+  const PendingDerived::Marker derived_mark = derived_.Mark();
   std::vector<std::pair<std::string, std::string>> replaced_pending_ids;
-  recording_overlay_undo_ = true;
-  overlay_undo_.clear();
-  struct StopRecording {
-    EmbeddedStore* store;
-    ~StopRecording() {
-      store->recording_overlay_undo_ = false;
-      store->overlay_undo_.clear();
-    }
-  } stop_recording{this};
   auto rollback = [&](Status s) {
     next_seq_ = first_seq;
-    derived_.Truncate(derived_mark);
-    UndoOverlay();
+    derived_.Rollback(derived_mark);
     for (const auto& [pk, version] : in_batch) pending_ids_.erase(pk);
     for (auto& [pk, seq] : replaced_pending_ids) pending_ids_[pk] = std::move(seq);
     return s;
@@ -643,6 +548,7 @@ Status EmbeddedStore::Import(std::span<const IncomingFinding> batch, TimeMs now,
       version = &next.core;
     }
     (*outcomes)[i].version = next_seq_;
+    if (existing) (*outcomes)[i].replaced = DecodeSeq(existing->seq);
     std::string seq = EncodeSeq(next_seq_++);
     const std::string_view superseded =
         existing ? std::string_view(existing->seq) : std::string_view();
@@ -842,9 +748,8 @@ Status EmbeddedStore::RelatedResources(std::string_view canonical_key,
     size_t pos = prefix.size();
     const auto related = keys::GetLengthPrefixed(key, pos);
     const auto type = related ? keys::GetLengthPrefixed(key, pos) : std::nullopt;
-    if (!type) return Status::Corruption("malformed relation entry");
-    RelatedResource r{std::string(*related), std::string(*type)};
-    if (out->empty() || out->back() != r) out->push_back(std::move(r));  // one per finding
+    if (!type || key.size() - pos != 8) return Status::Corruption("malformed relation entry");
+    out->push_back({std::string(*related), std::string(*type), DecodeSeq(key.substr(pos))});
   }
   return Status::Ok();
 }
@@ -852,7 +757,7 @@ Status EmbeddedStore::RelatedResources(std::string_view canonical_key,
 // --- Query -------------------------------------------------------------------------------------
 
 // Candidates in UpdatedAt-descending order (or ascending, for `reverse`), from one or more ranges
-// of the index whose keys end in OrderSuffix; merged with a heap when there are several.
+// of the index whose keys end in desc(UpdatedAt) | seq; merged with a heap when there are several.
 class OrderedCandidates {
  public:
   OrderedCandidates(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
@@ -938,8 +843,8 @@ class OrderedCandidates {
       heap_{Later{reverse_}};
 };
 
-// Token: "1" + hex(position). Position: for UpdatedAt order the last OrderSuffix; otherwise the
-// last finding's sort values and seq.
+// Token: "1" + hex(position). Position: for UpdatedAt order the last desc(UpdatedAt) | seq;
+// otherwise the last finding's sort values and seq.
 std::string EncodeSortValues(const std::vector<filter::SortValue>& values, std::string_view seq) {
   std::string out;
   for (const auto& v : values) {
@@ -1257,19 +1162,25 @@ Result<std::unique_ptr<FindingStore>> OpenEmbeddedStore(const std::string& direc
   // which keep the compression they were written with, and ZSTD there cost several microseconds
   // per finding on ingest's single core (docs/performance.md).
   findings_cf.bottommost_compression = rocksdb::kLZ4Compression;
+  // One block cache for every column family. Correlation reads the records and the resource and
+  // relation index entries of what each import batch touched; with RocksDB's default 32 MB cache
+  // per family nearly every such read went to the file (docs/performance.md).
+  const std::shared_ptr<rocksdb::Cache> block_cache = rocksdb::NewLRUCache(size_t{768} << 20);
   rocksdb::BlockBasedTableOptions table;
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   table.block_size = 16 << 10;
-  // Correlation reads the records of the resources each import batch touched; with RocksDB's
-  // default 32 MB cache nearly every read went to the file and decompressed a block
-  // (docs/performance.md).
-  table.block_cache = rocksdb::NewLRUCache(size_t{512} << 20);
+  table.block_cache = block_cache;
   findings_cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
 
   rocksdb::ColumnFamilyOptions index_cf;
   index_cf.OptimizeLevelStyleCompaction(128 << 20);
   index_cf.write_buffer_size = 64 << 20;
-  index_cf.compression = rocksdb::kLZ4Compression;
+  // Index blocks (keys sharing long prefixes, then big-endian numbers) did not compress by the
+  // 12.5% RocksDB requires, so LZ4 only cost time.
+  index_cf.compression = rocksdb::kNoCompression;
+  rocksdb::BlockBasedTableOptions index_table;
+  index_table.block_cache = block_cache;
+  index_cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(index_table));
 
   rocksdb::ColumnFamilyOptions ids_cf;
   ids_cf.OptimizeLevelStyleCompaction(64 << 20);
@@ -1277,6 +1188,7 @@ Result<std::unique_ptr<FindingStore>> OpenEmbeddedStore(const std::string& direc
   ids_cf.compression = rocksdb::kLZ4Compression;
   rocksdb::BlockBasedTableOptions ids_table;
   ids_table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  ids_table.block_cache = block_cache;
   ids_cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(ids_table));
 
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs{

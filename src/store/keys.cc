@@ -34,18 +34,29 @@ std::optional<std::string_view> GetLengthPrefixed(std::string_view in, size_t& p
 }
 
 namespace {
-void PutBigEndian(std::string& out, std::uint64_t v) {
-  for (int shift = 56; shift >= 0; shift -= 8) out += static_cast<char>((v >> shift) & 0xFF);
-}
 constexpr std::uint64_t kSignBit = 1ULL << 63;
 }  // namespace
 
+void PutBigEndian64(std::string& out, std::uint64_t v) {
+  char bytes[8];
+  for (int i = 0; i < 8; ++i) bytes[i] = static_cast<char>((v >> (56 - 8 * i)) & 0xFF);
+  out.append(bytes, sizeof bytes);
+}
+
+std::uint64_t TimeAscendingBits(asff::TimeMs t) {
+  return static_cast<std::uint64_t>(t) ^ kSignBit;
+}
+
+std::uint64_t TimeDescendingBits(asff::TimeMs t) {
+  return ~TimeAscendingBits(t);
+}
+
 void PutTimeAscending(std::string& out, asff::TimeMs t) {
-  PutBigEndian(out, static_cast<std::uint64_t>(t) ^ kSignBit);
+  PutBigEndian64(out, TimeAscendingBits(t));
 }
 
 void PutTimeDescending(std::string& out, asff::TimeMs t) {
-  PutBigEndian(out, ~(static_cast<std::uint64_t>(t) ^ kSignBit));
+  PutBigEndian64(out, TimeDescendingBits(t));
 }
 
 asff::TimeMs GetTimeAscending(std::string_view b) {

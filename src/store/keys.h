@@ -29,6 +29,11 @@ std::optional<std::uint64_t> GetVarint(std::string_view in, size_t& pos);
 void PutLengthPrefixed(std::string& out, std::string_view s);
 std::optional<std::string_view> GetLengthPrefixed(std::string_view in, size_t& pos);
 
+// The 8 bytes big-endian, so that integers compare as their encodings do.
+void PutBigEndian64(std::string& out, std::uint64_t v);
+// The words PutTimeAscending and PutTimeDescending write (big-endian).
+std::uint64_t TimeAscendingBits(asff::TimeMs t);
+std::uint64_t TimeDescendingBits(asff::TimeMs t);
 void PutTimeAscending(std::string& out, asff::TimeMs t);
 void PutTimeDescending(std::string& out, asff::TimeMs t);
 asff::TimeMs GetTimeAscending(std::string_view eight_bytes);

@@ -19,8 +19,8 @@
 //   changes analyst fields in place and keeps it). GetVersion reads one. Together they let a
 //   caller that keeps derived state per finding version (correlation) read only what changed.
 // - RelatedResources returns the resources that stored findings relate to the canonical resource
-//   key (asff/relations.h), each once with its type; a relation lives as long as a finding
-//   stating it is stored.
+//   key (asff/relations.h): one entry per related resource and stored version stating the
+//   relation, with its type; a relation lives as long as a finding stating it is stored.
 // - ApplyRetention deletes ACTIVE findings whose last update (the later of UpdatedAt and the last
 //   accepted import) is older than `active_days`, and ARCHIVED ones older than `archived_days`.
 #pragma once
@@ -54,7 +54,8 @@ struct IncomingFinding {
 
 struct ImportOutcome {
   asff::ImportAction action = asff::ImportAction::kIgnoredStale;
-  std::uint64_t version = 0;  // the stored version (see ResourceVersions); 0 when ignored
+  std::uint64_t version = 0;   // the stored version (see ResourceVersions); 0 when ignored
+  std::uint64_t replaced = 0;  // the version it replaced; 0 when created or ignored
 };
 
 struct StoredFinding {
@@ -89,6 +90,7 @@ struct QueryPage {
 struct RelatedResource {
   std::string key;  // canonical resource key
   std::string type;
+  std::uint64_t version = 0;  // the stored version stating the relation
   friend bool operator==(const RelatedResource&, const RelatedResource&) = default;
 };
 

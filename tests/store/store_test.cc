@@ -326,11 +326,29 @@ constexpr std::string_view kInstanceKey =
 constexpr std::string_view kGroupKey =
     "arn:aws:ec2:eu-west-1:111122223333:security-group/sg-0123456789abcdef0";
 
+// The related resources, each once (by key), without the versions stating them.
 std::vector<RelatedResource> Related(FindingStore& store, std::string_view key) {
   std::vector<RelatedResource> out;
   EXPECT_TRUE(store.RelatedResources(key, &out).ok());
+  for (auto& r : out) {
+    EXPECT_NE(r.version, 0U) << r.key;
+    r.version = 0;
+  }
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.key < b.key; });
+  out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;
+}
+
+// The versions stating a relation from `key` to `related`.
+std::set<std::uint64_t> StatedBy(FindingStore& store, std::string_view key,
+                                 std::string_view related) {
+  std::vector<RelatedResource> out;
+  EXPECT_TRUE(store.RelatedResources(key, &out).ok());
+  std::set<std::uint64_t> versions;
+  for (const auto& r : out) {
+    if (r.key == related) versions.insert(r.version);
+  }
+  return versions;
 }
 
 TEST_F(StoreTest, LearnsRelationsFromFindingsAndForgetsThemWithTheFindings) {
@@ -340,14 +358,19 @@ TEST_F(StoreTest, LearnsRelationsFromFindingsAndForgetsThemWithTheFindings) {
   eni.resource_id = "eni-0123456789abcdef0";
   eni.details = R"({"AwsEc2NetworkInterface": {"Attachment": {"InstanceId": "i-0123456789abcdef0"},
       "SecurityGroups": [{"GroupId": "sg-0123456789abcdef0"}]}})";
-  Spec second = eni;  // a second finding stating the same relations: still listed once
+  Spec second = eni;  // a second finding stating the same relations: listed with each version
   second.id = "eni-finding-2";
-  Import({eni, second});
+  std::vector<ImportOutcome> outcomes;
+  ASSERT_TRUE(
+      store_->Import(std::vector<IncomingFinding>{Incoming(eni), Incoming(second)}, kNow, &outcomes)
+          .ok());
   const std::vector<RelatedResource> expected{
       {"arn:aws:ec2:eu-west-1:111122223333:network-interface/eni-0123456789abcdef0",
        "AwsEc2NetworkInterface"},
       {std::string(kGroupKey), "AwsEc2SecurityGroup"}};  // by key
   EXPECT_EQ(Related(*store_, kInstanceKey), expected);   // pending, not yet written
+  EXPECT_EQ(StatedBy(*store_, kInstanceKey, kGroupKey),
+            (std::set<std::uint64_t>{outcomes[0].version, outcomes[1].version}));
   ASSERT_TRUE(store_->Flush().ok());
   EXPECT_EQ(Related(*store_, kInstanceKey), expected);
   EXPECT_EQ(Related(*store_, kGroupKey).size(), 2U);  // the interface and the instance
@@ -389,6 +412,7 @@ TEST_F(StoreTest, ResourceVersionsChangeWithEachAcceptedImport) {
   ASSERT_TRUE(store_->Import(std::vector<IncomingFinding>{Incoming(f)}, kNow, &outcomes).ok());
   const std::uint64_t first = outcomes[0].version;
   ASSERT_NE(first, 0U);
+  EXPECT_EQ(outcomes[0].replaced, 0U);  // created
   std::vector<std::uint64_t> versions;
   ASSERT_TRUE(store_->ResourceVersions(kInstanceKey, &versions).ok());
   EXPECT_EQ(versions, std::vector<std::uint64_t>{first});
@@ -400,6 +424,7 @@ TEST_F(StoreTest, ResourceVersionsChangeWithEachAcceptedImport) {
   ASSERT_TRUE(store_->Import(std::vector<IncomingFinding>{Incoming(f)}, kNow, &outcomes).ok());
   const std::uint64_t second = outcomes[0].version;
   EXPECT_GT(second, first);
+  EXPECT_EQ(outcomes[0].replaced, first);
   ASSERT_TRUE(store_->ResourceVersions(kInstanceKey, &versions).ok());
   EXPECT_EQ(versions, std::vector<std::uint64_t>{second});
   StoredFinding read;

@@ -1,0 +1,101 @@
+// PendingDerived: the embedded store's derived state that is not written yet (identity entries,
+// secondary index entries, removals of superseded records), internal to src/store.
+//
+// Contract:
+// - Index entries are added as parts: a key prefix from a prefix-free set (keys.h: "u",
+//   "f|field|lp(value)", "r|lp(resource)", "g|lp(from)|lp(to)|lp(type)") and one or two 64-bit
+//   words that follow it big-endian (UpdatedAt descending and seq, or seq alone). Because no
+//   prefix is a prefix of another, ordering by (prefix, words) is the order of the full keys, so
+//   Commit sorts integers and one string per distinct prefix instead of comparing long keys that
+//   share most of their bytes (the sort was a fifth of durable ingest; docs/performance.md).
+// - A later operation on the same key wins, as in a WriteBatch applied in order.
+// - ScanPrefix answers, for a resource ("r|lp(key)") or relation ("g|lp(from)") prefix, which
+//   pending keys it adds or removes, so reads see every acknowledged import without the pending
+//   state being written first.
+// - Mark/Rollback undo what an import added when its durable write failed.
+// - Commit writes everything in key order (a table file ingested per column family when large,
+//   else one WriteBatch) and clears it; it is not atomic across column families: the records are
+//   the durable truth and the owner re-derives after a crash.
+#pragma once
+
+#include <rocksdb/db.h>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace corroborate::store {
+
+class PendingDerived {
+ public:
+  struct Handles {
+    rocksdb::ColumnFamilyHandle* ids;
+    rocksdb::ColumnFamilyHandle* findings;
+    rocksdb::ColumnFamilyHandle* index;
+  };
+
+  // pk -> seq (8 bytes, big-endian) of the finding's current version, not written yet.
+  std::unordered_map<std::string, std::string>& ids() { return ids_; }
+  // A superseded record to delete.
+  void DeleteRecord(std::uint64_t seq) { deleted_records_.push_back(seq); }
+  // An index entry prefix|a (words = 1) or prefix|a|b (words = 2), with `value` (put) or removed.
+  void Index(std::string_view prefix, int words, std::uint64_t a, std::uint64_t b,
+             std::string_view value, bool remove);
+
+  [[nodiscard]] std::size_t IndexCount() const { return entries_.size(); }
+  [[nodiscard]] bool empty() const {
+    return ids_.empty() && deleted_records_.empty() && entries_.empty();
+  }
+
+  struct Marker {
+    std::size_t entries;
+    std::size_t deleted_records;
+  };
+  [[nodiscard]] Marker Mark() const { return {entries_.size(), deleted_records_.size()}; }
+  // Drops the index entries and record removals added since `marker` (ids are the caller's).
+  void Rollback(Marker marker);
+
+  // Applies the pending entries under `scan_prefix` (a resource or relation prefix) to `keys`,
+  // the full index keys read from the store in order: adds the pending puts, drops the pending
+  // removals, keeping the order.
+  void ApplyToScan(std::string_view scan_prefix, std::vector<std::string>* keys) const;
+
+  rocksdb::Status Commit(rocksdb::DB* db, const Handles& cf, const std::string& table_dir);
+  void Clear();
+
+ private:
+  struct Entry {
+    std::uint64_t a;
+    std::uint64_t b;
+    std::uint32_t prefix;  // into prefixes_
+    std::uint32_t value_offset;
+    std::uint16_t value_size;
+    std::uint8_t words;
+    bool remove;
+  };
+  void KeyOf(const Entry& e, std::string* key) const;
+  std::uint32_t Intern(std::string_view prefix);
+
+  std::unordered_map<std::string, std::string> ids_;
+  std::vector<std::uint64_t> deleted_records_;
+  std::vector<Entry> entries_;
+  std::string values_;
+  std::vector<std::string> prefixes_;
+  std::unordered_map<std::string, std::uint32_t> prefix_ids_;
+  // For the prefixes reads scan: the operations under each interned prefix, in the order added
+  // (kept here rather than as indexes into entries_: a scan then reads one small array instead of
+  // entries scattered over the whole pending state), and for relation prefixes, which interned
+  // prefixes start with "g|lp(from)".
+  struct ScanOp {
+    std::uint64_t a;
+    std::uint32_t entry;  // its index in entries_, for Rollback
+    bool remove;
+  };
+  std::unordered_map<std::uint32_t, std::vector<ScanOp>> scannable_;
+  std::unordered_map<std::string, std::vector<std::uint32_t>> relation_groups_;
+  std::string scratch_;
+};
+
+}  // namespace corroborate::store
