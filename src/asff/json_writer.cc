@@ -2,14 +2,41 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstring>
 
 namespace corroborate::asff {
 
+namespace {
+
+// Whether any of the 8 bytes of `w` is a control character, '"' or '\\' (SWAR: a byte below n
+// shows as its high bit in (w - n * 0x01..) & ~w & 0x80..; bytes of 0x80 and above never do).
+constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
+constexpr std::uint64_t kHighs = 0x8080808080808080ULL;
+inline bool NeedsEscape(std::uint64_t w) {
+  const std::uint64_t quote = w ^ (kOnes * '"');
+  const std::uint64_t backslash = w ^ (kOnes * '\\');
+  return (((w - kOnes * 0x20) & ~w) | ((quote - kOnes) & ~quote) |
+          ((backslash - kOnes) & ~backslash)) &
+         kHighs;
+}
+
+}  // namespace
+
 void AppendJsonString(std::string& out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
+  // Most strings in findings need no escaping: find the first byte that does, eight at a time,
+  // and copy everything before it in one append (this was a fifth of ingest's instructions).
+  size_t clean = 0;
+  while (clean + 8 <= s.size()) {
+    std::uint64_t w;
+    std::memcpy(&w, s.data() + clean, 8);
+    if (NeedsEscape(w)) break;
+    clean += 8;
+  }
+  out.reserve(out.size() + s.size() + 2);
   out += '"';
   size_t run = 0;  // start of the pending run of characters that need no escaping
-  for (size_t i = 0; i < s.size(); ++i) {
+  for (size_t i = clean; i < s.size(); ++i) {
     const auto c = static_cast<unsigned char>(s[i]);
     if (c >= 0x20 && c != '"' && c != '\\') continue;
     out.append(s.data() + run, i - run);

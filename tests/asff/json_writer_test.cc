@@ -1,7 +1,11 @@
 #include "asff/json_writer.h"
 
 #include <gtest/gtest.h>
+
 #include <simdjson.h>
+#include <string>
+#include <utility>
+#include <vector>
 
 namespace corroborate::asff {
 namespace {
@@ -23,6 +27,23 @@ TEST(JsonWriterTest, EscapesWhatJsonRequiresAndRoundTrips) {
   std::string_view back;
   ASSERT_EQ(parser.parse(out).get_string().get(back), simdjson::SUCCESS) << out;
   EXPECT_EQ(back, nasty);
+}
+
+// The escaper skips clean text eight bytes at a time: every character that needs escaping must be
+// found wherever it falls relative to those words, and UTF-8 bytes (0x80 and above) never need it.
+TEST(JsonWriterTest, EscapesAtEveryOffsetAndLeavesUtf8Alone) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"\"", R"(\")"},       {"\\", R"(\\)"},  {"\n", R"(\n)"}, {std::string(1, '\0'), R"(\u0000)"},
+      {"\x1f", R"(\u001f)"}, {"\x7f", "\x7f"},
+  };
+  const std::string utf8 = "\xc3\xa9\xe2\x82\xac tail";
+  for (const auto& [special, escaped] : cases) {
+    for (size_t at = 0; at < 20; ++at) {
+      std::string out;
+      AppendJsonString(out, std::string(at, 'a') + special + utf8);
+      EXPECT_EQ(out, "\"" + std::string(at, 'a') + escaped + utf8 + "\"") << at;
+    }
+  }
 }
 
 }  // namespace
