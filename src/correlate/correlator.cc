@@ -16,6 +16,20 @@ std::string_view ToString(CorrelatedChange::Kind kind) {
 
 namespace {
 
+std::uint64_t IdentityHash(std::string_view product_arn, std::string_view id) {
+  std::uint64_t h = 14695981039346656037ULL;  // FNV-1a over ProductArn, a separator, Id
+  auto add = [&](std::string_view s) {
+    for (unsigned char c : s) {
+      h ^= c;
+      h *= 1099511628211ULL;
+    }
+  };
+  add(product_arn);
+  add(std::string_view("\0", 1));
+  add(id);
+  return h;
+}
+
 // partition, region and account of an ARN-shaped key ("arn:aws:ec2:eu-west-1:1111:instance/i-1").
 void FromArn(std::string_view key, Group& group) {
   if (!key.starts_with("arn:")) return;
@@ -32,58 +46,11 @@ void FromArn(std::string_view key, Group& group) {
   if (!parts[4].empty()) group.account = std::string(parts[4]);
 }
 
-// Where the grouped resource lives: from a finding naming it, else from its ARN, else from any
-// candidate (a group reached only through related resources).
-Group Locate(std::string_view key, std::string_view type, std::span<const Candidate> candidates) {
-  Group group;
-  group.canonical_key = std::string(key);
-  group.type = std::string(type);
-  FromArn(key, group);
-  for (const Candidate& c : candidates) {
-    for (const asff::Resource& r : c.finding->resources) {
-      if (r.canonical_key != key) continue;
-      if (!r.partition.empty()) group.partition = r.partition;
-      if (!r.region.empty()) group.region = r.region;
-      if (group.account.empty()) group.account = c.finding->aws_account_id;
-      return group;
-    }
-  }
-  for (const Candidate& c : candidates) {
-    if (group.region.empty()) group.region = c.finding->region;
-    if (group.account.empty()) group.account = c.finding->aws_account_id;
-  }
-  return group;
-}
-
 std::string_view ProductField(const asff::Finding& f, std::string_view name) {
   for (const auto& [k, v] : f.product_fields) {
     if (k == name) return v;
   }
   return {};
-}
-
-EvidenceItem Item(const Candidate& c) {
-  return {c.finding->identifier(),
-          c.finding->product_name,
-          c.finding->title,
-          c.finding->severity_label,
-          {}};
-}
-
-std::vector<EvidenceItem> Items(const Rule& rule, const Evaluation& evaluation,
-                                std::span<const Candidate> candidates) {
-  std::vector<EvidenceItem> out;
-  for (size_t i : evaluation.evidence) {
-    EvidenceItem item = Item(candidates[i]);
-    for (size_t k = 0; k < evaluation.conditions.size(); ++k) {
-      const auto& ev = evaluation.conditions[k].evidence;
-      if (evaluation.conditions[k].holds && std::find(ev.begin(), ev.end(), i) != ev.end()) {
-        item.conditions.push_back(rule.conditions[k].name);
-      }
-    }
-    out.push_back(std::move(item));
-  }
-  return out;
 }
 
 }  // namespace
@@ -107,46 +74,24 @@ Status Correlator::Start() {
   for (const asff::Finding& f : active) {
     if (f.resources.empty()) continue;
     const std::string rule_id(ProductField(f, "corroborate/RuleId"));
-    active_[{rule_id, f.resources[0].canonical_key}] =
-        Active{GroupKey{f.resources[0].canonical_key, f.resources[0].type},
-               std::string(ProductField(f, kDigestField))};
+    auto [it, inserted] = active_.insert_or_assign(
+        ActiveKey(rule_id, f.resources[0].canonical_key),
+        Active{rule_id, GroupKey{f.resources[0].canonical_key, f.resources[0].type},
+               std::string(ProductField(f, kDigestField))});
+    if (inserted) ++active_per_rule_[rule_id];
   }
   return Status::Ok();
 }
-
-namespace {
-
-// What evaluation and the emitted finding read of a finding; the rest is not kept.
-asff::Finding Slim(const asff::Finding& f) {
-  asff::Finding out;
-  out.id = f.id;
-  out.product_arn = f.product_arn;
-  out.product_name = f.product_name;
-  out.generator_id = f.generator_id;
-  out.aws_account_id = f.aws_account_id;
-  out.region = f.region;
-  out.partition = f.partition;
-  out.title = f.title;
-  out.created_at = f.created_at;
-  out.updated_at = f.updated_at;
-  out.first_observed_at = f.first_observed_at;
-  out.last_observed_at = f.last_observed_at;
-  out.severity_label = f.severity_label;
-  out.record_state = f.record_state;
-  out.workflow_status = f.workflow_status;
-  out.resources = f.resources;
-  out.product_fields = f.product_fields;
-  return out;
-}
-
-}  // namespace
 
 Correlator::Summary& Correlator::Remember(std::uint64_t version, const asff::Finding& finding,
                                           ConditionResults results) {
   auto [it, inserted] = cache_.try_emplace(version);
   Summary& summary = it->second;
   if (!inserted) lru_.erase(summary.lru);
-  summary.finding = Slim(finding);
+  summary.facts = FindingFacts::Of(finding);
+  summary.product_name = finding.product_name;
+  summary.title = finding.title;
+  summary.severity = finding.severity_label;
   summary.results = std::move(results);
   lru_.push_front(version);
   summary.lru = lru_.begin();
@@ -182,6 +127,10 @@ void Correlator::TrimCache() {
 void Correlator::Forget() {
   cache_.clear();
   lru_.clear();
+  members_.clear();
+  current_.clear();
+  adjacency_.clear();
+  adjacency_of_version_.clear();
 }
 
 bool Correlator::Applies(const Rule& rule, std::string_view type) const {
@@ -189,11 +138,47 @@ bool Correlator::Applies(const Rule& rule, std::string_view type) const {
 }
 
 bool Correlator::IsActive(const Rule& rule, const std::string& key) const {
-  return active_.contains({rule.id, key});
+  return active_.contains(ActiveKey(rule.id, key));
 }
 
 void Correlator::Touch(const asff::Finding& finding, std::string_view json, asff::TimeMs now,
-                       std::uint64_t version) {
+                       std::uint64_t version, bool exact, std::uint64_t replaced) {
+  if (replaced != 0) {
+    if (auto it = adjacency_of_version_.find(replaced); it != adjacency_of_version_.end()) {
+      for (const std::string& key : it->second) ForgetRelations(key);
+      adjacency_of_version_.erase(it);
+    }
+  }
+  for (const asff::ResourceRelation& rel : finding.relations) {
+    for (bool forward : {true, false}) {
+      const std::string& from = forward ? rel.from_key : rel.to_key;
+      const auto it = adjacency_.find(from);
+      if (it == adjacency_.end()) continue;  // read from the source when first needed
+      if (version == 0) {
+        ForgetRelations(from);
+        continue;
+      }
+      it->second.push_back(
+          {forward ? rel.to_key : rel.from_key, forward ? rel.to_type : rel.from_type, version});
+      adjacency_of_version_[version].push_back(from);
+    }
+  }
+  if (version != 0) {
+    const std::uint64_t identity = IdentityHash(finding.product_arn, finding.id);
+    current_[identity] = version;
+    for (const asff::Resource& r : finding.resources) {
+      const auto it = members_.find(r.canonical_key);
+      if (it == members_.end()) continue;  // read from the source when first needed
+      auto& list = it->second;
+      auto m = std::find_if(list.begin(), list.end(),
+                            [&](const Member& x) { return x.identity == identity; });
+      if (m == list.end()) {
+        list.push_back({identity, version});
+      } else {
+        m->version = version;
+      }
+    }
+  }
   if (!any_includes_correlated_ && finding.generator_id.starts_with(kGeneratorPrefix)) return;
   simdjson::dom::element root;
   ConditionResults results;
@@ -224,32 +209,44 @@ void Correlator::Touch(const asff::Finding& finding, std::string_view json, asff
     if (!any && active_.empty()) continue;
     touched_.push_back(std::move(t));
   }
-  if (version != 0) Remember(version, finding, std::move(results));
+  if (version != 0 && exact) Remember(version, finding, std::move(results));
 }
 
 Status Correlator::Walk(std::string_view from, std::string_view wanted_type,
                         std::vector<RelatedResource>* out) {
+  // Rules and touched resources ask for the same walks many times in one evaluation pass, and
+  // the relations cannot change during one (the changes are stored after it).
+  auto memo_key = std::make_pair(std::string(from), std::string(wanted_type));
+  if (auto it = walks_.find(memo_key); it != walks_.end()) {
+    *out = it->second;
+    return Status::Ok();
+  }
   out->clear();
-  std::vector<RelatedResource> first, second;
-  if (Status s = source_.Related(from, &first); !s.ok()) return s;
+  const std::vector<RelatedResource>* first = nullptr;
+  if (Status s = RelatedOf(memo_key.first, &first); !s.ok()) return s;
   auto add = [&](const RelatedResource& r) {
     if (r.key == from) return;
     if (!wanted_type.empty() && r.type != wanted_type) return;
     for (const auto& have : *out) {
       if (have.key == r.key) return;
     }
-    out->push_back(r);
+    out->push_back({r.key, r.type, 0});
   };
-  for (const RelatedResource& r : first) {
+  // `first` may move when RelatedOf adds an entry: walk a copy.
+  const std::vector<RelatedResource> hop = *first;
+  for (const RelatedResource& r : hop) {
     add(r);
     if (r.type == wanted_type) continue;
-    if (Status s = source_.Related(r.key, &second); !s.ok()) return s;
-    for (const RelatedResource& next : second) add(next);
+    const std::vector<RelatedResource>* second = nullptr;
+    if (Status s = RelatedOf(r.key, &second); !s.ok()) return s;
+    for (const RelatedResource& next : *second) add(next);
   }
+  walks_.emplace(std::move(memo_key), *out);
   return Status::Ok();
 }
 
 Status Correlator::Run(asff::TimeMs now, std::vector<CorrelatedChange>* changes) {
+  walks_.clear();
   std::map<GroupKey, std::set<size_t>> groups;
   std::vector<RelatedResource> related;
   for (const Touched& t : touched_) {
@@ -261,9 +258,8 @@ Status Correlator::Run(asff::TimeMs now, std::vector<CorrelatedChange>* changes)
       const bool related_kind =
           std::any_of(rule.conditions.begin(), rule.conditions.end(),
                       [&](const Condition& c) { return c.related_type == t.type; });
-      const auto first_active = active_.lower_bound({rule.id, std::string()});
-      const bool rule_active =
-          first_active != active_.end() && first_active->first.first == rule.id;
+      const auto per_rule = active_per_rule_.find(rule.id);
+      const bool rule_active = per_rule != active_per_rule_.end() && per_rule->second > 0;
       if (!related_kind || (!t.related_match[i] && !rule_active)) continue;
       if (Status s = Walk(t.key, rule.resource_type, &related); !s.ok()) return s;
       for (const RelatedResource& r : related) {
@@ -277,16 +273,18 @@ Status Correlator::Run(asff::TimeMs now, std::vector<CorrelatedChange>* changes)
 }
 
 Status Correlator::Sweep(asff::TimeMs now, std::vector<CorrelatedChange>* changes) {
+  walks_.clear();
   std::map<GroupKey, std::set<size_t>> groups;
-  for (const auto& [rule_and_key, active] : active_) {
+  for (const auto& [key, active] : active_) {
     for (size_t i = 0; i < rules_.size(); ++i) {
-      if (rules_[i].id == rule_and_key.first) groups[active.group].insert(i);
+      if (rules_[i].id == active.rule_id) groups[active.group].insert(i);
     }
   }
   return EvaluateGroups(groups, now, changes);
 }
 
 Status Correlator::RunAll(asff::TimeMs now, std::vector<CorrelatedChange>* changes) {
+  walks_.clear();
   std::map<GroupKey, std::set<size_t>> groups;
   std::vector<RelatedResource> related;
   Status walk_status;
@@ -322,21 +320,55 @@ Status Correlator::RunAll(asff::TimeMs now, std::vector<CorrelatedChange>* chang
 Status Correlator::EvaluateGroups(const std::map<GroupKey, std::set<size_t>>& groups,
                                   asff::TimeMs now, std::vector<CorrelatedChange>* changes) {
   for (const auto& [group, rules] : groups) {
-    if (Status s = EvaluateGroup(group, rules, now, changes, nullptr); !s.ok()) return s;
+    if (Status s = EvaluateGroup(group, rules, now, changes, nullptr); !s.ok()) {
+      walks_.clear();
+      return s;
+    }
   }
+  walks_.clear();
   return Status::Ok();
 }
 
-Status Correlator::Candidates(std::string_view key, const std::string& related_type,
-                              std::vector<Candidate>* out) {
+Status Correlator::MembersOf(std::string_view key, std::vector<Member>** out) {
+  const std::string k(key);
+  if (auto it = members_.find(k); it != members_.end()) {
+    *out = &it->second;
+    return Status::Ok();
+  }
+  if (members_.size() >= cache_limit_) members_.clear();
   std::vector<std::uint64_t> versions;
   if (Status s = source_.Versions(key, &versions); !s.ok()) return s;
+  std::vector<Member> list;
   for (std::uint64_t v : versions) {
     const Summary* summary = nullptr;
     Status s = Lookup(v, &summary);
     if (s.code() == Status::Code::kNotFound) continue;  // replaced or deleted meanwhile
     if (!s.ok()) return s;
-    out->push_back({&summary->finding, {}, related_type, &summary->results});
+    list.push_back({IdentityHash(summary->facts.product_arn, summary->facts.id), v});
+  }
+  *out = &members_.emplace(k, std::move(list)).first->second;
+  return Status::Ok();
+}
+
+Status Correlator::Candidates(std::string_view key, const std::string& related_type,
+                              std::vector<Candidate>* out) {
+  std::vector<Member>* members = nullptr;
+  if (Status s = MembersOf(key, &members); !s.ok()) return s;
+  for (size_t i = 0; i < members->size();) {
+    const Member m = (*members)[i];
+    const auto current = current_.find(m.identity);
+    const Summary* summary = nullptr;
+    Status s = current != current_.end() && current->second != m.version
+                   ? Status::NotFound("replaced")
+                   : Lookup(m.version, &summary);
+    if (s.code() == Status::Code::kNotFound) {  // replaced or deleted since it was read
+      (*members)[i] = members->back();
+      members->pop_back();
+      continue;
+    }
+    if (!s.ok()) return s;
+    out->push_back({&summary->facts, m.version, {}, related_type, &summary->results});
+    ++i;
   }
   return Status::Ok();
 }
@@ -361,17 +393,21 @@ Status Correlator::EvaluateGroup(const GroupKey& key, const std::set<size_t>& ru
       if (Status s = Candidates(r.key, type, &candidates); !s.ok()) return s;
     }
   }
-  const Group group = Locate(key.key, key.type, candidates);
+  Group group = FromKey(key);
+  bool located = false;
   for (size_t i : rules) {
     const Rule& rule = rules_[i];
     Evaluation evaluation = Evaluate(rule, candidates, now, condition_base_[i]);
     if (explanations != nullptr) {
+      if (Status s = Locate(candidates, &group, &located); !s.ok()) return s;
       RuleExplanation& e = explanations->emplace_back();
       e.rule = &rule;
       e.group = group;
       for (const ConditionOutcome& c : evaluation.conditions) {
         auto& items = e.condition_evidence.emplace_back();
-        for (size_t k : c.evidence) items.push_back(Item(candidates[k]));
+        for (size_t k : c.evidence) {
+          if (Status s = Item(candidates[k], &items.emplace_back()); !s.ok()) return s;
+        }
       }
       asff::Finding stored;
       Status s =
@@ -381,20 +417,23 @@ Status Correlator::EvaluateGroup(const GroupKey& key, const std::set<size_t>& ru
       e.evaluation = std::move(evaluation);
       continue;
     }
-    if (Status s = Decide(rule, group, evaluation, candidates, now, changes); !s.ok()) return s;
+    if (Status s = Decide(rule, group, located, evaluation, candidates, now, changes); !s.ok()) {
+      return s;
+    }
   }
   return Status::Ok();
 }
 
-Status Correlator::Decide(const Rule& rule, const Group& group, const Evaluation& evaluation,
-                          std::span<const Candidate> candidates, asff::TimeMs now,
-                          std::vector<CorrelatedChange>* changes) {
-  const auto active = active_.find({rule.id, group.canonical_key});
+Status Correlator::Decide(const Rule& rule, Group& group, bool& located,
+                          const Evaluation& evaluation, std::span<const Candidate> candidates,
+                          asff::TimeMs now, std::vector<CorrelatedChange>* changes) {
+  const auto active = active_.find(ActiveKey(rule.id, group.canonical_key));
   if (!evaluation.fires && active == active_.end()) return Status::Ok();  // nothing to withdraw
   if (evaluation.fires && active != active_.end() &&
       active->second.digest == MaterialDigest(rule, group, evaluation, candidates)) {
     return Status::Ok();  // nothing material changed
   }
+  if (Status s = Locate(candidates, &group, &located); !s.ok()) return s;
   const asff::FindingIdentifier id{CorrelatedProductArn(group), CorrelatedFindingId(rule, group)};
   asff::Finding stored;
   Status s = source_.Stored(id, &stored);
@@ -420,18 +459,126 @@ Status Correlator::Decide(const Rule& rule, const Group& group, const Evaluation
   change.json = BuildCorrelatedFinding(rule, group, evaluation, candidates, created, updated,
                                        evaluation.fires);
   change.digest = MaterialDigest(rule, group, evaluation, candidates);
-  change.evidence = Items(rule, evaluation, candidates);
+  if (Status items = Items(rule, evaluation, candidates, &change.evidence); !items.ok()) {
+    return items;
+  }
   changes->push_back(std::move(change));
+  return Status::Ok();
+}
+
+std::string Correlator::ActiveKey(std::string_view rule_id, std::string_view group_key) {
+  std::string k(rule_id);
+  k += '\n';  // not in a rule id
+  k += group_key;
+  return k;
+}
+
+Status Correlator::RelatedOf(const std::string& key, const std::vector<RelatedResource>** out) {
+  if (auto it = adjacency_.find(key); it != adjacency_.end()) {
+    *out = &it->second;
+    return Status::Ok();
+  }
+  std::vector<RelatedResource> related;
+  if (Status s = source_.Related(key, &related); !s.ok()) return s;
+  const bool versioned = std::all_of(related.begin(), related.end(),
+                                     [](const RelatedResource& r) { return r.version != 0; });
+  if (!versioned) {
+    unkept_ = std::move(related);
+    *out = &unkept_;
+    return Status::Ok();
+  }
+  if (adjacency_.size() >= cache_limit_) {
+    adjacency_.clear();
+    adjacency_of_version_.clear();
+  }
+  for (const RelatedResource& r : related) adjacency_of_version_[r.version].push_back(key);
+  *out = &adjacency_.emplace(key, std::move(related)).first->second;
+  return Status::Ok();
+}
+
+void Correlator::ForgetRelations(const std::string& key) {
+  adjacency_.erase(key);
+}
+
+Group Correlator::FromKey(const GroupKey& key) {
+  Group group;
+  group.canonical_key = key.key;
+  group.type = key.type;
+  FromArn(key.key, group);
+  return group;
+}
+
+Status Correlator::Locate(std::span<const Candidate> candidates, Group* group, bool* located) {
+  if (*located) return Status::Ok();
+  *located = true;
+  const bool partial = group->region.empty() || group->account.empty();
+  if (!partial) return Status::Ok();
+  // What the ARN leaves out (a bucket's has neither region nor account), from a finding naming
+  // the resource, else from any candidate (a group reached only through related resources).
+  std::optional<asff::Finding> any;
+  for (const Candidate& c : candidates) {
+    asff::Finding f;
+    Status s = source_.ReadVersion(c.version, &f);
+    if (s.code() == Status::Code::kNotFound) continue;
+    if (!s.ok()) return s;
+    for (const asff::Resource& r : f.resources) {
+      if (r.canonical_key != group->canonical_key) continue;
+      if (!r.partition.empty()) group->partition = r.partition;
+      if (!r.region.empty()) group->region = r.region;
+      if (group->account.empty()) group->account = f.aws_account_id;
+      return Status::Ok();
+    }
+    if (!any) any = std::move(f);
+  }
+  if (any) {
+    if (group->region.empty()) group->region = any->region;
+    if (group->account.empty()) group->account = any->aws_account_id;
+  }
+  return Status::Ok();
+}
+
+Status Correlator::Item(const Candidate& c, EvidenceItem* item) {
+  item->id = {c.facts->product_arn, c.facts->id};
+  if (auto it = cache_.find(c.version); it != cache_.end()) {
+    item->product_name = it->second.product_name;
+    item->title = it->second.title;
+    item->severity = it->second.severity;
+    return Status::Ok();
+  }
+  asff::Finding f;
+  Status s = source_.ReadVersion(c.version, &f);
+  if (s.code() == Status::Code::kNotFound) return Status::Ok();  // replaced since: identity only
+  if (!s.ok()) return s;
+  item->product_name = std::move(f.product_name);
+  item->title = std::move(f.title);
+  item->severity = f.severity_label;
+  return Status::Ok();
+}
+
+Status Correlator::Items(const Rule& rule, const Evaluation& evaluation,
+                         std::span<const Candidate> candidates, std::vector<EvidenceItem>* out) {
+  for (size_t i : evaluation.evidence) {
+    EvidenceItem& item = out->emplace_back();
+    if (Status s = Item(candidates[i], &item); !s.ok()) return s;
+    for (size_t k = 0; k < evaluation.conditions.size(); ++k) {
+      const auto& ev = evaluation.conditions[k].evidence;
+      if (evaluation.conditions[k].holds && std::find(ev.begin(), ev.end(), i) != ev.end()) {
+        item.conditions.push_back(rule.conditions[k].name);
+      }
+    }
+  }
   return Status::Ok();
 }
 
 void Correlator::Stored(const std::vector<CorrelatedChange>& changes) {
   for (const CorrelatedChange& c : changes) {
-    const std::pair<std::string, std::string> k{c.rule->id, c.group.canonical_key};
+    const std::string k = ActiveKey(c.rule->id, c.group.canonical_key);
     if (c.kind == CorrelatedChange::Kind::kArchived) {
-      active_.erase(k);
+      if (active_.erase(k) > 0) --active_per_rule_[c.rule->id];
     } else {
-      active_[k] = Active{GroupKey{c.group.canonical_key, c.group.type}, c.digest};
+      auto [it, inserted] = active_.insert_or_assign(
+          k, Active{c.rule->id, GroupKey{c.group.canonical_key, c.group.type}, c.digest});
+      if (inserted) ++active_per_rule_[c.rule->id];
     }
   }
 }
@@ -439,13 +586,19 @@ void Correlator::Stored(const std::vector<CorrelatedChange>& changes) {
 Status Correlator::Explain(std::string_view resource_key, std::string_view rule_id,
                            asff::TimeMs now, std::vector<RuleExplanation>* out) {
   out->clear();
+  walks_.clear();
   std::vector<Candidate> found;
   if (Status s = Candidates(resource_key, "", &found); !s.ok()) return s;
   std::string type;
   for (const auto& c : found) {
-    for (const auto& r : c.finding->resources) {
+    asff::Finding f;
+    Status s = source_.ReadVersion(c.version, &f);
+    if (s.code() == Status::Code::kNotFound) continue;
+    if (!s.ok()) return s;
+    for (const auto& r : f.resources) {
       if (r.canonical_key == resource_key && type.empty()) type = r.type;
     }
+    if (!type.empty()) break;
   }
   if (type.empty()) {
     return Status::NotFound("no stored finding names the resource " + std::string(resource_key));

@@ -22,9 +22,14 @@
 //   of a window with nothing new arriving); RunAll evaluates every group of every stored finding.
 // - Explain evaluates the rules for one resource without changing anything.
 // - What each finding version gives each condition is computed once and kept (up to
-//   `cache_limit` versions, least recently used out), so evaluating a group reads only the
-//   versions it has not seen: its cost does not grow with what is stored. BatchUpdateFindings
-//   changes findings without a new version, so callers call Forget() after one.
+//   `cache_limit` versions, least recently used out), and which versions name each resource is
+//   read from the source once and then kept current by Touch, and so are the relations read for
+//   each resource, so evaluating a group reads only
+//   what it has not seen: its cost does not grow with what is stored. Touch must therefore see
+//   every version the source stores (correlated findings included, and updates with `exact`
+//   false: their stored JSON is merged with analyst fields). After findings change or go in any
+//   other way (BatchUpdateFindings changes them in place, retention deletes them), callers call
+//   Forget().
 #pragma once
 
 #include <cstdint>
@@ -49,6 +54,7 @@ namespace corroborate::correlate {
 struct RelatedResource {
   std::string key;
   std::string type;
+  std::uint64_t version = 0;  // the finding version stating the relation (0: not known)
 };
 
 class EvidenceSource {
@@ -59,7 +65,8 @@ class EvidenceSource {
   virtual Status Versions(std::string_view resource_key, std::vector<std::uint64_t>* out) = 0;
   // One finding version (core view with its JSON in `json`); NotFound when no longer stored.
   virtual Status ReadVersion(std::uint64_t version, asff::Finding* out) = 0;
-  // The resources stored findings relate to this one (asff/relations.h).
+  // The resources stored findings relate to this one (asff/relations.h): one entry per related
+  // resource and version stating it.
   virtual Status Related(std::string_view resource_key, std::vector<RelatedResource>* out) = 0;
   // The stored finding with this identity; NotFound when there is none.
   virtual Status Stored(const asff::FindingIdentifier& id, asff::Finding* out) = 0;
@@ -105,7 +112,7 @@ class Correlator {
  public:
   // `rules` must outlive the correlator.
   Correlator(const std::vector<Rule>& rules, EvidenceSource& source,
-             std::size_t cache_limit = 200'000);
+             std::size_t cache_limit = 2'000'000);
   ~Correlator();
   Correlator(const Correlator&) = delete;
   Correlator& operator=(const Correlator&) = delete;
@@ -113,11 +120,12 @@ class Correlator {
   // Loads which correlated findings are active (call once before Run/Sweep).
   Status Start();
 
-  // Notes a stored (created or updated) finding; `json` is its stored JSON, `version` the version
-  // it was stored as (0: unknown).
+  // Notes a stored (created or updated) finding; `version` is the version it was stored as (0:
+  // unknown, or unchanged by a BatchUpdateFindings) and `replaced` the version it replaced (0:
+  // none), `json` its JSON: what was stored when `exact`, else what was imported.
   void Touch(const asff::Finding& finding, std::string_view json, asff::TimeMs now,
-             std::uint64_t version = 0);
-  // Drops what is kept per finding version.
+             std::uint64_t version = 0, bool exact = true, std::uint64_t replaced = 0);
+  // Drops what is kept per finding version and per resource (see the contract).
   void Forget();
 
   // Evaluates what was touched since the last Run and appends the changes.
@@ -147,12 +155,23 @@ class Correlator {
     std::vector<bool> own_match;      // per rule: the finding matches one of its own conditions
     std::vector<bool> related_match;  // per rule: it matches a condition on_related its type
   };
-  // A finding version as evaluation needs it: a slim core view and its condition results.
+  // A finding version as evaluation needs it: its facts and condition results, and what an
+  // incident shows of it (a few hundred bytes).
   struct Summary {
-    asff::Finding finding;
+    FindingFacts facts;
     ConditionResults results;
+    std::string product_name;
+    std::string title;
+    asff::SeverityLabel severity = asff::SeverityLabel::kInformational;
     std::list<std::uint64_t>::iterator lru;
   };
+  // The stored findings naming a resource: their identity (a hash of ProductArn and Id) and
+  // the version last seen of each.
+  struct Member {
+    std::uint64_t identity;
+    std::uint64_t version;
+  };
+  Status MembersOf(std::string_view key, std::vector<Member>** out);
   Summary& Remember(std::uint64_t version, const asff::Finding& finding, ConditionResults results);
   Status Lookup(std::uint64_t version, const Summary** out);
   void TrimCache();
@@ -162,12 +181,22 @@ class Correlator {
   bool Applies(const Rule& rule, std::string_view type) const;
   Status Walk(std::string_view from, std::string_view wanted_type,
               std::vector<RelatedResource>* out);
+  // The source's Related, kept (see adjacency_).
+  Status RelatedOf(const std::string& key, const std::vector<RelatedResource>** out);
+  void ForgetRelations(const std::string& key);
   Status EvaluateGroup(const GroupKey& group, const std::set<size_t>& rules, asff::TimeMs now,
                        std::vector<CorrelatedChange>* changes,
                        std::vector<RuleExplanation>* explanations);
-  Status Decide(const Rule& rule, const Group& group, const Evaluation& evaluation,
+  // `group` is completed by Locate (once, `located`) only when a change needs its region and
+  // account: most evaluations change nothing.
+  Status Decide(const Rule& rule, Group& group, bool& located, const Evaluation& evaluation,
                 std::span<const Candidate> candidates, asff::TimeMs now,
                 std::vector<CorrelatedChange>* changes);
+  static Group FromKey(const GroupKey& key);
+  Status Locate(std::span<const Candidate> candidates, Group* group, bool* located);
+  Status Item(const Candidate& c, EvidenceItem* item);
+  Status Items(const Rule& rule, const Evaluation& evaluation,
+               std::span<const Candidate> candidates, std::vector<EvidenceItem>* out);
   Status EvaluateGroups(const std::map<GroupKey, std::set<size_t>>& groups, asff::TimeMs now,
                         std::vector<CorrelatedChange>* changes);
   bool IsActive(const Rule& rule, const std::string& key) const;
@@ -177,15 +206,34 @@ class Correlator {
   bool any_includes_correlated_ = false;
   std::vector<Touched> touched_;
   std::vector<std::size_t> condition_base_;  // per rule: the number of its first condition
-  // Active incidents: (rule id, group key) -> the group and the incident's material digest.
+  // Active incidents: ActiveKey(rule id, group key) -> the group and the incident's material
+  // digest; and how many each rule has.
   struct Active {
+    std::string rule_id;
     GroupKey group;
     std::string digest;
   };
-  std::map<std::pair<std::string, std::string>, Active> active_;
+  static std::string ActiveKey(std::string_view rule_id, std::string_view group_key);
+  std::unordered_map<std::string, Active> active_;
+  std::unordered_map<std::string, std::size_t> active_per_rule_;
   std::unordered_map<std::uint64_t, Summary> cache_;
   std::list<std::uint64_t> lru_;  // most recently used first
   std::size_t cache_limit_;
+  // Resources whose members were read from the source, kept current by Touch; cleared whole when
+  // it holds more than cache_limit_ resources (they are read again when needed).
+  std::unordered_map<std::string, std::vector<Member>> members_;
+  // The latest version Touch saw of each identity: a member with an older one was replaced by a
+  // version that no longer names that resource.
+  std::unordered_map<std::uint64_t, std::uint64_t> current_;
+  // The relations read from the source for a resource, kept current by Touch: a new version
+  // adds what it states; a replaced version's relations go with the whole entry of every
+  // resource it stated one for (adjacency_of_version_). Sources that cannot say which version
+  // states a relation are not kept.
+  std::unordered_map<std::string, std::vector<RelatedResource>> adjacency_;
+  std::unordered_map<std::uint64_t, std::vector<std::string>> adjacency_of_version_;
+  std::vector<RelatedResource> unkept_;  // RelatedOf's answer when it is not kept
+  // Walks done in the current evaluation pass: (from, wanted type) -> related resources.
+  std::map<std::pair<std::string, std::string>, std::vector<RelatedResource>> walks_;
   simdjson::dom::parser parser_;
   std::uint64_t groups_evaluated_ = 0;
 };

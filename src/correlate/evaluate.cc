@@ -10,15 +10,15 @@
 namespace corroborate::correlate {
 namespace {
 
-asff::TimeMs Observed(const asff::Finding& f) {
-  return f.last_observed_at.value_or(f.updated_at);
+asff::TimeMs Observed(const FindingFacts& f) {
+  return f.observed;
 }
-asff::TimeMs Occurred(const asff::Finding& f) {
-  return f.first_observed_at.value_or(f.created_at);
+asff::TimeMs Occurred(const FindingFacts& f) {
+  return f.occurred;
 }
 
-bool Counts(const Rule& rule, const asff::Finding& f) {
-  if (!rule.include_correlated && f.generator_id.starts_with(kGeneratorPrefix)) return false;
+bool Counts(const Rule& rule, const FindingFacts& f) {
+  if (!rule.include_correlated && f.correlated) return false;
   if (rule.include_inactive) return true;
   return f.record_state == asff::RecordState::kActive &&
          f.workflow_status != asff::WorkflowStatus::kResolved &&
@@ -63,25 +63,26 @@ ConditionOutcome EvaluateCondition(const Rule& rule, const Condition& c, std::si
   struct Match {
     size_t index;
     asff::TimeMs observed;
-    std::vector<std::string> values;
+    std::vector<std::string> collected;  // from `json`, when there are no results
+    const std::vector<std::string>* values = nullptr;
   };
   std::vector<Match> matches;
   for (size_t i = 0; i < candidates.size(); ++i) {
     const Candidate& cand = candidates[i];
     if (cand.related_type != c.related_type) continue;
-    const asff::Finding& f = *cand.finding;
+    const FindingFacts& f = *cand.facts;
     if (!Counts(rule, f) || Observed(f) < now - rule.window) continue;
     const bool matched =
         cand.results != nullptr ? cand.results->matches[number] : c.filter.Matches(cand.json, now);
     if (!matched) continue;
-    Match m{i, Observed(f), {}};
+    Match m{i, Observed(f), {}, nullptr};
     if (!c.distinct.empty()) {
       if (cand.results != nullptr) {
-        if (const auto* values = cand.results->ValuesOf(number)) m.values = *values;
+        m.values = cand.results->ValuesOf(number);
       } else {
-        CollectValues(cand.json, c.distinct, m.values);
+        CollectValues(cand.json, c.distinct, m.collected);
       }
-      if (m.values.empty()) continue;  // contributes nothing to count
+      if ((m.values == nullptr || m.values->empty()) && m.collected.empty()) continue;
     }
     matches.push_back(std::move(m));
   }
@@ -91,12 +92,12 @@ ConditionOutcome EvaluateCondition(const Rule& rule, const Condition& c, std::si
   // The best span: everything, or with `within` the window of that length counting the most.
   size_t best_begin = 0, best_end = matches.size();
   int best = 0;
-  std::map<std::string, int> seen;
   auto count_of = [&](size_t begin, size_t end) {
     if (c.distinct.empty()) return static_cast<int>(end - begin);
     std::set<std::string_view> values;
     for (size_t k = begin; k < end; ++k) {
-      for (const auto& v : matches[k].values) values.insert(v);
+      const Match& m = matches[k];
+      for (const auto& v : m.values != nullptr ? *m.values : m.collected) values.insert(v);
     }
     return static_cast<int>(values.size());
   };
@@ -161,13 +162,31 @@ std::string Truncate(std::string s, size_t max) {
 
 }  // namespace
 
+FindingFacts FindingFacts::Of(const asff::Finding& f) {
+  FindingFacts facts;
+  facts.product_arn = f.product_arn;
+  facts.id = f.id;
+  facts.observed = f.last_observed_at.value_or(f.updated_at);
+  facts.occurred = f.first_observed_at.value_or(f.created_at);
+  facts.record_state = f.record_state;
+  facts.workflow_status = f.workflow_status;
+  facts.correlated = f.generator_id.starts_with(kGeneratorPrefix);
+  return facts;
+}
+
 void ConditionResults::Compute(std::span<const Rule> rules, simdjson::dom::element finding,
                                asff::TimeMs now) {
   matches.clear();
   distinct_values.clear();
+  std::string_view product;
+  const bool has_product = finding["ProductName"].get_string().get(product) == simdjson::SUCCESS;
   for (const Rule& rule : rules) {
     for (const Condition& c : rule.conditions) {
-      const bool matched = c.filter.Matches(finding, now);
+      const bool product_excluded =
+          c.product_names &&
+          (!has_product || std::find(c.product_names->begin(), c.product_names->end(), product) ==
+                               c.product_names->end());
+      const bool matched = !product_excluded && c.filter.Matches(finding, now);
       matches.push_back(matched);
       if (matched && !c.distinct.empty()) {
         std::vector<std::string> values;
@@ -202,7 +221,7 @@ Evaluation Evaluate(const Rule& rule, std::span<const Candidate> candidates, asf
     auto first = [&](size_t cond) {
       asff::TimeMs t = INT64_MAX;
       for (size_t i : out.conditions[cond].evidence)
-        t = std::min(t, Occurred(*candidates[i].finding));
+        t = std::min(t, Occurred(*candidates[i].facts));
       return t;
     };
     if (!(first(a) < first(b))) {
@@ -222,10 +241,10 @@ Evaluation Evaluate(const Rule& rule, std::span<const Candidate> candidates, asf
   }
   out.evidence.assign(evidence.begin(), evidence.end());
   std::sort(out.evidence.begin(), out.evidence.end(), [&](size_t x, size_t y) {
-    return Observed(*candidates[x].finding) < Observed(*candidates[y].finding);
+    return Observed(*candidates[x].facts) < Observed(*candidates[y].facts);
   });
   for (size_t i : out.evidence) {
-    const asff::Finding& f = *candidates[i].finding;
+    const FindingFacts& f = *candidates[i].facts;
     out.first_observed =
         out.first_observed == 0 ? Occurred(f) : std::min(out.first_observed, Occurred(f));
     out.last_observed = std::max(out.last_observed, Observed(f));
@@ -300,7 +319,7 @@ Rendered RenderFinding(const Rule& rule, const Group& group, const Evaluation& e
   out.description = Truncate(Render(rule.description, rule, group, evaluation), 1024);
   std::vector<std::string> evidence_ids;
   for (size_t i : evaluation.evidence) {
-    evidence_ids.push_back(candidates[i].finding->product_arn + "|" + candidates[i].finding->id);
+    evidence_ids.push_back(candidates[i].facts->product_arn + "|" + candidates[i].facts->id);
   }
   std::sort(evidence_ids.begin(), evidence_ids.end());
   std::uint64_t digest = Fnv1a(rule.id);
@@ -367,7 +386,7 @@ std::string BuildCorrelatedFinding(const Rule& rule, const Group& group,
   w.Key("RelatedFindings").BeginArray();
   const size_t n = evaluation.evidence.size();
   for (size_t k = n > asff::kMaxRelatedFindings ? n - asff::kMaxRelatedFindings : 0; k < n; ++k) {
-    const asff::Finding& f = *candidates[evaluation.evidence[k]].finding;
+    const FindingFacts& f = *candidates[evaluation.evidence[k]].facts;
     w.BeginObject().Key("ProductArn").String(f.product_arn).Key("Id").String(f.id).EndObject();
   }
   w.EndArray();

@@ -19,6 +19,7 @@
 //   asff::DecodeFinding.
 #pragma once
 
+#include <cstdint>
 #include <span>
 #include <string>
 #include <string_view>
@@ -46,13 +47,31 @@ struct ConditionResults {
   // Per condition with `distinct` that matches: the values found under its path.
   std::vector<std::pair<std::size_t, std::vector<std::string>>> distinct_values;
 
-  // Fills matches and distinct_values for `rules`, numbering their conditions in order.
+  // Fills matches and distinct_values for `rules`, numbering their conditions in order. A
+  // condition whose filter allows only some ProductNames is not evaluated on a finding of
+  // another product (most conditions name one; this is most of the cost saved).
   void Compute(std::span<const Rule> rules, simdjson::dom::element finding, asff::TimeMs now);
   [[nodiscard]] const std::vector<std::string>* ValuesOf(std::size_t condition) const;
 };
 
+// What evaluation reads of a finding version. Kept small: the Correlator holds one for every
+// version it has seen (correlator.h); the rest of a finding is read again only for what an
+// incident shows (titles of its evidence).
+struct FindingFacts {
+  std::string product_arn;
+  std::string id;
+  asff::TimeMs observed = 0;  // LastObservedAt, else UpdatedAt
+  asff::TimeMs occurred = 0;  // FirstObservedAt, else CreatedAt
+  asff::RecordState record_state = asff::RecordState::kActive;
+  asff::WorkflowStatus workflow_status = asff::WorkflowStatus::kNew;
+  bool correlated = false;  // one of Corroborate's own correlated findings (kGeneratorPrefix)
+
+  static FindingFacts Of(const asff::Finding& f);
+};
+
 struct Candidate {
-  const asff::Finding* finding = nullptr;     // core view
+  const FindingFacts* facts = nullptr;
+  std::uint64_t version = 0;                  // the stored version, to read the whole finding
   simdjson::dom::element json;                // the stored JSON, parsed (unless `results`)
   std::string related_type;                   // empty: about the grouped resource itself
   const ConditionResults* results = nullptr;  // when given, used instead of `json`

@@ -2,7 +2,7 @@
 
 namespace corroborate::correlate {
 
-void MemoryEvidence::Index(const asff::Finding& finding, int delta) {
+void MemoryEvidence::Index(const asff::Finding& finding, std::uint64_t version, int delta) {
   const Identity identity{finding.product_arn, finding.id};
   for (const asff::Resource& r : finding.resources) {
     if (delta > 0) {
@@ -18,8 +18,12 @@ void MemoryEvidence::Index(const asff::Finding& finding, int delta) {
     if (from == to) return;
     Link& l = related_[from][to];
     if (l.type.empty()) l.type = to_type;
-    l.stated_by += delta;
-    if (l.stated_by > 0) return;
+    if (delta > 0) {
+      l.stated_by.insert(version);
+      return;
+    }
+    l.stated_by.erase(version);
+    if (!l.stated_by.empty()) return;
     auto ends = related_.find(from);
     ends->second.erase(to);
     if (ends->second.empty()) related_.erase(ends);
@@ -37,14 +41,14 @@ std::uint64_t MemoryEvidence::Add(asff::Finding finding) {
   by_version_.emplace(version, identity);
   const Held& held =
       findings_.emplace(std::move(identity), Held{std::move(finding), version}).first->second;
-  Index(held.finding, +1);
+  Index(held.finding, version, +1);
   return version;
 }
 
 bool MemoryEvidence::Remove(const asff::FindingIdentifier& id) {
   auto it = findings_.find({id.product_arn, id.id});
   if (it == findings_.end()) return false;
-  Index(it->second.finding, -1);
+  Index(it->second.finding, it->second.version, -1);
   by_version_.erase(it->second.version);
   findings_.erase(it);
   return true;
@@ -71,7 +75,9 @@ Status MemoryEvidence::Related(std::string_view resource_key, std::vector<Relate
   out->clear();
   auto it = related_.find(resource_key);
   if (it == related_.end()) return Status::Ok();
-  for (const auto& [key, link] : it->second) out->push_back({key, link.type});
+  for (const auto& [key, link] : it->second) {
+    for (std::uint64_t version : link.stated_by) out->push_back({key, link.type, version});
+  }
   return Status::Ok();
 }
 

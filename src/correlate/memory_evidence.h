@@ -9,10 +9,10 @@
 // - Versions lists the current version of each finding naming the resource, once; ReadVersion
 //   returns the finding of a current version (NotFound once it was replaced or removed); Related
 //   returns the resources the held findings' relations (asff/relations.h) connect to the
-//   resource, in both directions, each once with its type; Stored looks up by identity (NotFound
-//   when absent); ActiveCorrelated returns the ACTIVE findings whose GeneratorId starts with
-//   kGeneratorPrefix; ForEachFinding visits every finding. Results come in identity order, so
-//   runs are repeatable.
+//   resource, in both directions, with its type, once per version stating it; Stored looks up by
+//   identity (NotFound when absent); ActiveCorrelated returns the ACTIVE findings whose GeneratorId
+//   starts with kGeneratorPrefix; ForEachFinding visits every finding. Results come in identity
+//   order, so runs are repeatable.
 // - Pure: no I/O. Not thread-safe.
 #pragma once
 
@@ -48,11 +48,11 @@ class MemoryEvidence final : public EvidenceSource {
 
  private:
   using Identity = std::pair<std::string, std::string>;  // (ProductArn, Id)
-  // One end of a relation as seen from the other, with how many held findings state it (so
-  // removing one finding keeps relations others still state).
+  // One end of a relation as seen from the other, with the versions of the held findings that
+  // state it (so removing one finding keeps relations others still state).
   struct Link {
     std::string type;
-    int stated_by = 0;
+    std::set<std::uint64_t> stated_by;
   };
 
   struct Held {
@@ -60,7 +60,7 @@ class MemoryEvidence final : public EvidenceSource {
     std::uint64_t version = 0;
   };
 
-  void Index(const asff::Finding& finding, int delta);
+  void Index(const asff::Finding& finding, std::uint64_t version, int delta);
 
   std::map<Identity, Held> findings_;
   std::map<std::uint64_t, Identity> by_version_;  // current versions only

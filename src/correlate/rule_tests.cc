@@ -529,7 +529,10 @@ class CaseRunner {
     for (const asff::Finding& f : case_.start) {
       const bool kept = std::any_of(case_.findings.begin(), case_.findings.end(),
                                     [&](const asff::Finding& g) { return SameIdentity(f, g); });
-      if (!kept) store.Remove(f.identifier());
+      if (!kept) {
+        store.Remove(f.identifier());
+        correlator.Forget();  // a deletion the correlator is not told of otherwise
+      }
     }
     for (const asff::Finding& f : case_.findings) {
       const bool unchanged =

@@ -231,6 +231,7 @@ Condition LoadCondition(const std::string& name, const YAML::Node& node) {
   if (!compiled.ok())
     Fail(node["filter"], "condition '" + name + "': " + compiled.status().message());
   c.filter = std::move(compiled).value();
+  c.product_names = c.filter.ExactValues("ProductName");
   if (node["at_least"]) {
     const double n = Number(node["at_least"], "at_least");
     if (n < 1 || n != static_cast<int>(n) || n > 100000) {

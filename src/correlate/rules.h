@@ -38,6 +38,8 @@ struct Condition {
   std::optional<asff::TimeMs> within;  // the counted findings all fall within this span
   std::string related_type;            // match findings on a related resource of this type instead
                                        // of the grouped resource (e.g. AwsEc2SecurityGroup)
+  // The ProductNames the filter allows, when it allows only some (FindingFilter::ExactValues).
+  std::optional<std::vector<std::string>> product_names;
   int line = 0;
 };
 

@@ -47,7 +47,7 @@ Status StoreEvidence::Related(std::string_view resource_key,
   std::vector<store::RelatedResource> related;
   if (Status s = store_.RelatedResources(resource_key, &related); !s.ok()) return s;
   out->clear();
-  for (auto& r : related) out->push_back({std::move(r.key), std::move(r.type)});
+  for (auto& r : related) out->push_back({std::move(r.key), std::move(r.type), r.version});
   return Status::Ok();
 }
 
@@ -86,9 +86,13 @@ Status CorrelationStage::Start() {
 }
 
 Status CorrelationStage::AfterBatch(std::span<const store::IncomingFinding> changed,
-                                    std::span<const std::uint64_t> versions, asff::TimeMs now) {
+                                    std::span<const store::ImportOutcome> outcomes,
+                                    asff::TimeMs now) {
   for (size_t i = 0; i < changed.size(); ++i) {
-    correlator_.Touch(changed[i].core, changed[i].json, now, i < versions.size() ? versions[i] : 0);
+    const bool known = i < outcomes.size();
+    correlator_.Touch(changed[i].core, changed[i].json, now, known ? outcomes[i].version : 0,
+                      known && outcomes[i].action == asff::ImportAction::kCreated,
+                      known ? outcomes[i].replaced : 0);
   }
   std::vector<correlate::CorrelatedChange> changes;
   if (Status s = correlator_.Run(now, &changes); !s.ok()) return s;
@@ -141,6 +145,11 @@ Status CorrelationStage::Apply(std::vector<correlate::CorrelatedChange>& changes
   std::vector<store::ImportOutcome> outcomes;
   if (Status s = store_.Import(batch, now, &outcomes); !s.ok()) {
     return s.WithContext("storing correlated findings");
+  }
+  for (size_t i = 0; i < batch.size(); ++i) {  // the correlator keeps every version's membership
+    if (outcomes[i].action == asff::ImportAction::kIgnoredStale) continue;
+    correlator_.Touch(batch[i].core, batch[i].json, now, outcomes[i].version,
+                      outcomes[i].action == asff::ImportAction::kCreated, outcomes[i].replaced);
   }
   correlator_.Stored(changes);
   for (const auto& c : changes) {

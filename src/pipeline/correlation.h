@@ -54,11 +54,10 @@ class CorrelationStage {
 
   // Loads the active incidents; call once before the others.
   Status Start();
-  // `versions[i]` is the version changed[i] was stored as (store::ImportOutcome::version) when
-  // changed[i] is exactly what was stored (a created finding), else 0 (an update is stored merged
-  // with analyst fields, which the incoming JSON does not show).
+  // `outcomes[i]` is how changed[i] was stored (its version; a created finding is stored as
+  // given, an update merged with analyst fields that the incoming JSON does not show).
   Status AfterBatch(std::span<const store::IncomingFinding> changed,
-                    std::span<const std::uint64_t> versions, asff::TimeMs now);
+                    std::span<const store::ImportOutcome> outcomes, asff::TimeMs now);
   // After BatchUpdateFindings changed these findings (an analyst resolving or suppressing
   // evidence withdraws the incident it supported).
   Status AfterUpdate(std::span<const asff::FindingIdentifier> updated, asff::TimeMs now);

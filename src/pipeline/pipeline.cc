@@ -62,7 +62,7 @@ Status IngestPipeline::Flush() {
     }
   } else {
     std::vector<store::IncomingFinding> changed;
-    std::vector<std::uint64_t> created_versions;  // parallel to changed; 0 for updates
+    std::vector<store::ImportOutcome> changed_outcomes;  // parallel to changed
     const bool keep_changed = options_.on_stored || options_.correlation != nullptr;
     for (size_t i = 0; i < batch_.size(); ++i) {
       switch (outcomes_[i].action) {
@@ -72,13 +72,12 @@ Status IngestPipeline::Flush() {
       }
       if (keep_changed && outcomes_[i].action != asff::ImportAction::kIgnoredStale) {
         changed.push_back(std::move(batch_[i]));
-        created_versions.push_back(
-            outcomes_[i].action == asff::ImportAction::kCreated ? outcomes_[i].version : 0);
+        changed_outcomes.push_back(outcomes_[i]);
       }
     }
     if (options_.on_stored && !changed.empty()) options_.on_stored(changed);
     if (options_.correlation != nullptr && !changed.empty()) {
-      s = options_.correlation->AfterBatch(changed, created_versions, options_.clock());
+      s = options_.correlation->AfterBatch(changed, changed_outcomes, options_.clock());
       if (!s.ok()) fatal_ = s = s.WithContext("correlating");
     }
   }

@@ -70,6 +70,7 @@ class EvaluateTest : public ::testing::Test {
                                        const std::map<std::string, std::string>& related = {}) {
     std::vector<Candidate> out;
     parsers_.clear();
+    facts_.clear();
     for (const Stored& s : examples_.findings) {
       for (const auto& r : s.core.resources) {
         std::string related_type;
@@ -79,7 +80,7 @@ class EvaluateTest : public ::testing::Test {
           related_type = it->second;
         }
         simdjson::dom::element root = parsers_.emplace_back().parse(s.json).value();
-        out.push_back({&s.core, root, related_type});
+        out.push_back({&facts_.emplace_back(FindingFacts::Of(s.core)), 0, root, related_type});
         break;
       }
     }
@@ -89,6 +90,7 @@ class EvaluateTest : public ::testing::Test {
   Collect examples_;
   RuleSet rules_;
   std::deque<simdjson::dom::parser> parsers_;
+  std::deque<FindingFacts> facts_;
 };
 
 constexpr const char* kBackdoorInstance =
@@ -205,7 +207,8 @@ TEST_F(EvaluateTest, CorrelatedFindingsAreNotEvidence) {
   Stored correlated;
   ASSERT_TRUE(asff::DecodeFindingText(json, correlated.core).ok());
   simdjson::dom::parser parser;
-  candidates.push_back({&correlated.core, parser.parse(json).value(), ""});
+  const FindingFacts facts = FindingFacts::Of(correlated.core);
+  candidates.push_back({&facts, 0, parser.parse(json).value(), ""});
   const Evaluation again = Evaluate(rule, candidates, kNow);
   EXPECT_EQ(again.evidence.size(), 5u);
 }

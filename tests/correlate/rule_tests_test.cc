@@ -356,10 +356,12 @@ std::string Attached(const std::string& id, const std::string& group) {
          group + R"("}]}}}]})";
 }
 
+// "type key" of each related resource, once (Related lists one entry per stating version).
 std::vector<std::string> Keys(const std::vector<RelatedResource>& related) {
   std::vector<std::string> out;
   out.reserve(related.size());
   for (const auto& r : related) out.push_back(r.type + " " + r.key);
+  out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;
 }
 
@@ -370,13 +372,18 @@ TEST(MemoryEvidenceTest, AnswersFromTheFindingsItHolds) {
   const std::string group =
       "arn:aws:ec2:eu-west-1:111122223333:security-group/sg-0123abcd4567ef890";
   MemoryEvidence evidence;
-  evidence.Add(Decoded(Attached("one", "sg-0123abcd4567ef890")));
-  evidence.Add(Decoded(Attached("two", "sg-0123abcd4567ef890")));  // states the same relations
+  const std::uint64_t one = evidence.Add(Decoded(Attached("one", "sg-0123abcd4567ef890")));
+  const std::uint64_t two = evidence.Add(Decoded(Attached("two", "sg-0123abcd4567ef890")));
 
   std::vector<RelatedResource> related;
   ASSERT_TRUE(evidence.Related(instance, &related).ok());
   EXPECT_EQ(Keys(related), (std::vector<std::string>{"AwsEc2NetworkInterface " + eni,
                                                      "AwsEc2SecurityGroup " + group}));
+  std::set<std::uint64_t> stating;  // both findings state the relation to the group
+  for (const auto& r : related) {
+    if (r.key == group) stating.insert(r.version);
+  }
+  EXPECT_EQ(stating, (std::set<std::uint64_t>{one, two}));
   ASSERT_TRUE(evidence.Related(group, &related).ok());  // the other direction
   EXPECT_EQ(Keys(related), (std::vector<std::string>{"AwsEc2Instance " + instance,
                                                      "AwsEc2NetworkInterface " + eni}));
@@ -392,7 +399,8 @@ TEST(MemoryEvidenceTest, AnswersFromTheFindingsItHolds) {
   // A relation stays while some finding states it.
   EXPECT_TRUE(evidence.Remove({"arn:aws:securityhub:eu-west-1::product/aws/guardduty", "one"}));
   ASSERT_TRUE(evidence.Related(instance, &related).ok());
-  EXPECT_EQ(related.size(), 2u);
+  EXPECT_EQ(related.size(), 2u);  // the interface and the group, stated by "two" alone
+  EXPECT_EQ(Keys(related).size(), 2u);
   EXPECT_EQ(evidence.ReadVersion(versions[0], &read).code(), Status::Code::kNotFound);
   // Replacing the last one by an update naming another group moves the relation; the update is a
   // new version and the one it replaced is gone.

@@ -59,6 +59,13 @@ class CorrelationTest : public ::testing::Test {
       changes.emplace(c.rule->id, c);
     });
     EXPECT_TRUE(stage.Start().ok());
+    IngestWith(stage, files, findings, now);
+    return changes;
+  }
+
+  // The same through a given stage, which may have seen earlier ingests (as the server's does).
+  void IngestWith(CorrelationStage& stage, const std::vector<std::string>& files,
+                  const std::vector<std::string>& findings = {}, asff::TimeMs now = kNow) {
     PipelineOptions options;
     options.clock = [now] { return now; };
     options.correlation = &stage;
@@ -74,7 +81,6 @@ class CorrelationTest : public ::testing::Test {
       pipe.OnFinding(parser.parse(json).value(), {"inline", 1, ""});
     }
     EXPECT_TRUE(pipe.Finish().ok());
-    return changes;
   }
 
   std::multimap<std::string, correlate::CorrelatedChange> IngestAll(asff::TimeMs now = kNow) {
@@ -264,6 +270,35 @@ TEST_F(CorrelationTest, APassingControlOnTheSecurityGroupWithdrawsTheExposedInci
   ASSERT_EQ(changes.size(), 1U);
   EXPECT_EQ(changes.begin()->first, "ec2-exposed-under-attack");
   EXPECT_EQ(changes.begin()->second.kind, correlate::CorrelatedChange::Kind::kArchived);
+}
+
+// One stage over several ingests keeps what it read of relations; a newer version of the finding
+// that stated the instance - interface - group path must replace it there too.
+TEST_F(CorrelationTest, MovingTheInstanceToAnotherGroupWithdrawsTheIncidentInTheSameStage) {
+  std::vector<correlate::CorrelatedChange> changes;
+  CorrelationStage stage(*store_, rules_.rules,
+                         [&](const correlate::CorrelatedChange& c) { changes.push_back(c); });
+  ASSERT_TRUE(stage.Start().ok());
+  IngestWith(stage, {"guardduty-findings.ndjson", "inspector-findings.json",
+                     "eventbridge-imported-events.json", "securityhub-get-findings.json"});
+  ASSERT_EQ(changes.size(), 3U);
+  changes.clear();
+
+  const std::string_view kUnusualPort =
+      "arn:aws:guardduty:eu-west-1:111122223333:detector/5ec2f1a8b3d94e7c0a6f2b1d8e4c9a37/finding/"
+      "e6e706b930ec8bb4b9b90e343c23a434";
+  store::StoredFinding f;
+  ASSERT_TRUE(store_->Get({std::string(kGuardDuty), std::string(kUnusualPort)}, &f).ok());
+  simdjson::dom::parser parser;
+  std::string resources = simdjson::minify(parser.parse(f.core.json)["Resources"]);
+  const std::string open_group = "sg-0123abcd4567ef890";
+  ASSERT_NE(resources.find(open_group), std::string::npos);
+  resources.replace(resources.find(open_group), open_group.size(), "sg-0fedcba9876543210");
+  IngestWith(stage, {},
+             {NextVersion(kGuardDuty, kUnusualPort, {{"Resources", resources}}, kNow - 1000)});
+  ASSERT_EQ(changes.size(), 1U);
+  EXPECT_EQ(changes[0].rule->id, "ec2-exposed-under-attack");
+  EXPECT_EQ(changes[0].kind, correlate::CorrelatedChange::Kind::kArchived);
 }
 
 TEST_F(CorrelationTest, BackfillFindsTheSameIncidentsAndThenNothingNew) {
