@@ -16,7 +16,7 @@ namespace {
 using asff::TimeMs;
 
 constexpr TimeMs kDay = asff::kMsPerDay;
-constexpr TimeMs kStart = 1795334400000;  // 2026-11-21T00:00:00Z
+constexpr TimeMs kStart = 1795334400000;  // 2026-11-22T08:00:00Z
 constexpr std::string_view kProduct =
     "arn:aws:securityhub:eu-west-1:111122223333:product/111122223333/default";
 
