@@ -344,6 +344,8 @@ Status IotImporter::CompleteAudits() {
            "unknown: nothing is archived for it");
       continue;
     }
+    std::uint64_t total = 0;
+    std::string detail;
     for (const iot::CheckRun& check : task->notice.checks) {
       const iot::CheckOutcome outcome = iot::OutcomeOf(check);
       if (outcome == iot::CheckOutcome::kNonCompliant) {
@@ -372,14 +374,20 @@ Status IotImporter::CompleteAudits() {
       } else if (outcome != iot::CheckOutcome::kCompliant) {
         continue;
       }
-      ArchiveOlder(*task, check, *task->notice.task_start);
+      const std::uint64_t n = ArchiveOlder(*task, check, *task->notice.task_start);
       if (!fatal_.ok()) return fatal_;
+      total += n;
+      if (n > 0) detail += "\n  " + check.check_name + ": " + std::to_string(n);
     }
+    Info(task->location + ": audit task " + task->notice.task_id +
+         " settled: " + std::to_string(total) +
+         " older finding(s) it no longer reports archived as resolved" + detail);
   }
   return fatal_;
 }
 
-void IotImporter::ArchiveOlder(const Task& task, const iot::CheckRun& check, asff::TimeMs before) {
+std::uint64_t IotImporter::ArchiveOlder(const Task& task, const iot::CheckRun& check,
+                                        asff::TimeMs before) {
   store::GeneratorRangeRequest request;
   request.generator_id = iot::AuditGeneratorId(task.scope, check.check_name);
   request.updated_before = before;
@@ -389,7 +397,8 @@ void IotImporter::ArchiveOlder(const Task& task, const iot::CheckRun& check, asf
   do {
     store::QueryPage page;
     if (Status s = store_.FindingsOfGeneratorBefore(request, &page); !s.ok()) {
-      return StoreFailed(s, task.location, subject);
+      StoreFailed(s, task.location, subject);
+      return archived;
     }
     std::vector<store::IncomingFinding> batch;
     batch.reserve(page.findings.size());
@@ -399,17 +408,18 @@ void IotImporter::ArchiveOlder(const Task& task, const iot::CheckRun& check, asf
       store::IncomingFinding in;
       if (!resolved.ok() || parser_.parse(*resolved).get(root) != simdjson::SUCCESS ||
           !asff::DecodeFinding(root, in.core).ok()) {
-        return StoreFailed(
-            Status::Corruption("a stored finding of " + check.check_name +
-                               " cannot be archived: " + resolved.status().message()),
-            task.location, subject);
+        StoreFailed(Status::Corruption("a stored finding of " + check.check_name +
+                                       " cannot be archived: " + resolved.status().message()),
+                    task.location, subject);
+        return archived;
       }
       in.json = asff::NormalizeNewFinding(root, in.core, options_.clock());
       batch.push_back(std::move(in));
     }
     std::vector<store::ImportOutcome> outcomes;
     if (Status s = store_.Import(batch, options_.clock(), &outcomes); !s.ok()) {
-      return StoreFailed(s, task.location, subject);
+      StoreFailed(s, task.location, subject);
+      return archived;
     }
     std::vector<store::IncomingFinding> changed;
     std::vector<std::uint64_t> versions;
@@ -421,15 +431,11 @@ void IotImporter::ArchiveOlder(const Task& task, const iot::CheckRun& check, asf
         versions.push_back(0);
       }
     }
-    if (!Correlate(changed, versions).ok()) return;
+    if (!Correlate(changed, versions).ok()) return archived;
     request.next_token = page.next_token;
   } while (!request.next_token.empty());
   report_.archived_resolved += archived;
-  Info(task.location + ": audit task " + task.notice.task_id + ": " + check.check_name + " " +
-       (iot::OutcomeOf(check) == iot::CheckOutcome::kCompliant ? "is compliant"
-                                                               : "was checked again") +
-       ", " + std::to_string(archived) +
-       " older finding(s) it no longer reports archived as resolved");
+  return archived;
 }
 
 // ---- detect -------------------------------------------------------------------------------------

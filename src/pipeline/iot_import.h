@@ -148,7 +148,8 @@ class IotImporter final : public sources::FindingVisitor {
   void ApplyKept(const iot::Scope& scope, const std::string& violation_id);
   bool BatchUpdate(const asff::BatchUpdate& update, const std::string& location,
                    const std::string& subject);
-  void ArchiveOlder(const Task& task, const iot::CheckRun& check, asff::TimeMs before);
+  // Archives the check's findings older than the task; returns how many.
+  std::uint64_t ArchiveOlder(const Task& task, const iot::CheckRun& check, asff::TimeMs before);
   Status Correlate(std::span<const store::IncomingFinding> changed,
                    std::span<const std::uint64_t> versions);
   Status CorrelateUpdates();

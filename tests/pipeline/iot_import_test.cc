@@ -274,8 +274,8 @@ TEST_F(IotImportTest, ANewerAuditArchivesWhatItNoLongerReports) {
   EXPECT_EQ(second.report.updated, 2U);
   EXPECT_EQ(second.report.archived_resolved, 1U);
   EXPECT_TRUE(
-      second.Said("DEVICE_CERTIFICATE_EXPIRING_CHECK was checked again, 1 older "
-                  "finding(s) it no longer reports archived as resolved"));
+      second.Said("audit task task-2 settled: 1 older finding(s) it no longer reports "
+                  "archived as resolved\n  DEVICE_CERTIFICATE_EXPIRING_CHECK: 1"));
 
   const asff::Finding resolved = Get(AuditId(check, "c2"));
   EXPECT_EQ(resolved.record_state, asff::RecordState::kArchived);
