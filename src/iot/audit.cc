@@ -15,7 +15,6 @@ using asff::JsonWriter;
 using asff::SeverityLabel;
 using internal::Cut;
 using internal::EncodePart;
-using internal::HasMember;
 using internal::StringMember;
 using simdjson::dom::element;
 

@@ -63,13 +63,16 @@ std::string MetricValueText(element value) {
         const std::string text = item.get_string().get(s) == simdjson::SUCCESS
                                      ? std::string(s)
                                      : internal::NumberText(item);
-        if (!text.empty()) part += (part.empty() ? "" : ", ") + text;
+        if (text.empty()) continue;
+        if (!part.empty()) part += ", ";
+        part += text;
       }
-      part = "[" + part + "]";
+      part.insert(0, "[").append("]");
     } else {
       continue;
     }
-    out += (out.empty() ? "" : "; ") + part;
+    if (!out.empty()) out += "; ";
+    out += part;
   }
   return out;
 }

@@ -174,7 +174,9 @@ void IotImporter::Notice(simdjson::dom::element message, const std::string& loca
 
 void IotImporter::AuditFinding(simdjson::dom::element item, const std::string& location,
                                const sources::Location& where) {
-  auto [task_id, check] = iot::TaskAndCheckOf(item);
+  const auto task_and_check = iot::TaskAndCheckOf(item);
+  const std::string& task_id = task_and_check.first;
+  const std::string& check = task_and_check.second;
   std::string subject = "audit finding";
   if (const std::string_view id = Member(item, "findingId"); !id.empty()) {
     subject += " " + std::string(id);

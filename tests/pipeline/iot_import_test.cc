@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <ostream>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -443,6 +444,9 @@ struct StateCase {
   asff::WorkflowStatus workflow;
   bool note;
 };
+void PrintTo(const StateCase& c, std::ostream* os) {
+  *os << c.state;
+}
 
 class VerificationOrderTest : public IotImportTest,
                               public ::testing::WithParamInterface<std::tuple<StateCase, bool>> {};
