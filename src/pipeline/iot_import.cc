@@ -86,7 +86,11 @@ void IotImporter::OnEvent(simdjson::dom::element event, std::string_view /*detai
 void IotImporter::OnFinding(simdjson::dom::element message, const sources::Location& where) {
   const std::string location = where.ToString();
   const iot::MessageKind kind = iot::Classify(message);
-  if (kind != iot::MessageKind::kAuditFinding || !where.path.ends_with("]")) ++report_.messages;
+  // The items of a streamed page (or of an array) arrive one by one: the document counts once.
+  if (kind != iot::MessageKind::kAuditFinding || !where.path.ends_with("]") ||
+      where.path.ends_with("[0]")) {
+    ++report_.messages;
+  }
   if (kind == iot::MessageKind::kUnknown) {
     return Fail(location, "", "UnsupportedMessage", std::string(kWhatWeTake));
   }

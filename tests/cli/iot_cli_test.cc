@@ -40,7 +40,7 @@ TEST_F(IotCliTest, ImportsTheReferenceAuditAndDetectMessagesAndCorrelatesThem) {
                   "audit task 9f2c1b7e4d8a4c0f8e61a3b5d7c9e012 (DailyFleetAudit, account "
                   "111122223333, eu-west-1) COMPLETED"))
       << r.out;
-  EXPECT_TRUE(Has(r.out, "1 message(s), 4 audit finding(s), 0 violation(s): 4 created")) << r.out;
+  EXPECT_TRUE(Has(r.out, "2 message(s), 4 audit finding(s), 0 violation(s): 4 created")) << r.out;
   EXPECT_TRUE(Has(r.out, " 0 rejected")) << r.out;
 
   // The violations carry no region: --region and --account say where they belong.
