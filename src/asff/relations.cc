@@ -1,6 +1,7 @@
 #include "asff/relations.h"
 
 #include <algorithm>
+#include <array>
 
 #include "asff/finding.h"
 #include "asff/resource_key.h"
@@ -11,6 +12,9 @@ namespace {
 constexpr std::string_view kInstance = "AwsEc2Instance";
 constexpr std::string_view kInterface = "AwsEc2NetworkInterface";
 constexpr std::string_view kSecurityGroup = "AwsEc2SecurityGroup";
+constexpr std::string_view kIotCertificate = "AwsIotCertificate";
+constexpr std::string_view kIotPolicy = "AwsIotPolicy";
+constexpr std::string_view kOther = "Other";
 
 std::string_view StringAt(simdjson::dom::element e, std::string_view key) {
   std::string_view s;
@@ -47,7 +51,84 @@ class RelationWriter {
   std::vector<ResourceRelation>& out_;
 };
 
+bool IsIotResource(const Resource& resource) {
+  return resource.type.starts_with("AwsIot") ||
+         (resource.type == kOther && resource.id.starts_with("iot-"));
+}
+
+// The relations an IoT resource states in Details.Other (see the contract in relations.h).
+void AddIotRelations(simdjson::dom::element details, const Resource& resource,
+                     RelationWriter& writer) {
+  simdjson::dom::element other;
+  if (details["Other"].get(other) != simdjson::SUCCESS || !other.is_object()) return;
+  struct Kind {
+    std::string_view key;
+    std::string_view type;
+    std::string_view id_prefix;
+  };
+  static constexpr std::array<Kind, 4> kKinds{{
+      {"ThingNames", kIotThingType, ""},
+      {"CertificateIds", kIotCertificate, ""},
+      {"PolicyNames", kIotPolicy, ""},
+      {"ClientIds", kOther, kIotClientIdPrefix},
+  }};
+  std::array<std::vector<std::string>, kKinds.size()> keys;
+  for (size_t k = 0; k < kKinds.size(); ++k) {
+    const std::string_view list = StringAt(other, kKinds[k].key);
+    for (const std::string& item : ParseIotList(list)) {
+      keys[k].push_back(writer.Key(kKinds[k].type, std::string(kKinds[k].id_prefix) + item));
+      writer.Add(resource.canonical_key, resource.type, keys[k].back(), kKinds[k].type);
+    }
+  }
+  if (resource.type != kIotCertificate) return;
+  for (const std::string& thing : keys[0]) {
+    for (const std::string& policy : keys[2]) writer.Add(thing, kIotThingType, policy, kIotPolicy);
+  }
+}
+
 }  // namespace
+
+std::string FormatIotList(const std::vector<std::string>& items) {
+  std::string out;
+  for (const std::string& item : items) {
+    if (item.empty()) continue;
+    if (!out.empty()) out += ',';
+    for (char c : item) {
+      if (c == ',') {
+        out += "%2C";
+      } else if (c == '%') {
+        out += "%25";
+      } else {
+        out += c;
+      }
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> ParseIotList(std::string_view text) {
+  std::vector<std::string> out;
+  std::string item;
+  auto finish = [&] {
+    if (!item.empty()) out.push_back(std::move(item));
+    item.clear();
+  };
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == ',') {
+      finish();
+    } else if (text[i] == '%' && text.substr(i, 3) == "%2C") {
+      item += ',';
+      i += 2;
+    } else if (text[i] == '%' && text.substr(i, 3) == "%25") {
+      item += '%';
+      i += 2;
+    } else {
+      item += text[i];
+    }
+  }
+  finish();
+  return out;
+}
 
 void AddResourceRelations(simdjson::dom::element details, const Resource& resource,
                           std::string_view account, std::vector<ResourceRelation>& out) {
@@ -85,6 +166,8 @@ void AddResourceRelations(simdjson::dom::element details, const Resource& resour
       writer.Add(resource.canonical_key, kInterface, group_key, kSecurityGroup);
       if (!instance_key.empty()) writer.Add(instance_key, kInstance, group_key, kSecurityGroup);
     }
+  } else if (IsIotResource(resource)) {
+    AddIotRelations(details, resource, writer);
   }
 }
 

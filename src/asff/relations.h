@@ -6,7 +6,15 @@
 //   instance <-> network interface;
 // - AwsEc2NetworkInterface Details.AwsEc2NetworkInterface: Attachment.InstanceId gives
 //   interface <-> instance; SecurityGroups[].GroupId gives interface <-> security group and, when
-//   the interface is attached, instance <-> security group (the relation rules ask for).
+//   the interface is attached, instance <-> security group (the relation rules ask for);
+// - AWS IoT resources (a Type starting with AwsIot, or Other with an Id starting with `iot-`, such
+// as
+//   an MQTT client id `iot-client-id/<id>`), Details.Other lists in the form of FormatIotList:
+//   `ThingNames` (resource <-> AwsIotRegisteredThing), `CertificateIds` (<-> AwsIotCertificate, an
+//   id or a certificate ARN), `PolicyNames` (<-> AwsIotPolicy), `ClientIds` (<-> Other
+//   `iot-client-id/<id>`); on an AwsIotCertificate, each of its ThingNames <-> each of its
+//   PolicyNames too, since a thing holds the policies attached to the certificate it connects with.
+//   IoT Device Defender findings carry them (src/iot/iot.h).
 // Relations are undirected; each is listed once. Malformed or missing details add nothing: they are
 // facts learned opportunistically, never a reason to refuse a finding. Nothing here does I/O.
 #pragma once
@@ -32,5 +40,16 @@ struct Resource;
 // `details` is the resource's Details object; `account` the finding's AwsAccountId.
 void AddResourceRelations(simdjson::dom::element details, const Resource& resource,
                           std::string_view account, std::vector<ResourceRelation>& out);
+
+// The Details.Other list format of the IoT relation keys: items joined with ',', where a ',' or '%'
+// inside an item is written %2C or %25 (policy names and MQTT client ids may contain commas).
+// Empty items are left out.
+std::string FormatIotList(const std::vector<std::string>& items);
+std::vector<std::string> ParseIotList(std::string_view text);
+
+// The resource Type and Id Corroborate gives an MQTT client id (an IoT Device Defender audit
+// resource that is not an AWS resource).
+inline constexpr std::string_view kIotThingType = "AwsIotRegisteredThing";
+inline constexpr std::string_view kIotClientIdPrefix = "iot-client-id/";
 
 }  // namespace corroborate::asff

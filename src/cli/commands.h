@@ -16,5 +16,6 @@ void RegisterRetention(CLI::App& app, GlobalOptions& global, int* exit_code);
 void RegisterRules(CLI::App& app, GlobalOptions& global, int* exit_code);
 void RegisterCorrelate(CLI::App& app, GlobalOptions& global, int* exit_code);
 void RegisterExplain(CLI::App& app, GlobalOptions& global, int* exit_code);
+void RegisterIot(CLI::App& app, GlobalOptions& global, int* exit_code);
 
 }  // namespace corroborate::cli

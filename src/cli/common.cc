@@ -65,6 +65,48 @@ Result<std::string> ReadJsonArgument(const std::string& text, const std::string&
   return ss.str();
 }
 
+namespace {
+
+bool IsFindingsFile(const std::filesystem::path& p) {
+  const auto ext = p.extension().string();
+  return ext == ".json" || ext == ".ndjson" || ext == ".jsonl";
+}
+
+}  // namespace
+
+Result<std::vector<std::string>> ExpandPaths(const std::vector<std::string>& paths,
+                                             bool recursive) {
+  namespace fs = std::filesystem;
+  std::vector<std::string> out;
+  for (const auto& p : paths) {
+    if (p == "-") {
+      out.push_back(p);
+      continue;
+    }
+    std::error_code ec;
+    const auto status = fs::status(p, ec);
+    if (ec || !fs::exists(status)) return Status::IOError("no such file or directory: " + p);
+    if (!fs::is_directory(status)) {
+      out.push_back(p);
+      continue;
+    }
+    std::vector<std::string> files;
+    auto add = [&](const fs::directory_entry& e) {
+      if (e.is_regular_file() && IsFindingsFile(e.path())) files.push_back(e.path().string());
+    };
+    if (recursive) {
+      for (const auto& e : fs::recursive_directory_iterator(p, ec)) add(e);
+    } else {
+      for (const auto& e : fs::directory_iterator(p, ec)) add(e);
+    }
+    if (ec) return Status::IOError("cannot list " + p + ": " + ec.message());
+    std::sort(files.begin(), files.end());
+    if (files.empty()) return Status::InvalidInput("no *.json, *.ndjson or *.jsonl files in " + p);
+    out.insert(out.end(), files.begin(), files.end());
+  }
+  return out;
+}
+
 void AddRuleOptions(CLI::App* command, RuleOptions& options) {
   command->add_option("--rules", options.paths,
                       "Correlation rule file or directory of *.yaml rules, in addition to the "

@@ -41,6 +41,10 @@ Result<std::unique_ptr<store::FindingStore>> OpenStore(const GlobalOptions& opti
 std::unique_ptr<store::FindingStore> OpenStoreOrReport(const GlobalOptions& options,
                                                        int* exit_code);
 
+// Files to read for PATH arguments: `-` (stdin) as is, files as they are, directories expanded to
+// their *.json, *.ndjson and *.jsonl files (sorted; subdirectories too when `recursive`).
+Result<std::vector<std::string>> ExpandPaths(const std::vector<std::string>& paths, bool recursive);
+
 // `text` itself, or the contents of the file when it starts with '@'.
 Result<std::string> ReadJsonArgument(const std::string& text, const std::string& option_name);
 

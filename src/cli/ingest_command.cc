@@ -17,44 +17,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-bool IsFindingsFile(const fs::path& p) {
-  const auto ext = p.extension().string();
-  return ext == ".json" || ext == ".ndjson" || ext == ".jsonl";
-}
-
-// Expands directories (their *.json, *.ndjson, *.jsonl files, sorted; not recursive unless asked).
-Result<std::vector<std::string>> ExpandPaths(const std::vector<std::string>& paths,
-                                             bool recursive) {
-  std::vector<std::string> out;
-  for (const auto& p : paths) {
-    if (p == "-") {
-      out.push_back(p);
-      continue;
-    }
-    std::error_code ec;
-    const auto status = fs::status(p, ec);
-    if (ec || !fs::exists(status)) return Status::IOError("no such file or directory: " + p);
-    if (!fs::is_directory(status)) {
-      out.push_back(p);
-      continue;
-    }
-    std::vector<std::string> files;
-    auto add = [&](const fs::directory_entry& e) {
-      if (e.is_regular_file() && IsFindingsFile(e.path())) files.push_back(e.path().string());
-    };
-    if (recursive) {
-      for (const auto& e : fs::recursive_directory_iterator(p, ec)) add(e);
-    } else {
-      for (const auto& e : fs::directory_iterator(p, ec)) add(e);
-    }
-    if (ec) return Status::IOError("cannot list " + p + ": " + ec.message());
-    std::sort(files.begin(), files.end());
-    if (files.empty()) return Status::InvalidInput("no *.json, *.ndjson or *.jsonl files in " + p);
-    out.insert(out.end(), files.begin(), files.end());
-  }
-  return out;
-}
-
 // A one-line progress display on a terminal: bytes, percentage, findings/s.
 class Progress {
  public:

@@ -48,6 +48,7 @@ int main(int argc, char** argv) {
   RegisterRules(app, global, &exit_code);
   RegisterCorrelate(app, global, &exit_code);
   RegisterExplain(app, global, &exit_code);
+  RegisterIot(app, global, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -6,7 +6,8 @@
 //   recognise, per top-level document, without being told:
 //     * NDJSON or concatenated JSON values, one finding each;
 //     * a JSON array of findings (streamed element by element, however large the array);
-//     * `{"Findings": [...]}` as `aws securityhub get-findings` prints it (streamed likewise);
+//     * `{"Findings": [...]}` as `aws securityhub get-findings` prints it (streamed likewise; the
+//       member is ReadOptions::streamed_array_key);
 //     * EventBridge events (`detail-type` + `detail.findings[]`), single or in a JSON array/NDJSON;
 //     * SNS/Lambda envelopes (`Records[].Sns.Message`, whose Message is itself JSON text of any of
 //       these shapes) and bare SNS HTTP notifications (`Type: Notification`, `Message`).
@@ -48,6 +49,10 @@ struct Location {
   std::string_view source;  // file path or "-" for stdin
   std::uint64_t line = 0;   // 1-based line where the top-level document (or array element) starts
   std::string_view path;    // empty for a bare finding
+  // The TopicArn of the SNS notification the document came in, if it came through SNS: its
+  // partition, region and account are the message's when the message does not say (IoT Device
+  // Defender messages name no region).
+  std::string_view topic_arn = {};
   [[nodiscard]] std::string ToString() const;
 };
 
@@ -57,12 +62,23 @@ class FindingVisitor {
   // `finding` is valid only during the call.
   virtual void OnFinding(simdjson::dom::element finding, const Location& where) = 0;
   virtual void OnError(const Location& where, const Status& error) = 0;
+  // An EventBridge event whose detail-type carries no ASFF findings (anything but "Security Hub
+  // Findings - Imported" / "- Custom Action"), valid only during the call. The default reports it
+  // through OnError ("EventBridge event of type '...' carries no ASFF findings"); visitors that
+  // understand such events (CloudTrail's PutVerificationStateOnViolation) override it.
+  virtual void OnEvent(simdjson::dom::element event, std::string_view detail_type,
+                       const Location& where);
 };
 
 struct ReadOptions {
   std::size_t chunk_bytes = 4 << 20;  // read size; documents may be larger than this
   // Called now and then with bytes consumed so far (for progress display); may be empty.
   std::function<void(std::uint64_t bytes_done)> on_progress;
+  // The member of a top-level object whose array is streamed element by element when it is the
+  // object's first member; each element is passed to OnFinding as it is (Location path
+  // "<key>[i]"). "Findings" for get-findings output; "findings" for IoT Device Defender's
+  // ListAuditFindings output, whose items are audit findings.
+  std::string_view streamed_array_key = "Findings";
 };
 
 Status ReadFindingsFromFile(const std::string& path, FindingVisitor& visitor,
@@ -71,7 +87,8 @@ Status ReadFindingsFromFile(const std::string& path, FindingVisitor& visitor,
 Status ReadFindingsFromFd(int fd, std::string_view name, FindingVisitor& visitor,
                           const ReadOptions& options = {});
 // For in-memory input (HTTP bodies, tests).
-void ReadFindingsFromBuffer(std::string_view data, std::string_view name, FindingVisitor& visitor);
+void ReadFindingsFromBuffer(std::string_view data, std::string_view name, FindingVisitor& visitor,
+                            const ReadOptions& options = {});
 
 // Visits the findings inside one already parsed document (finding, array, wrapper or envelope).
 // Used by the readers above and by the HTTP event endpoints.

@@ -118,7 +118,9 @@ class StreamReader {
       : name_(name),
         visitor_(visitor),
         chunk_bytes_(std::clamp<std::size_t>(options.chunk_bytes, 1, kMaxChunkBytes)),
-        on_progress_(options.on_progress) {}
+        on_progress_(options.on_progress),
+        wrapper_key_("\"" + std::string(options.streamed_array_key) + "\""),
+        wrapper_path_(std::string(options.streamed_array_key) + "[") {}
 
   Status Run(ByteSource& source) {
     for (;;) {
@@ -293,7 +295,7 @@ class StreamReader {
   // its
   // '{' as an ordinary document (the prefix is a few bytes, so the rescan costs nothing).
   bool ScanFindingsPrefix() {
-    static constexpr std::string_view kKey = "\"Findings\"";
+    const std::string_view kKey = wrapper_key_;
     const char* const base = buffer_.data();
     const char* p = base + scan_;
     const char* const end = base + end_;
@@ -490,7 +492,7 @@ class StreamReader {
   void CheckWrapperTail() {
     const std::string_view tail(buffer_.data() + piece_start_, scan_ - piece_start_);
     if (tail.find_first_not_of(" \t\r\n}") == std::string_view::npos) return;
-    const simdjson::padded_string object(std::string("{\"Findings\":[]") + std::string(tail));
+    const simdjson::padded_string object("{" + wrapper_key_ + ":[]" + std::string(tail));
     simdjson::dom::element ignored;
     const simdjson::error_code parse_error = parser_.parse(object).get(ignored);
     if (parse_error != simdjson::SUCCESS) {
@@ -628,7 +630,7 @@ class StreamReader {
   // ---- visiting ---------------------------------------------------------------------------------
 
   [[nodiscard]] std::string ElementPath() const {
-    std::string path = in_findings_wrapper_ ? "Findings[" : "[";
+    std::string path = in_findings_wrapper_ ? wrapper_path_ : "[";
     path += std::to_string(array_index_);
     path += ']';
     return path;
@@ -669,7 +671,9 @@ class StreamReader {
   FindingVisitor& visitor_;
   const std::size_t chunk_bytes_;
   const std::function<void(std::uint64_t)>& on_progress_;
-  simdjson::dom::parser parser_;  // reused: its buffers grow to the largest piece and stay
+  const std::string wrapper_key_;   // the streamed member's name, quoted
+  const std::string wrapper_path_;  // "Findings["
+  simdjson::dom::parser parser_;    // reused: its buffers grow to the largest piece and stay
 
   std::vector<char> buffer_;
   std::size_t scan_ = 0;
@@ -736,9 +740,10 @@ Status ReadFindingsFromFile(const std::string& path, FindingVisitor& visitor,
   return status;
 }
 
-void ReadFindingsFromBuffer(std::string_view data, std::string_view name, FindingVisitor& visitor) {
+void ReadFindingsFromBuffer(std::string_view data, std::string_view name, FindingVisitor& visitor,
+                            const ReadOptions& given) {
   MemorySource source(data);
-  ReadOptions options;
+  ReadOptions options = given;
   options.chunk_bytes =
       std::min<std::size_t>(options.chunk_bytes, std::max<std::size_t>(data.size(), 1));
   // Reading from memory cannot fail.

@@ -24,6 +24,12 @@ std::string Location::ToString() const {
   return out;
 }
 
+void FindingVisitor::OnEvent(simdjson::dom::element /*event*/, std::string_view detail_type,
+                             const Location& where) {
+  OnError(where, Status::InvalidInput("EventBridge event of type '" + std::string(detail_type) +
+                                      "' carries no ASFF findings"));
+}
+
 namespace {
 
 constexpr std::string_view kFindingsImported = "Security Hub Findings - Imported";
@@ -86,7 +92,11 @@ class MessageParserStack {
 class EnvelopeWalker {
  public:
   EnvelopeWalker(const Location& where, FindingVisitor& visitor)
-      : source_(where.source), line_(where.line), path_(where.path), visitor_(visitor) {}
+      : source_(where.source),
+        line_(where.line),
+        path_(where.path),
+        topic_arn_(where.topic_arn),
+        visitor_(visitor) {}
 
   void Document(simdjson::dom::element document, int envelope_depth) {
     simdjson::dom::array items;
@@ -124,6 +134,23 @@ class EnvelopeWalker {
     simdjson::dom::element detail_type, detail, records, type, message, findings;
     bool has_detail_type = false, has_detail = false, has_records = false, has_type = false,
          has_message = false, has_findings = false;
+    std::string_view topic_arn;
+  };
+
+  // Sets the SNS topic for the documents visited while it lives (nested envelopes restore it).
+  class TopicScope {
+   public:
+    TopicScope(EnvelopeWalker& walker, std::string_view topic_arn)
+        : walker_(walker), saved_(walker.topic_arn_) {
+      if (!topic_arn.empty()) walker_.topic_arn_ = topic_arn;
+    }
+    ~TopicScope() { walker_.topic_arn_ = saved_; }
+    TopicScope(const TopicScope&) = delete;
+    TopicScope& operator=(const TopicScope&) = delete;
+
+   private:
+    EnvelopeWalker& walker_;
+    std::string_view saved_;
   };
 
   void Object(simdjson::dom::element element, simdjson::dom::object object, int envelope_depth) {
@@ -148,15 +175,18 @@ class EnvelopeWalker {
       } else if (key == "Findings") {
         keys.findings = field.value;
         keys.has_findings = true;
+      } else if (key == "TopicArn") {
+        if (field.value.get_string().get(keys.topic_arn) != simdjson::SUCCESS) keys.topic_arn = {};
       }
     }
 
-    if (keys.has_detail_type) return EventBridgeEvent(keys);
+    if (keys.has_detail_type) return EventBridgeEvent(element, keys);
     if (keys.has_records) return LambdaRecords(keys.records, envelope_depth);
     std::string_view sns_type;
     if (keys.has_type && keys.type.get_string().get(sns_type) == simdjson::SUCCESS) {
       if (sns_type == "Notification" && keys.has_message) {
         PathScope scope(*this);
+        TopicScope topic(*this, keys.topic_arn);
         AppendKey("Message");
         return SnsMessage(keys.message, envelope_depth);
       }
@@ -181,16 +211,14 @@ class EnvelopeWalker {
     visitor_.OnFinding(element, Here());
   }
 
-  void EventBridgeEvent(const EnvelopeKeys& keys) {
+  void EventBridgeEvent(simdjson::dom::element event, const EnvelopeKeys& keys) {
     std::string_view detail_type;
     if (keys.detail_type.get_string().get(detail_type) != simdjson::SUCCESS) {
       return Error("EventBridge event has a detail-type that is " +
                    std::string(TypeName(keys.detail_type.type())) + ", not a string");
     }
-    // Later: IoT Device Defender and CloudTrail detail-types are mapped to findings here.
     if (detail_type != kFindingsImported && detail_type != kFindingsCustomAction) {
-      return Error("EventBridge event of type '" + std::string(detail_type) +
-                   "' carries no ASFF findings");
+      return visitor_.OnEvent(event, detail_type, Here());
     }
     simdjson::dom::array findings;
     if (!keys.has_detail ||
@@ -226,6 +254,7 @@ class EnvelopeWalker {
       }
       AppendKey("Sns");
       AppendKey("Message");
+      TopicScope topic(*this, StringField(record["Sns"].value_unsafe(), "TopicArn", ""));
       SnsMessage(message, envelope_depth);
     }
   }
@@ -278,7 +307,7 @@ class EnvelopeWalker {
     return value;
   }
 
-  [[nodiscard]] Location Here() const { return Location{source_, line_, path_}; }
+  [[nodiscard]] Location Here() const { return Location{source_, line_, path_, topic_arn_}; }
   void Error(std::string message) {
     visitor_.OnError(Here(), Status::InvalidInput(std::move(message)));
   }
@@ -286,6 +315,7 @@ class EnvelopeWalker {
   std::string_view source_;
   std::uint64_t line_;
   std::string path_;
+  std::string_view topic_arn_;
   FindingVisitor& visitor_;
 };
 

@@ -69,8 +69,8 @@ struct IndexedField {
 // Each index costs a memtable insert per finding on every import, so only the fields that
 // GetFindings callers filter on most, and whose values are few, are indexed; the filter
 // evaluator handles every other field on the candidates an index (or the UpdatedAt order) yields.
-const std::array<IndexedField, 6>& IndexedFields() {
-  static const std::array<IndexedField, 6> kFields{{
+const std::array<IndexedField, 7>& IndexedFields() {
+  static const std::array<IndexedField, 7> kFields{{
       {'p', "ProductName", [](const Finding& f, auto& v) { v.push_back(f.product_name); }},
       {'s', "SeverityLabel",
        [](const Finding& f, auto& v) { v.push_back(ToString(f.severity_label)); }},
@@ -86,6 +86,8 @@ const std::array<IndexedField, 6>& IndexedFields() {
        [](const Finding& f, auto& v) {
          for (const auto& r : f.resources) v.push_back(r.type);
        }},
+      // FindingsOfGeneratorBefore reads this index (IoT Device Defender audits).
+      {'g', "GeneratorId", [](const Finding& f, auto& v) { v.push_back(f.generator_id); }},
   }};
   return kFields;
 }
@@ -271,6 +273,13 @@ class EmbeddedStore final : public FindingStore {
   Status ApplyRetention(TimeMs now, RetentionResult* result) override;
   Status Stats(StoreStats* stats) override;
   Status Flush() override { return FlushDerivedLocked(); }
+
+  // --- Added for IoT Device Defender (issue 4); implemented at the end of this file.
+  Status FindingsOfGeneratorBefore(const GeneratorRangeRequest& request, QueryPage* page) override;
+  Status PutAuxiliary(std::string_view key, std::string_view value) override;
+  Status GetAuxiliary(std::string_view key, std::string* value) override;
+  Status DeleteAuxiliary(std::string_view key) override;
+  // ---
   Status Compact() override {
     if (Status s = FlushDerivedLocked(); !s.ok()) return s;
     rocksdb::CompactRangeOptions options;
@@ -1139,7 +1148,114 @@ Status EmbeddedStore::Stats(StoreStats* stats) {
   return FromRocks(it->status(), "computing statistics");
 }
 
+// --- Added for IoT Device Defender (issue 4) ---------------------------------------------------
+
+constexpr std::string_view kAuxiliaryPrefix = "aux/";
+constexpr size_t kMaxAuxiliaryKey = 1024;
+constexpr size_t kMaxAuxiliaryValue = size_t{64} << 10;
+constexpr char kGeneratorTokenVersion = '2';
+
+Status EmbeddedStore::FindingsOfGeneratorBefore(const GeneratorRangeRequest& request,
+                                                QueryPage* page) {
+  *page = {};
+  if (request.max_results < 1 || request.max_results > 1000) {
+    return Status::InvalidInput(
+        "Invalid parameter 'MaxResults'. Value must be between 1 and 1000.");
+  }
+  if (Status s = FlushDerivedLocked(); !s.ok()) return s;
+  const std::string prefix = FieldPrefix('g', request.generator_id);
+  // Entries are ordered newest first, so those before the limit start right after its position.
+  std::string start = prefix;
+  if (request.next_token.empty()) {
+    keys::PutTimeDescending(start, request.updated_before - 1);
+  } else {
+    auto position = request.next_token[0] == kGeneratorTokenVersion
+                        ? keys::HexDecode(std::string_view(request.next_token).substr(1))
+                        : std::nullopt;
+    if (!position || position->size() != 16) return BadToken();
+    start += *position;
+  }
+  rocksdb::ReadOptions ro;
+  const rocksdb::Snapshot* snapshot = db_->GetSnapshot();
+  ro.snapshot = snapshot;
+  struct SnapshotGuard {
+    rocksdb::DB* db;
+    const rocksdb::Snapshot* s;
+    ~SnapshotGuard() { db->ReleaseSnapshot(s); }
+  } guard{db_.get(), snapshot};
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, index_));
+  simdjson::dom::parser parser;
+  std::string scratch;
+  std::string last;
+  for (it->Seek(start); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    const std::string_view key(it->key().data(), it->key().size());
+    const std::string_view suffix = key.substr(prefix.size());
+    if (suffix.size() != 16) return Status::Corruption("malformed GeneratorId index entry");
+    if (!request.next_token.empty() && key == start) continue;  // the token's own entry
+    if (page->findings.size() == request.max_results) {
+      page->next_token = kGeneratorTokenVersion + keys::HexEncode(last);
+      break;
+    }
+    ++page->examined;
+    const std::string_view seq = suffix.substr(8);
+    const auto got = db_->Get(ro, findings_, rocksdb::Slice(seq.data(), seq.size()), &scratch);
+    if (got.IsNotFound()) continue;
+    if (!got.ok()) return FromRocks(got, "reading a finding");
+    if (scratch.size() < kRecordHeader) return Status::Corruption("bad record header");
+    const std::string_view json(scratch.data() + kRecordHeader, scratch.size() - kRecordHeader);
+    if (request.active_only) {
+      simdjson::dom::element root;
+      std::string_view state;
+      if (parser.parse(json.data(), json.size()).get(root) != simdjson::SUCCESS) {
+        return Status::Corruption("stored finding is not JSON");
+      }
+      if (root["RecordState"].get_string().get(state) == simdjson::SUCCESS && state != "ACTIVE") {
+        continue;
+      }
+    }
+    page->findings.emplace_back(json);
+    last.assign(suffix);
+  }
+  return FromRocks(it->status(), "scanning the GeneratorId index");
+}
+
+Status EmbeddedStore::PutAuxiliary(std::string_view key, std::string_view value) {
+  if (key.empty() || key.size() > kMaxAuxiliaryKey || value.size() > kMaxAuxiliaryValue) {
+    return Status::InvalidInput("auxiliary keys are 1..1024 bytes, values at most 64 KB");
+  }
+  const std::string k = std::string(kAuxiliaryPrefix) + std::string(key);
+  return FromRocks(db_->Put(write_options_, meta_, k, rocksdb::Slice(value.data(), value.size())),
+                   "writing an auxiliary value");
+}
+
+Status EmbeddedStore::GetAuxiliary(std::string_view key, std::string* value) {
+  const std::string k = std::string(kAuxiliaryPrefix) + std::string(key);
+  return FromRocks(db_->Get(rocksdb::ReadOptions(), meta_, k, value),
+                   "auxiliary key " + std::string(key));
+}
+
+Status EmbeddedStore::DeleteAuxiliary(std::string_view key) {
+  const std::string k = std::string(kAuxiliaryPrefix) + std::string(key);
+  return FromRocks(db_->Delete(write_options_, meta_, k), "deleting an auxiliary value");
+}
+
+// --- end of the IoT Device Defender additions --------------------------------------------------
+
 }  // namespace
+
+// Defaults of the methods added for IoT Device Defender, for backends without them.
+Status FindingStore::FindingsOfGeneratorBefore(const GeneratorRangeRequest&, QueryPage*) {
+  return Status::Internal("FindingsOfGeneratorBefore is not implemented by this store backend");
+}
+Status FindingStore::PutAuxiliary(std::string_view, std::string_view) {
+  return Status::Internal("PutAuxiliary is not implemented by this store backend");
+}
+Status FindingStore::GetAuxiliary(std::string_view, std::string*) {
+  return Status::Internal("GetAuxiliary is not implemented by this store backend");
+}
+Status FindingStore::DeleteAuxiliary(std::string_view) {
+  return Status::Internal("DeleteAuxiliary is not implemented by this store backend");
+}
 
 Result<std::unique_ptr<FindingStore>> OpenEmbeddedStore(const std::string& directory,
                                                         const StoreOptions& options) {

@@ -23,6 +23,14 @@
 //   relation, with its type; a relation lives as long as a finding stating it is stored.
 // - ApplyRetention deletes ACTIVE findings whose last update (the later of UpdatedAt and the last
 //   accepted import) is older than `active_days`, and ARCHIVED ones older than `archived_days`.
+// - FindingsOfGeneratorBefore returns, a page at a time and newest first, the findings with one
+//   GeneratorId whose UpdatedAt is before a time (optionally only ACTIVE ones); it reads that index
+//   range only, so its cost is what it returns, not everything the generator has. It is how an
+//   IoT Device Defender audit archives what it no longer reports.
+// - PutAuxiliary / GetAuxiliary / DeleteAuxiliary keep small values beside the findings, durably
+//   (like an Import batch) but outside them: state an integration must remember across runs, such
+//   as an operator's verification of a violation that has not been imported yet. Retention and
+//   queries never see it.
 #pragma once
 
 #include <cstdint>
@@ -94,6 +102,16 @@ struct RelatedResource {
   friend bool operator==(const RelatedResource&, const RelatedResource&) = default;
 };
 
+// FindingsOfGeneratorBefore's request; the page it answers is a QueryPage (its NextToken works like
+// Query's: a position, valid while data changes).
+struct GeneratorRangeRequest {
+  std::string generator_id;
+  asff::TimeMs updated_before = 0;  // UpdatedAt < this
+  bool active_only = true;          // RecordState ACTIVE only
+  std::size_t max_results = 100;    // 1..1000
+  std::string next_token;
+};
+
 struct RetentionResult {
   std::uint64_t deleted_active = 0;
   std::uint64_t deleted_archived = 0;
@@ -135,6 +153,14 @@ class FindingStore {
   // Brings every index up to date with every import (reads do this themselves; this is for callers
   // that want the work done now, such as a benchmark or a shutdown).
   virtual Status Flush() = 0;
+
+  // --- Added for IoT Device Defender (issue 4). Defaults report the method as unsupported, so a
+  // backend without them still builds; the embedded store implements them.
+  virtual Status FindingsOfGeneratorBefore(const GeneratorRangeRequest& request, QueryPage* page);
+  // Keys up to 1 KB, values up to 64 KB. GetAuxiliary: NotFound when the key is absent.
+  virtual Status PutAuxiliary(std::string_view key, std::string_view value);
+  virtual Status GetAuxiliary(std::string_view key, std::string* value);
+  virtual Status DeleteAuxiliary(std::string_view key);
 };
 
 // The embedded default backend (RocksDB in one directory; see docs/storage.md for why).

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "asff/finding.h"
 
@@ -82,6 +84,82 @@ TEST(RelationsTest, RepeatedStatementsAreListedOnceAndOddDetailsAddNothing) {
                   .ok());
   ASSERT_EQ(f.relations.size(), 1U);  // instance <-> interface, stated from both sides
   EXPECT_EQ(f.relations[0].from_key, kInstanceKey);
+}
+
+constexpr std::string_view kThing = "arn:aws:iot:eu-west-1:111122223333:thing/pump-017";
+constexpr std::string_view kOtherThing = "arn:aws:iot:eu-west-1:111122223333:thing/pump-044";
+constexpr std::string_view kCertificate = "arn:aws:iot:eu-west-1:111122223333:cert/3f8a";
+constexpr std::string_view kPolicy = "arn:aws:iot:eu-west-1:111122223333:policy/PumpFleetPolicy";
+
+std::vector<std::pair<std::string, std::string>> Pairs(const Finding& f) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& r : f.relations) out.emplace_back(r.from_key, r.to_key);
+  return out;
+}
+
+TEST(RelationsTest, IotCertificateRelatesItsThingsAndPoliciesAndTheThingsToThePolicies) {
+  Finding f;
+  ASSERT_TRUE(DecodeFindingText(FindingWith(R"([{"Type": "AwsIotCertificate",
+      "Id": "arn:aws:iot:eu-west-1:111122223333:cert/3f8a", "Details": {"Other": {
+        "ThingNames": "pump-017,pump-044", "PolicyNames": "PumpFleetPolicy",
+        "ClientIds": "pump-017"}}}])"),
+                                f)
+                  .ok());
+  const std::string client = "Other:aws:eu-west-1:111122223333:iot-client-id/pump-017";
+  EXPECT_EQ(Pairs(f), (std::vector<std::pair<std::string, std::string>>{
+                          {std::string(kCertificate), std::string(kThing)},
+                          {std::string(kCertificate), std::string(kOtherThing)},
+                          {std::string(kCertificate), std::string(kPolicy)},
+                          {std::string(kCertificate), client},
+                          {std::string(kThing), std::string(kPolicy)},
+                          {std::string(kOtherThing), std::string(kPolicy)},
+                      }));
+  EXPECT_EQ(f.relations[0].to_type, "AwsIotRegisteredThing");
+  EXPECT_EQ(f.relations[2].to_type, "AwsIotPolicy");
+  EXPECT_EQ(f.relations[3].to_type, "Other");
+}
+
+TEST(RelationsTest, IotThingRelatesToCertificatesGivenAsIdsOrArns) {
+  Finding f;
+  ASSERT_TRUE(DecodeFindingText(FindingWith(R"([{"Type": "AwsIotRegisteredThing",
+      "Id": "arn:aws:iot:eu-west-1:111122223333:thing/pump-017", "Details": {"Other": {
+        "CertificateIds": "3f8a,arn:aws:iot:eu-west-1:111122223333:cert/9b9b",
+        "PolicyNames": "Weird%2CName"}}}])"),
+                                f)
+                  .ok());
+  EXPECT_EQ(Pairs(f),
+            (std::vector<std::pair<std::string, std::string>>{
+                {std::string(kThing), std::string(kCertificate)},
+                {std::string(kThing), "arn:aws:iot:eu-west-1:111122223333:cert/9b9b"},
+                {std::string(kThing), "arn:aws:iot:eu-west-1:111122223333:policy/Weird,Name"},
+            }));
+  EXPECT_EQ(f.relations[0].to_type, "AwsIotCertificate");
+}
+
+TEST(RelationsTest, IotListsOnlyCountOnIotResources) {
+  Finding f;
+  ASSERT_TRUE(DecodeFindingText(FindingWith(R"([
+      {"Type": "AwsS3Bucket", "Id": "b", "Details": {"Other": {"ThingNames": "pump-017"}}},
+      {"Type": "Other", "Id": "something", "Details": {"Other": {"ThingNames": "pump-017"}}},
+      {"Type": "Other", "Id": "iot-client-id/pump-017",
+       "Details": {"Other": {"ThingNames": "pump-017"}}},
+      {"Type": "AwsIotPolicy", "Id": "PumpFleetPolicy",
+       "Details": {"Other": {"ThingNames": ",,", "CertificateIds": ""}}}])"),
+                                f)
+                  .ok());
+  EXPECT_EQ(Pairs(f),
+            (std::vector<std::pair<std::string, std::string>>{
+                {"Other:aws:eu-west-1:111122223333:iot-client-id/pump-017", std::string(kThing)},
+            }));
+}
+
+TEST(RelationsTest, IotListsRoundTripCommasAndPercents) {
+  const std::vector<std::string> items{"a,b", "100%", "", "plain"};
+  const std::string text = FormatIotList(items);
+  EXPECT_EQ(text, "a%2Cb,100%25,plain");
+  EXPECT_EQ(ParseIotList(text), (std::vector<std::string>{"a,b", "100%", "plain"}));
+  EXPECT_EQ(ParseIotList("50%off"), (std::vector<std::string>{"50%off"}));
+  EXPECT_TRUE(ParseIotList("").empty());
 }
 
 }  // namespace

@@ -28,8 +28,12 @@ TEST_F(RulesTestCliTest, TheBuiltinRulesPassTheirFixtures) {
   EXPECT_NE(r.out.find("PASS ec2-backdoor-with-critical-cves: "), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("PASS s3-sensitive-data-exfiltration: "), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("PASS ec2-exposed-under-attack: "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("PASS iot-device-with-compromised-certificate: "), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("PASS iot-device-with-overly-permissive-policy: "), std::string::npos)
+      << r.out;
   EXPECT_EQ(r.out.find("FAIL"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find(" passed, 0 failed, 0 errors in 3 files"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(" passed, 0 failed, 0 errors in 5 files"), std::string::npos) << r.out;
 
   // rules/tests is the default, relative to where it runs.
   const CommandResult in_source = Corroborate({"rules", "test"}, "", kSourceDir);

@@ -40,8 +40,8 @@ TEST(RulesTest, BuiltInRulesLoadCleanly) {
     LoadRules(ReadFile(entry.path()), entry.path().filename().string(), set);
   }
   for (const auto& e : set.errors) ADD_FAILURE() << e.ToString();
-  EXPECT_EQ(files, 3u);
-  ASSERT_EQ(set.rules.size(), 3u);
+  EXPECT_EQ(files, 5u);
+  ASSERT_EQ(set.rules.size(), 5u);
   for (const auto& r : set.rules) {
     EXPECT_EQ(r.severity, asff::SeverityLabel::kCritical) << r.id;
     EXPECT_EQ(r.window, 30 * asff::kMsPerDay) << r.id;

@@ -42,7 +42,7 @@ class CorrelationTest : public ::testing::Test {
       correlate::LoadRules(file.text, file.name, rules_);
     }
     ASSERT_TRUE(rules_.errors.empty());
-    ASSERT_EQ(rules_.rules.size(), 3U);
+    ASSERT_EQ(rules_.rules.size(), 5U);
   }
   void TearDown() override {
     store_.reset();
@@ -129,9 +129,9 @@ constexpr std::string_view kBackdoorFinding =
     "arn:aws:guardduty:eu-west-1:111122223333:detector/5ec2f1a8b3d94e7c0a6f2b1d8e4c9a37/finding/"
     "bc62a3847f2c6096106d1ec470129517";
 
-TEST_F(CorrelationTest, TheExampleStoriesBecomeThreeIncidentsWithTheirEvidence) {
+TEST_F(CorrelationTest, TheExampleStoriesBecomeIncidentsWithTheirEvidence) {
   const auto changes = IngestAll();
-  ASSERT_EQ(changes.size(), 3U);
+  ASSERT_EQ(changes.size(), 4U);
   std::map<std::string, std::string> resource_by_rule;
   for (const auto& [rule, c] : changes) {
     EXPECT_EQ(c.kind, correlate::CorrelatedChange::Kind::kCreated);
@@ -143,6 +143,9 @@ TEST_F(CorrelationTest, TheExampleStoriesBecomeThreeIncidentsWithTheirEvidence) 
             "AwsS3Bucket " + std::string(kBucket));
   EXPECT_EQ(resource_by_rule["ec2-exposed-under-attack"],
             "AwsEc2Instance " + std::string(kExposedInstance));
+  // The native Device Defender findings: the thing in alarm is one the shared certificate names.
+  EXPECT_EQ(resource_by_rule["iot-device-with-compromised-certificate"],
+            "AwsIotRegisteredThing arn:aws:iot:eu-west-1:111122223333:thing/pump-017");
 
   const auto backdoor = Incident("ec2-backdoor-with-critical-cves", kBackdoorInstance);
   EXPECT_EQ(backdoor.core.severity_label, asff::SeverityLabel::kCritical);
@@ -247,7 +250,7 @@ TEST_F(CorrelationTest, AnalystWorkflowOnTheIncidentSurvivesItsUpdates) {
 TEST_F(CorrelationTest, EvidenceAgingOutOfTheWindowWithdrawsTheIncident) {
   IngestAll();
   const auto changes = Ingest({}, {}, kNow + 45 * asff::kMsPerDay);  // nothing new; 30-day windows
-  ASSERT_EQ(changes.size(), 3U);
+  ASSERT_EQ(changes.size(), 4U);
   for (const auto& [rule, c] : changes) {
     EXPECT_EQ(c.kind, correlate::CorrelatedChange::Kind::kArchived) << rule;
   }
@@ -317,7 +320,7 @@ TEST_F(CorrelationTest, BackfillFindsTheSameIncidentsAndThenNothingNew) {
   CorrelationStage stage(*store_, rules_.rules);
   ASSERT_TRUE(stage.Start().ok());
   ASSERT_TRUE(stage.RunAll(kNow).ok());
-  EXPECT_EQ(stage.report().created, 3U);
+  EXPECT_EQ(stage.report().created, 4U);
   CorrelationStage again(*store_, rules_.rules);
   ASSERT_TRUE(again.Start().ok());
   ASSERT_TRUE(again.RunAll(kNow).ok());

@@ -605,5 +605,77 @@ TEST(VisitDocumentTest, EnvelopesNestedWithoutEndAreCut) {
   EXPECT_THAT(recorder.events[0], HasSubstr("nested more than 8 envelopes deep"));
 }
 
+// Records the SNS topic each finding came through, and the events a visitor may take over.
+class TopicRecorder : public FindingVisitor {
+ public:
+  void OnFinding(simdjson::dom::element finding, const Location& where) override {
+    std::string_view id;
+    if (finding["Id"].get_string().get(id) != simdjson::SUCCESS) id = "<none>";
+    events.push_back(std::string(id) + " via '" + std::string(where.topic_arn) + "'");
+  }
+  void OnError(const Location& where, const Status& error) override {
+    events.push_back("ERROR " + where.ToString() + ": " + error.message());
+  }
+  void OnEvent(simdjson::dom::element event, std::string_view detail_type,
+               const Location& where) override {
+    std::string_view id;
+    if (event["id"].get_string().get(id) != simdjson::SUCCESS) id = "<none>";
+    events.push_back("EVENT " + std::string(detail_type) + " " + std::string(id) + " at " +
+                     where.ToString() + " via '" + std::string(where.topic_arn) + "'");
+  }
+  std::vector<std::string> events;
+};
+
+TEST(VisitDocumentTest, SnsEnvelopesTellWhichTopicEachMessageCameThrough) {
+  const std::string inner = R"({"Id":"in-notification"})";
+  const std::string lambda =
+      R"({"Records":[{"EventSource":"aws:sns","Sns":{"Type":"Notification",)"
+      R"("TopicArn":"arn:aws:sns:eu-west-1:111122223333:dd-audit","Message":)" +
+      Quoted(R"({"Id":"in-lambda"})") + R"(}},{"EventSource":"aws:sns","Sns":{"Message":)" +
+      Quoted(R"({"Id":"no-topic"})") + "}}]}";
+  const std::string http = R"({"Type":"Notification","Message":)" + Quoted(inner) +
+                           R"(,"TopicArn":"arn:aws-cn:sns:cn-north-1:444455556666:t"})";
+  TopicRecorder recorder;
+  ReadFindingsFromBuffer(lambda + "\n" + http + "\n" + R"({"Id":"bare"})", "in.json", recorder);
+  EXPECT_THAT(
+      recorder.events,
+      ElementsAre("in-lambda via 'arn:aws:sns:eu-west-1:111122223333:dd-audit'", "no-topic via ''",
+                  "in-notification via 'arn:aws-cn:sns:cn-north-1:444455556666:t'", "bare via ''"));
+}
+
+TEST(VisitDocumentTest, OtherEventBridgeEventsGoToOnEventWhichByDefaultReportsThem) {
+  const std::string event =
+      R"({"version":"0","id":"ct-1","detail-type":"AWS API Call via CloudTrail",)"
+      R"("source":"aws.iot","detail":{"eventName":"PutVerificationStateOnViolation"}})";
+  TopicRecorder taker;
+  ReadFindingsFromBuffer(R"({"Type":"Notification","TopicArn":"arn:aws:sns:eu-west-1:1:t",)"
+                         R"("Message":)" +
+                             Quoted(event) + "}",
+                         "in.json", taker);
+  EXPECT_THAT(taker.events, ElementsAre("EVENT AWS API Call via CloudTrail ct-1 at in.json:1 "
+                                        "Message via 'arn:aws:sns:eu-west-1:1:t'"));
+  Recorder ingest;  // does not override OnEvent: the error ingest always gave
+  ReadFindingsFromBuffer(event, "in.json", ingest);
+  EXPECT_THAT(ingest.events,
+              ElementsAre("ERROR in.json:1: InvalidInput: EventBridge event of type 'AWS API Call "
+                          "via CloudTrail' carries no ASFF findings"));
+}
+
+TEST(StreamReaderTest, TheStreamedArrayMemberIsAnOption) {
+  const std::string pages =
+      "{\"findings\": [{\"Id\":\"a\"}, {\"Id\":\"b\"}], \"nextToken\": \"t\"}\n"
+      "{\"findings\": [\n{\"Id\":\"c\"}\n]}\n";
+  Recorder lower;
+  ReadOptions options;
+  options.streamed_array_key = "findings";
+  ReadFindingsFromBuffer(pages, "p.json", lower, options);
+  EXPECT_THAT(lower.events, ElementsAre("p.json:1 findings[0] Id=a", "p.json:1 findings[1] Id=b",
+                                        "p.json:3 findings[0] Id=c"));
+  // By default only "Findings" is streamed: a lower-case page is one ordinary document.
+  Recorder upper;
+  ReadFindingsFromBuffer(pages.substr(0, pages.find('\n') + 1), "p.json", upper);
+  EXPECT_THAT(upper.events, ElementsAre("p.json:1 Id=<none>"));
+}
+
 }  // namespace
 }  // namespace corroborate::sources
