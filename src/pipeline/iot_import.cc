@@ -276,7 +276,7 @@ Status IotImporter::Flush() {
     return fatal_;
   }
   std::vector<store::IncomingFinding> changed;
-  std::vector<std::uint64_t> versions;
+  std::vector<store::ImportOutcome> changed_outcomes;
   for (size_t i = 0; i < findings.size(); ++i) {
     switch (outcomes[i].action) {
       case asff::ImportAction::kCreated: ++report_.created; break;
@@ -286,14 +286,13 @@ Status IotImporter::Flush() {
     if (options_.correlation != nullptr &&
         outcomes[i].action != asff::ImportAction::kIgnoredStale) {
       changed.push_back(findings[i]);
-      versions.push_back(outcomes[i].action == asff::ImportAction::kCreated ? outcomes[i].version
-                                                                            : 0);
+      changed_outcomes.push_back(outcomes[i]);
     }
   }
   std::vector<Pending> done = std::move(batch_);
   batch_.clear();
   batched_.clear();
-  if (Status c = Correlate(changed, versions); !c.ok()) return c;
+  if (Status c = Correlate(changed, changed_outcomes); !c.ok()) return c;
   // What a violation changes besides its finding, in message order, now that the finding is in.
   for (size_t i = 0; i < done.size() && fatal_.ok(); ++i) {
     const Pending& p = done[i];
@@ -311,9 +310,9 @@ Status IotImporter::Flush() {
 }
 
 Status IotImporter::Correlate(std::span<const store::IncomingFinding> changed,
-                              std::span<const std::uint64_t> versions) {
+                              std::span<const store::ImportOutcome> outcomes) {
   if (options_.correlation == nullptr || changed.empty() || !fatal_.ok()) return fatal_;
-  if (Status s = options_.correlation->AfterBatch(changed, versions, options_.clock()); !s.ok()) {
+  if (Status s = options_.correlation->AfterBatch(changed, outcomes, options_.clock()); !s.ok()) {
     fatal_ = s.WithContext("correlating");
   }
   return fatal_;
@@ -428,16 +427,16 @@ std::uint64_t IotImporter::ArchiveOlder(const Task& task, const iot::CheckRun& c
       return archived;
     }
     std::vector<store::IncomingFinding> changed;
-    std::vector<std::uint64_t> versions;
+    std::vector<store::ImportOutcome> changed_outcomes;
     for (size_t i = 0; i < batch.size(); ++i) {
       if (outcomes[i].action == asff::ImportAction::kIgnoredStale) continue;
       ++archived;
       if (options_.correlation != nullptr) {
         changed.push_back(batch[i]);
-        versions.push_back(0);
+        changed_outcomes.push_back(outcomes[i]);
       }
     }
-    if (!Correlate(changed, versions).ok()) return archived;
+    if (!Correlate(changed, changed_outcomes).ok()) return archived;
     request.next_token = page.next_token;
   } while (!request.next_token.empty());
   report_.archived_resolved += archived;

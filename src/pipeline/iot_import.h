@@ -151,7 +151,7 @@ class IotImporter final : public sources::FindingVisitor {
   // Archives the check's findings older than the task; returns how many.
   std::uint64_t ArchiveOlder(const Task& task, const iot::CheckRun& check, asff::TimeMs before);
   Status Correlate(std::span<const store::IncomingFinding> changed,
-                   std::span<const std::uint64_t> versions);
+                   std::span<const store::ImportOutcome> outcomes);
   Status CorrelateUpdates();
 
   void Fail(std::string location, std::string subject, std::string code, std::string message);
