@@ -121,13 +121,14 @@ int main(int argc, char** argv) {
   }
   correlate::RuleSet rules;
   for (const auto& f : correlate::BuiltinRuleFiles()) correlate::LoadRules(f.text, f.name, rules);
+  const std::size_t builtin = rules.rules.size();
   correlate::LoadRules(UserRules(args.user_rules), "user-rules.yaml", rules);
   if (!rules.errors.empty()) {
     for (const auto& e : rules.errors) std::fprintf(stderr, "%s\n", e.ToString().c_str());
     return 1;
   }
-  std::printf("corpus: %zu findings over %zu resources; %zu rules (3 built-in); %s\n",
-              args.findings, args.resources, rules.rules.size(),
+  std::printf("corpus: %zu findings over %zu resources; %zu rules (%zu built-in); %s\n",
+              args.findings, args.resources, rules.rules.size(), builtin,
               args.one_core ? "pinned to one core" : "all cores");
 
   bench::CorpusGenerator gen({args.findings, args.resources, 1, 3000});

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <deque>
+#include <unordered_set>
 
 namespace corroborate::correlate {
 
@@ -15,20 +16,6 @@ std::string_view ToString(CorrelatedChange::Kind kind) {
 }
 
 namespace {
-
-std::uint64_t IdentityHash(std::string_view product_arn, std::string_view id) {
-  std::uint64_t h = 14695981039346656037ULL;  // FNV-1a over ProductArn, a separator, Id
-  auto add = [&](std::string_view s) {
-    for (unsigned char c : s) {
-      h ^= c;
-      h *= 1099511628211ULL;
-    }
-  };
-  add(product_arn);
-  add(std::string_view("\0", 1));
-  add(id);
-  return h;
-}
 
 // partition, region and account of an ARN-shaped key ("arn:aws:ec2:eu-west-1:1111:instance/i-1").
 void FromArn(std::string_view key, Group& group) {
@@ -87,20 +74,18 @@ Correlator::Summary& Correlator::Remember(std::uint64_t version, const asff::Fin
                                           ConditionResults results) {
   auto [it, inserted] = cache_.try_emplace(version);
   Summary& summary = it->second;
-  if (!inserted) lru_.erase(summary.lru);
   summary.facts = FindingFacts::Of(finding);
   summary.product_name = finding.product_name;
   summary.title = finding.title;
   summary.severity = finding.severity_label;
   summary.results = std::move(results);
-  lru_.push_front(version);
-  summary.lru = lru_.begin();
+  summary.used = ++use_clock_;
   return summary;
 }
 
 Status Correlator::Lookup(std::uint64_t version, const Summary** out) {
   if (auto it = cache_.find(version); it != cache_.end()) {
-    lru_.splice(lru_.begin(), lru_, it->second.lru);
+    it->second.used = ++use_clock_;
     *out = &it->second;
     return Status::Ok();
   }
@@ -118,15 +103,20 @@ Status Correlator::Lookup(std::uint64_t version, const Summary** out) {
 
 // Only between group evaluations: candidates point into the cache.
 void Correlator::TrimCache() {
-  while (cache_.size() > cache_limit_) {
-    cache_.erase(lru_.back());
-    lru_.pop_back();
-  }
+  if (cache_.size() <= cache_limit_) return;
+  // The least recently used half goes at once: amortised over the insertions that filled it, and
+  // no list to keep in order on every lookup.
+  std::vector<std::uint64_t> uses;
+  uses.reserve(cache_.size());
+  for (const auto& entry : cache_) uses.push_back(entry.second.used);
+  const auto middle = uses.begin() + static_cast<std::ptrdiff_t>(uses.size() / 2);
+  std::nth_element(uses.begin(), middle, uses.end());
+  const std::uint64_t cutoff = *middle;
+  std::erase_if(cache_, [&](const auto& entry) { return entry.second.used < cutoff; });
 }
 
 void Correlator::Forget() {
   cache_.clear();
-  lru_.clear();
   members_.clear();
   current_.clear();
   adjacency_.clear();
@@ -137,8 +127,8 @@ bool Correlator::Applies(const Rule& rule, std::string_view type) const {
   return rule.resource_type.empty() || rule.resource_type == type;
 }
 
-bool Correlator::IsActive(const Rule& rule, const std::string& key) const {
-  return active_.contains(ActiveKey(rule.id, key));
+bool Correlator::IsActive(const Rule& rule, const std::string& key) {
+  return active_.contains(ScratchActiveKey(rule.id, key));
 }
 
 void Correlator::Touch(const asff::Finding& finding, std::string_view json, asff::TimeMs now,
@@ -222,24 +212,23 @@ Status Correlator::Walk(std::string_view from, std::string_view wanted_type,
     return Status::Ok();
   }
   out->clear();
+  // Relations come once per finding version stating them: visit each resource once.
+  std::unordered_set<std::string> seen{memo_key.first};
+  std::vector<RelatedResource> hop;  // resources to go through (a copy: RelatedOf may add)
   const std::vector<RelatedResource>* first = nullptr;
   if (Status s = RelatedOf(memo_key.first, &first); !s.ok()) return s;
-  auto add = [&](const RelatedResource& r) {
-    if (r.key == from) return;
-    if (!wanted_type.empty() && r.type != wanted_type) return;
-    for (const auto& have : *out) {
-      if (have.key == r.key) return;
-    }
-    out->push_back({r.key, r.type, 0});
-  };
-  // `first` may move when RelatedOf adds an entry: walk a copy.
-  const std::vector<RelatedResource> hop = *first;
-  for (const RelatedResource& r : hop) {
-    add(r);
-    if (r.type == wanted_type) continue;
+  for (const RelatedResource& r : *first) {
+    if (!seen.insert(r.key).second) continue;
+    if (wanted_type.empty() || r.type == wanted_type) out->push_back({r.key, r.type, 0});
+    if (r.type != wanted_type) hop.push_back({r.key, r.type, 0});
+  }
+  for (const RelatedResource& through : hop) {
     const std::vector<RelatedResource>* second = nullptr;
-    if (Status s = RelatedOf(r.key, &second); !s.ok()) return s;
-    for (const RelatedResource& next : *second) add(next);
+    if (Status s = RelatedOf(through.key, &second); !s.ok()) return s;
+    for (const RelatedResource& r : *second) {
+      if (!wanted_type.empty() && r.type != wanted_type) continue;
+      if (seen.insert(r.key).second) out->push_back({r.key, r.type, 0});
+    }
   }
   walks_.emplace(std::move(memo_key), *out);
   return Status::Ok();
@@ -330,8 +319,7 @@ Status Correlator::EvaluateGroups(const std::map<GroupKey, std::set<size_t>>& gr
 }
 
 Status Correlator::MembersOf(std::string_view key, std::vector<Member>** out) {
-  const std::string k(key);
-  if (auto it = members_.find(k); it != members_.end()) {
+  if (auto it = members_.find(key); it != members_.end()) {
     *out = &it->second;
     return Status::Ok();
   }
@@ -344,9 +332,9 @@ Status Correlator::MembersOf(std::string_view key, std::vector<Member>** out) {
     Status s = Lookup(v, &summary);
     if (s.code() == Status::Code::kNotFound) continue;  // replaced or deleted meanwhile
     if (!s.ok()) return s;
-    list.push_back({IdentityHash(summary->facts.product_arn, summary->facts.id), v});
+    list.push_back({summary->facts.identity, v});
   }
-  *out = &members_.emplace(k, std::move(list)).first->second;
+  *out = &members_.emplace(std::string(key), std::move(list)).first->second;
   return Status::Ok();
 }
 
@@ -427,7 +415,7 @@ Status Correlator::EvaluateGroup(const GroupKey& key, const std::set<size_t>& ru
 Status Correlator::Decide(const Rule& rule, Group& group, bool& located,
                           const Evaluation& evaluation, std::span<const Candidate> candidates,
                           asff::TimeMs now, std::vector<CorrelatedChange>* changes) {
-  const auto active = active_.find(ActiveKey(rule.id, group.canonical_key));
+  const auto active = active_.find(ScratchActiveKey(rule.id, group.canonical_key));
   if (!evaluation.fires && active == active_.end()) return Status::Ok();  // nothing to withdraw
   if (evaluation.fires && active != active_.end() &&
       active->second.digest == MaterialDigest(rule, group, evaluation, candidates)) {
@@ -464,6 +452,14 @@ Status Correlator::Decide(const Rule& rule, Group& group, bool& located,
   }
   changes->push_back(std::move(change));
   return Status::Ok();
+}
+
+const std::string& Correlator::ScratchActiveKey(std::string_view rule_id,
+                                                std::string_view group_key) {
+  active_key_scratch_.assign(rule_id);
+  active_key_scratch_ += '\n';
+  active_key_scratch_ += group_key;
+  return active_key_scratch_;
 }
 
 std::string Correlator::ActiveKey(std::string_view rule_id, std::string_view group_key) {

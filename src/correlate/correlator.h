@@ -22,19 +22,17 @@
 //   of a window with nothing new arriving); RunAll evaluates every group of every stored finding.
 // - Explain evaluates the rules for one resource without changing anything.
 // - What each finding version gives each condition is computed once and kept (up to
-//   `cache_limit` versions, least recently used out), and which versions name each resource is
-//   read from the source once and then kept current by Touch, and so are the relations read for
-//   each resource, so evaluating a group reads only
-//   what it has not seen: its cost does not grow with what is stored. Touch must therefore see
-//   every version the source stores (correlated findings included, and updates with `exact`
-//   false: their stored JSON is merged with analyst fields). After findings change or go in any
-//   other way (BatchUpdateFindings changes them in place, retention deletes them), callers call
-//   Forget().
+//   `cache_limit` versions, the least recently used half out when full), and which versions name
+//   each resource is read from the source once and then kept current by Touch, and so are the
+//   relations read for each resource, so evaluating a group reads only what it has not seen: its
+//   cost does not grow with what is stored. Touch must therefore see every version the source
+//   stores (correlated findings included, and updates with `exact` false: their stored JSON is
+//   merged with analyst fields). After findings change or go in any other way (BatchUpdateFindings
+//   changes them in place, retention deletes them), callers call Forget().
 #pragma once
 
 #include <cstdint>
 #include <functional>
-#include <list>
 #include <map>
 #include <memory>
 #include <optional>
@@ -163,7 +161,7 @@ class Correlator {
     std::string product_name;
     std::string title;
     asff::SeverityLabel severity = asff::SeverityLabel::kInformational;
-    std::list<std::uint64_t>::iterator lru;
+    std::uint64_t used = 0;  // use_clock_ when last used
   };
   // The stored findings naming a resource: their identity (a hash of ProductArn and Id) and
   // the version last seen of each.
@@ -199,7 +197,7 @@ class Correlator {
                std::span<const Candidate> candidates, std::vector<EvidenceItem>* out);
   Status EvaluateGroups(const std::map<GroupKey, std::set<size_t>>& groups, asff::TimeMs now,
                         std::vector<CorrelatedChange>* changes);
-  bool IsActive(const Rule& rule, const std::string& key) const;
+  bool IsActive(const Rule& rule, const std::string& key);
 
   const std::vector<Rule>& rules_;
   EvidenceSource& source_;
@@ -214,14 +212,22 @@ class Correlator {
     std::string digest;
   };
   static std::string ActiveKey(std::string_view rule_id, std::string_view group_key);
+  // ActiveKey into a buffer kept for it (lookups are on the hot path).
+  const std::string& ScratchActiveKey(std::string_view rule_id, std::string_view group_key);
+  std::string active_key_scratch_;
   std::unordered_map<std::string, Active> active_;
   std::unordered_map<std::string, std::size_t> active_per_rule_;
   std::unordered_map<std::uint64_t, Summary> cache_;
-  std::list<std::uint64_t> lru_;  // most recently used first
+  std::uint64_t use_clock_ = 0;
   std::size_t cache_limit_;
   // Resources whose members were read from the source, kept current by Touch; cleared whole when
   // it holds more than cache_limit_ resources (they are read again when needed).
-  std::unordered_map<std::string, std::vector<Member>> members_;
+  // Hashes string_views too, so lookups by a view make no string.
+  struct StringHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, std::vector<Member>, StringHash, std::equal_to<>> members_;
   // The latest version Touch saw of each identity: a member with an older one was replaced by a
   // version that no longer names that resource.
   std::unordered_map<std::uint64_t, std::uint64_t> current_;

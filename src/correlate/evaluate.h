@@ -57,11 +57,15 @@ struct ConditionResults {
 // What evaluation reads of a finding version. Kept small: the Correlator holds one for every
 // version it has seen (correlator.h); the rest of a finding is read again only for what an
 // incident shows (titles of its evidence).
+// A 64-bit hash of a finding's identity (ProductArn, Id).
+std::uint64_t IdentityHash(std::string_view product_arn, std::string_view id);
+
 struct FindingFacts {
   std::string product_arn;
   std::string id;
-  asff::TimeMs observed = 0;  // LastObservedAt, else UpdatedAt
-  asff::TimeMs occurred = 0;  // FirstObservedAt, else CreatedAt
+  std::uint64_t identity = 0;  // IdentityHash(product_arn, id)
+  asff::TimeMs observed = 0;   // LastObservedAt, else UpdatedAt
+  asff::TimeMs occurred = 0;   // FirstObservedAt, else CreatedAt
   asff::RecordState record_state = asff::RecordState::kActive;
   asff::WorkflowStatus workflow_status = asff::WorkflowStatus::kNew;
   bool correlated = false;  // one of Corroborate's own correlated findings (kGeneratorPrefix)
