@@ -468,10 +468,43 @@ bool Evaluate(const Expr& expr, const std::vector<bool>& holds) {
   return false;
 }
 
+namespace {
+
+// The documents of a YAML stream. yaml-cpp 0.7 (Debian 12's) has LoadAll loop forever, allocating
+// all the while, on some malformed input (jbeder/yaml-cpp#1319, fixed in 0.8; found by
+// fuzz/fuzz_rules), while Load of one document does not. So the stream is split at its "---"
+// lines here (a document marker is always at the start of a line, never inside a scalar) and each
+// document loaded alone, after as many newlines as precede it, so that marks keep their lines.
+std::vector<YAML::Node> LoadDocuments(std::string_view text) {
+  std::vector<YAML::Node> documents;
+  size_t begin = 0, begin_line = 0, line = 0;
+  auto load = [&](size_t end) {
+    const std::string_view chunk = text.substr(begin, end - begin);
+    if (chunk.find_first_not_of(" \t\r\n") == std::string_view::npos) return;
+    documents.push_back(YAML::Load(std::string(begin_line, '\n') + std::string(chunk)));
+  };
+  for (size_t at = 0; at < text.size(); ++line) {
+    const size_t eol = std::min(text.find('\n', at), text.size());
+    const std::string_view l = text.substr(at, eol - at);
+    const bool marker =
+        l.starts_with("---") && (l.size() == 3 || l[3] == ' ' || l[3] == '\t' || l[3] == '\r');
+    if (marker && at > begin) {
+      load(at);
+      begin = at;
+      begin_line = line;
+    }
+    at = eol + 1;
+  }
+  load(text.size());
+  return documents;
+}
+
+}  // namespace
+
 void LoadRules(std::string_view yaml_text, std::string_view file_name, RuleSet& into) {
   std::vector<YAML::Node> documents;
   try {
-    documents = YAML::LoadAll(std::string(yaml_text));
+    documents = LoadDocuments(yaml_text);
   } catch (const YAML::Exception& e) {
     into.errors.push_back({std::string(file_name), e.mark.line + 1, "YAML: " + e.msg});
     return;

@@ -177,6 +177,23 @@ INSTANTIATE_TEST_SUITE_P(
       return "case" + std::to_string(param.index);
     });
 
+// yaml-cpp 0.7's LoadAll never returns on some malformed streams (found by fuzz/fuzz_rules); the
+// loader splits documents itself, and errors keep the line of the document they are in.
+TEST(RulesTest, MalformedStreamsEndAndDocumentsKeepTheirLines) {
+  RuleSet rules;
+  LoadRules(",\n", "comma.yaml", rules);  // looped forever through LoadAll
+  EXPECT_TRUE(rules.rules.empty());
+  RuleSet three;
+  LoadRules(
+      "id: a\ntitle: A\nconditions:\n  x: {filter: {ProductName: A}}\n"
+      "---\nid: b\ntitle: B\nconditions:\n  x: {filter: {ProductName: B}}\n"
+      "--- # the third\nid: c\ntitle: C\nconditions:\n  x: {filter: {Titel: C}}\n",
+      "three.yaml", three);
+  ASSERT_EQ(three.rules.size(), 2U);
+  ASSERT_EQ(three.errors.size(), 1U);
+  EXPECT_EQ(three.errors[0].line, 14) << three.errors[0].ToString();
+}
+
 TEST(RulesTest, DuplicateIdsAcrossFilesAreRefused) {
   RuleSet set;
   LoadRules(kMinimal, "a.yaml", set);
