@@ -7,6 +7,18 @@
 
 namespace corroborate::asff {
 
+bool MatchesTypePattern(std::string_view type) {
+  // ^([^/]+)(/[^/]+){0,2}$ : one to three non-empty parts separated by '/'.
+  if (type.empty() || type.front() == '/' || type.back() == '/') return false;
+  size_t parts = 1;
+  for (size_t j = 0; j < type.size(); ++j) {
+    if (type[j] != '/') continue;
+    if (type[j + 1] == '/') return false;
+    ++parts;
+  }
+  return parts <= 3;
+}
+
 using simdjson::dom::element;
 using simdjson::dom::object;
 
@@ -264,16 +276,7 @@ class Decoder {
       const std::string item = path + "[" + std::to_string(i++) + "]";
       std::string_view s;
       if (!AsString(t, item, 1, 128, s)) return false;
-      // ^([^/]+)(/[^/]+){0,2}$ : one to three non-empty parts separated by '/'.
-      size_t parts = 1;
-      bool ok = s.front() != '/' && s.back() != '/';
-      for (size_t j = 0; ok && j < s.size(); ++j) {
-        if (s[j] == '/') {
-          ++parts;
-          ok = s[j + 1] != '/';
-        }
-      }
-      if (!ok || parts > 3) {
+      if (!MatchesTypePattern(s)) {
         return Failed(item + " should match pattern \"^([^/]+)(/[^/]+){0,2}$\" (got \"" +
                       std::string(s.substr(0, 128)) + "\")");
       }
@@ -709,6 +712,12 @@ std::optional<ProductArnParts> ParseProductArn(std::string_view arn) {
   }
   parts[5] = arn.substr(start);
   if (parts[0] != "arn" || parts[1].empty() || parts[2] != "securityhub" || parts[3].empty()) {
+    return std::nullopt;
+  }
+  // A region code (the finding's Region when it gives none, so within Region's 16 characters;
+  // found by fuzz/fuzz_asff).
+  if (parts[3].size() > 16 || parts[3].find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-") !=
+                                  std::string_view::npos) {
     return std::nullopt;
   }
   std::string_view rest = parts[5];

@@ -119,6 +119,11 @@ struct Finding {
   [[nodiscard]] FindingIdentifier identifier() const { return {product_arn, id}; }
 };
 
+// Whether a finding type (Types[], FindingProviderFields.Types[]) has Security Hub's form
+// namespace[/category[/classifier]]: ^([^/]+)(/[^/]+){0,2}$.
+bool MatchesTypePattern(std::string_view type);
+inline constexpr std::size_t kMaxTypeLength = 128;
+
 // Decodes and validates one finding. See the contract at the top of this file.
 Status DecodeFinding(simdjson::dom::element element, Finding& out);
 

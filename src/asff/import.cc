@@ -159,6 +159,14 @@ Result<std::vector<FindingIdentifier>> ParseIdentifiers(element e, std::string_v
 
 }  // namespace
 
+// A ProductArn part as a ProductName or CompanyName: at most 128 characters (whole UTF-8 ones).
+std::string NameOf(std::string_view part) {
+  if (part.size() <= 128) return std::string(part);
+  size_t cut = 128;
+  while (cut > 0 && (static_cast<unsigned char>(part[cut]) & 0xC0) == 0x80) --cut;
+  return std::string(part.substr(0, cut));
+}
+
 std::pair<std::string, std::string> ProductAndCompanyNames(std::string_view product_arn) {
   const auto parts = ParseProductArn(product_arn);
   if (!parts) return {"", ""};
@@ -185,11 +193,11 @@ std::pair<std::string, std::string> ProductAndCompanyNames(std::string_view prod
     for (const auto& k : kAws) {
       if (k.product == parts->product) return {std::string(k.name), "AWS"};
     }
-    return {std::string(parts->product), "AWS"};
+    return {NameOf(parts->product), "AWS"};
   }
   if (parts->product == "default" && parts->company == parts->account)
     return {"Default", "Personal"};
-  return {std::string(parts->product), std::string(parts->company)};
+  return {NameOf(parts->product), NameOf(parts->company)};
 }
 
 std::string NormalizeNewFinding(element input, Finding& core, TimeMs now) {
@@ -197,6 +205,8 @@ std::string NormalizeNewFinding(element input, Finding& core, TimeMs now) {
   std::vector<Override> overrides;
   overrides.reserve(16);
   const auto [product_name, company_name] = ProductAndCompanyNames(core.product_arn);
+  // Derived from the ProductArn, whose parts may be longer than the 128 characters the names
+  // may have (found by fuzz/fuzz_asff): the stored finding must stay valid.
   if (core.product_name.empty()) {
     core.product_name = product_name;
     overrides.push_back({"ProductName", JsonString(product_name)});
@@ -371,6 +381,15 @@ Result<BatchUpdate> ParseBatchUpdate(element request) {
         if (t.get_string().get(s) != simdjson::SUCCESS || s.empty()) {
           return Invalid("Types", "Each type must be a non-empty string.");
         }
+        // Checked here as the finding itself would check it, so a bad type is a bad request
+        // rather than every finding of it coming back unprocessed.
+        if (s.size() > kMaxTypeLength) {
+          return Invalid("Types", "Each type must be at most 128 characters.");
+        }
+        if (!MatchesTypePattern(s)) {
+          return Invalid("Types", "Each type must be namespace[/category[/classifier]], not \"" +
+                                      std::string(s) + "\".");
+        }
         types.emplace_back(s);
       }
       if (types.size() > kMaxTypes) return Invalid("Types", "At most 50 types.");
@@ -383,9 +402,16 @@ Result<BatchUpdate> ParseBatchUpdate(element request) {
       std::vector<std::pair<std::string, std::string>> fields;
       for (auto [mk, mv] : m) {
         std::string_view s;
+        const std::string field = "UserDefinedFields." + std::string(mk.substr(0, 128));
         if (mv.get_string().get(s) != simdjson::SUCCESS) {
-          return Invalid("UserDefinedFields." + std::string(mk), "Expected a string value.");
+          return Invalid(field, "Expected a string value.");
         }
+        // The finding's own limits (found by fuzz/fuzz_batch_update): a bad field is a bad
+        // request, not every finding of it coming back unprocessed.
+        if (mk.empty() || mk.size() > 128) {
+          return Invalid(field, "Field names must be 1 to 128 characters.");
+        }
+        if (s.size() > 1024) return Invalid(field, "Values must be at most 1024 characters.");
         fields.emplace_back(mk, s);
       }
       u.user_defined_fields = std::move(fields);

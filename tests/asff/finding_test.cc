@@ -137,6 +137,13 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{With("arn:aws:securityhub:eu-west-1::product/aws/guardduty",
                      "arn:aws:securityhub:::product/x"),
                 "data.ProductArn should match pattern"},
+        // Its region becomes the finding's Region (found by fuzz/fuzz_asff).
+        BadCase{With("arn:aws:securityhub:eu-west-1::product/aws/guardduty",
+                     "arn:aws:securityhub:eu-west-1-and-much-more::product/aws/guardduty"),
+                "data.ProductArn should match pattern"},
+        BadCase{With("arn:aws:securityhub:eu-west-1::product/aws/guardduty",
+                     "arn:aws:securityhub:EU_WEST::product/aws/guardduty"),
+                "data.ProductArn should match pattern"},
         BadCase{With("EC2 instance i-0123456789abcdef0 is querying a C&C domain",
                      std::string(257, 't')),
                 "data.Title should NOT be longer than 256 characters"},

@@ -88,6 +88,26 @@ TEST(ImportTest, CustomProductsAreNamedPersonalDefault) {
             "GuardDuty");
 }
 
+// Names derived from a ProductArn keep within ASFF's 128 characters, so the stored finding stays
+// valid (found by fuzz/fuzz_asff).
+TEST(ImportTest, DerivedNamesKeepWithinTheLimit) {
+  const std::string product(200, 'p'), company(150, 'c');
+  auto [name, from_aws] =
+      ProductAndCompanyNames("arn:aws:securityhub:eu-west-1::product/aws/" + product);
+  EXPECT_EQ(name, product.substr(0, 128));
+  auto [custom, company_name] = ProductAndCompanyNames(
+      "arn:aws:securityhub:eu-west-1:111122223333:product/" + company + "/" + product);
+  EXPECT_EQ(custom.size(), 128U);
+  EXPECT_EQ(company_name.size(), 128U);
+
+  std::string json = FindingJson("2026-11-02T00:00:00Z");
+  const std::string arn = "arn:aws:securityhub:eu-west-1::product/aws/inspector";
+  json.replace(json.find(arn), arn.size(), "arn:aws:securityhub:eu-west-1::product/aws/" + product);
+  Finding core, again;
+  EXPECT_TRUE(DecodeFindingText(Normalize(json, core), again).ok());
+  EXPECT_EQ(again.product_name.size(), 128U);
+}
+
 class MergeTest : public ::testing::Test {
  protected:
   void SetUp() override { stored_json_ = Normalize(FindingJson("2026-11-02T00:00:00Z"), stored_); }
@@ -226,6 +246,14 @@ TEST(BatchUpdateParseTest, RejectsBadRequests) {
            {"{" + ids + R"(,"Note":{"Text":"x"}})", "UpdatedBy"},
            {"{" + ids + R"(,"VerificationState":"MAYBE"})", "VerificationState"},
            {"{" + ids + R"(,"RecordState":"ARCHIVED"})", "Unknown parameter"},
+           // Types the finding would refuse (found by fuzz/fuzz_batch_update).
+           {"{" + ids + R"(,"Types":["TTPs//Discovery"]})", "namespace[/category[/classifier]]"},
+           {"{" + ids + R"(,"Types":["a/b/c/d"]})", "namespace[/category[/classifier]]"},
+           {"{" + ids + R"(,"Types":[")" + std::string(129, 'x') + R"("]})", "at most 128"},
+           {"{" + ids + R"(,"UserDefinedFields":{")" + std::string(129, 'k') + R"(":"v"}})",
+            "1 to 128"},
+           {"{" + ids + R"(,"UserDefinedFields":{"k":")" + std::string(1025, 'v') + R"("}})",
+            "at most 1024"},
        }) {
     simdjson::dom::parser p;
     auto r = ParseBatchUpdate(p.parse(body).value());
