@@ -2,8 +2,10 @@
 # The whole test suite: set up and build as scripts/setup.sh does, then
 #   1. the GoogleTest suite via CTest on the regular build (warnings are errors),
 #   2. the same suite built with AddressSanitizer + UndefinedBehaviorSanitizer,
-#   3. clang-format (no diff allowed) and clang-tidy (warnings are errors) on src/.
-# SKIP_SANITIZERS=1 or SKIP_LINT=1 leave a stage out for a quick local run; CI runs everything.
+#   3. libFuzzer on every parser of outside input, FUZZ_SECONDS (default 20) per target (fuzz/),
+#   4. clang-format (no diff allowed) and clang-tidy (warnings are errors) on src/.
+# SKIP_SANITIZERS=1, SKIP_FUZZ=1 or SKIP_LINT=1 leave a stage out for a quick local run; CI runs
+# everything.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -18,6 +20,11 @@ if [ "${SKIP_SANITIZERS:-0}" != 1 ]; then
   cmake --build build-asan -j2
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     ctest --test-dir build-asan --output-on-failure -j2
+fi
+
+if [ "${SKIP_FUZZ:-0}" != 1 ]; then
+  echo "== fuzzing every outside-input parser, ${FUZZ_SECONDS:-20} s each (build-fuzz/)"
+  FUZZ_SECONDS=${FUZZ_SECONDS:-20} bash scripts/fuzz.sh
 fi
 
 if [ "${SKIP_LINT:-0}" != 1 ]; then
