@@ -151,6 +151,12 @@ class TimedStore final : public store::FindingStore {
   Status RelatedResources(std::string_view key, std::vector<store::RelatedResource>* out) override {
     return inner_.RelatedResources(key, out);
   }
+  Status LastVersion(std::uint64_t* v) override { return inner_.LastVersion(v); }
+  Status ForEachVersionSince(
+      std::uint64_t after,
+      const std::function<Status(std::uint64_t, const store::StoredFinding&)>& visit) override {
+    return inner_.ForEachVersionSince(after, visit);
+  }
   Status ApplyRetention(asff::TimeMs now, store::RetentionResult* r) override {
     return inner_.ApplyRetention(now, r);
   }
@@ -191,6 +197,15 @@ class NullStore final : public store::FindingStore {
     return Status::NotFound("keeps nothing");
   }
   Status RelatedResources(std::string_view, std::vector<store::RelatedResource>*) override {
+    return Status::Ok();
+  }
+  Status LastVersion(std::uint64_t* v) override {
+    *v = 0;
+    return Status::Ok();
+  }
+  Status ForEachVersionSince(
+      std::uint64_t,
+      const std::function<Status(std::uint64_t, const store::StoredFinding&)>&) override {
     return Status::Ok();
   }
   Status ApplyRetention(asff::TimeMs, store::RetentionResult*) override { return Status::Ok(); }

@@ -81,13 +81,83 @@ CorrelationStage::CorrelationStage(store::FindingStore& store,
       correlator_(rules, evidence_),
       on_change_(std::move(on_change)) {}
 
+namespace {
+
+// The auxiliary store value of crash recovery (see the contract in correlation.h).
+constexpr std::string_view kCorrelatedThroughKey = "correlation/correlated-through";
+// How often the value is advanced while a run goes on (each is a synced write): a crash redoes
+// at most this many batches' correlation.
+constexpr std::uint64_t kAdvanceEveryBatches = 100;
+// Versions touched per evaluation while recovering, bounding what one Run holds.
+constexpr std::size_t kRecoveryChunk = 1000;
+
+}  // namespace
+
 Status CorrelationStage::Start() {
-  return correlator_.Start();
+  if (Status s = correlator_.Start(); !s.ok()) return s;
+  std::string value;
+  Status s = store_.GetAuxiliary(kCorrelatedThroughKey, &value);
+  if (s.ok()) {
+    try {
+      recover_after_ = std::stoull(value);
+    } catch (const std::exception&) {
+      return Status::Corruption("the correlation recovery value '" + value + "' is not a version");
+    }
+  } else if (s.code() != Status::Code::kNotFound) {
+    return s.WithContext("reading the correlation recovery value");
+  }
+  std::uint64_t last = 0;
+  if (s = store_.LastVersion(&last); !s.ok()) return s;
+  correlated_through_ = recover_after_.value_or(last);
+  if (s = store_.PutAuxiliary(kCorrelatedThroughKey, std::to_string(correlated_through_));
+      !s.ok()) {
+    return s.WithContext("writing the correlation recovery value");
+  }
+  marked_ = true;
+  return Status::Ok();
+}
+
+Status CorrelationStage::Recover(asff::TimeMs now) {
+  if (!recover_after_) return Status::Ok();
+  const std::uint64_t after = *recover_after_;
+  recover_after_.reset();
+  std::size_t touched = 0;
+  auto run = [&]() -> Status {
+    std::vector<correlate::CorrelatedChange> changes;
+    if (Status s = correlator_.Run(now, &changes); !s.ok()) return s;
+    touched = 0;
+    return Apply(changes, now);
+  };
+  Status s = store_.ForEachVersionSince(
+      after, [&](std::uint64_t version, const store::StoredFinding& f) -> Status {
+        correlator_.Touch(f.core, f.core.json, now, version);
+        correlated_through_ = std::max(correlated_through_, version);
+        return ++touched >= kRecoveryChunk ? run() : Status::Ok();
+      });
+  if (s.ok()) s = run();
+  if (!s.ok()) return s.WithContext("correlating what an interrupted run stored");
+  return Advance(correlated_through_);
+}
+
+Status CorrelationStage::Advance(std::uint64_t version) {
+  correlated_through_ = std::max(correlated_through_, version);
+  batches_since_advance_ = 0;
+  if (!marked_) return Status::Ok();
+  return store_.PutAuxiliary(kCorrelatedThroughKey, std::to_string(correlated_through_));
+}
+
+Status CorrelationStage::Done() {
+  if (!marked_) return Status::Ok();
+  marked_ = false;
+  return store_.DeleteAuxiliary(kCorrelatedThroughKey);
 }
 
 Status CorrelationStage::AfterBatch(std::span<const store::IncomingFinding> changed,
                                     std::span<const store::ImportOutcome> outcomes,
                                     asff::TimeMs now) {
+  if (Status s = Recover(now); !s.ok()) return s;
+  std::uint64_t newest = 0;
+  for (const store::ImportOutcome& o : outcomes) newest = std::max(newest, o.version);
   for (size_t i = 0; i < changed.size(); ++i) {
     const bool known = i < outcomes.size();
     correlator_.Touch(changed[i].core, changed[i].json, now, known ? outcomes[i].version : 0,
@@ -96,11 +166,15 @@ Status CorrelationStage::AfterBatch(std::span<const store::IncomingFinding> chan
   }
   std::vector<correlate::CorrelatedChange> changes;
   if (Status s = correlator_.Run(now, &changes); !s.ok()) return s;
-  return Apply(changes, now);
+  if (Status s = Apply(changes, now); !s.ok()) return s;
+  correlated_through_ = std::max(correlated_through_, newest);
+  if (++batches_since_advance_ >= kAdvanceEveryBatches) return Advance(correlated_through_);
+  return Status::Ok();
 }
 
 Status CorrelationStage::AfterUpdate(std::span<const asff::FindingIdentifier> updated,
                                      asff::TimeMs now) {
+  if (Status s = Recover(now); !s.ok()) return s;
   correlator_.Forget();  // BatchUpdateFindings changed findings without new versions
   for (const asff::FindingIdentifier& id : updated) {
     store::StoredFinding f;
@@ -115,15 +189,19 @@ Status CorrelationStage::AfterUpdate(std::span<const asff::FindingIdentifier> up
 }
 
 Status CorrelationStage::Finish(asff::TimeMs now) {
+  if (Status s = Recover(now); !s.ok()) return s;
   std::vector<correlate::CorrelatedChange> changes;
   if (Status s = correlator_.Sweep(now, &changes); !s.ok()) return s;
-  return Apply(changes, now);
+  if (Status s = Apply(changes, now); !s.ok()) return s;
+  return Done();
 }
 
 Status CorrelationStage::RunAll(asff::TimeMs now) {
+  recover_after_.reset();  // everything is correlated now
   std::vector<correlate::CorrelatedChange> changes;
   if (Status s = correlator_.RunAll(now, &changes); !s.ok()) return s;
-  return Apply(changes, now);
+  if (Status s = Apply(changes, now); !s.ok()) return s;
+  return Done();
 }
 
 Status CorrelationStage::Apply(std::vector<correlate::CorrelatedChange>& changes,

@@ -11,10 +11,17 @@
 //   does for BatchUpdateFindings what AfterBatch does for imports.
 // - A correlated finding that does not pass asff::DecodeFinding is an internal error returned as
 //   such, never dropped.
+// - Crash recovery: from Start until Done (or Finish, which calls it), the store holds (as an
+//   auxiliary value) the newest version whose correlation is complete, advanced as batches are
+//   correlated. A Start that finds it left by a run that never got to Done correlates every
+//   version stored since, before its own first batch (or in Finish), so evidence stored by a
+//   crashed run is not left uncorrelated. Withdrawals that a crash between a BatchUpdate and
+//   AfterUpdate missed are made by the next Finish's sweep.
 #pragma once
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -62,6 +69,8 @@ class CorrelationStage {
   // evidence withdraws the incident it supported).
   Status AfterUpdate(std::span<const asff::FindingIdentifier> updated, asff::TimeMs now);
   Status Finish(asff::TimeMs now);
+  // Marks the run as complete for crash recovery (see the contract); Finish calls it.
+  Status Done();
   // Every rule over every stored finding (backfill), then the sweep of Finish.
   Status RunAll(asff::TimeMs now);
 
@@ -69,12 +78,20 @@ class CorrelationStage {
 
  private:
   Status Apply(std::vector<correlate::CorrelatedChange>& changes, asff::TimeMs now);
+  // Correlates what a crashed run left (see the contract), once.
+  Status Recover(asff::TimeMs now);
+  // Records that every version up to `version` is correlated.
+  Status Advance(std::uint64_t version);
 
   store::FindingStore& store_;
   StoreEvidence evidence_;
   correlate::Correlator correlator_;
   ChangeHandler on_change_;
   CorrelationReport report_;
+  std::optional<std::uint64_t> recover_after_;  // versions a crashed run may have left
+  std::uint64_t correlated_through_ = 0;
+  std::uint64_t batches_since_advance_ = 0;
+  bool marked_ = false;  // the recovery value is in the store
 };
 
 }  // namespace corroborate::pipeline

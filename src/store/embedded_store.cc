@@ -270,6 +270,14 @@ class EmbeddedStore final : public FindingStore {
   Status GetVersion(std::uint64_t version, StoredFinding* out) override;
   Status RelatedResources(std::string_view canonical_key,
                           std::vector<RelatedResource>* out) override;
+  Status LastVersion(std::uint64_t* version) override {
+    std::lock_guard lock(write_mu_);
+    *version = next_seq_ - 1;
+    return Status::Ok();
+  }
+  Status ForEachVersionSince(
+      std::uint64_t after,
+      const std::function<Status(std::uint64_t, const StoredFinding&)>& visit) override;
   Status ApplyRetention(TimeMs now, RetentionResult* result) override;
   Status Stats(StoreStats* stats) override;
   Status Flush() override { return FlushDerivedLocked(); }
@@ -744,6 +752,22 @@ Status EmbeddedStore::ResourceVersions(std::string_view canonical_key,
 Status EmbeddedStore::GetVersion(std::uint64_t version, StoredFinding* out) {
   std::string scratch;
   return ReadRecord(rocksdb::ReadOptions(), EncodeSeq(version), out, &scratch);
+}
+
+Status EmbeddedStore::ForEachVersionSince(
+    std::uint64_t after, const std::function<Status(std::uint64_t, const StoredFinding&)>& visit) {
+  rocksdb::ReadOptions ro;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, findings_));
+  for (it->Seek(EncodeSeq(after + 1)); it->Valid(); it->Next()) {
+    StoredFinding f;
+    const std::string_view seq(it->key().data(), it->key().size());
+    if (Status s = DecodeRecord(std::string_view(it->value().data(), it->value().size()), &f);
+        !s.ok()) {
+      return s.WithContext("record " + std::to_string(DecodeSeq(seq)));
+    }
+    if (Status s = visit(DecodeSeq(seq), f); !s.ok()) return s;
+  }
+  return FromRocks(it->status(), "reading records");
 }
 
 Status EmbeddedStore::RelatedResources(std::string_view canonical_key,

@@ -34,6 +34,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -146,6 +147,14 @@ class FindingStore {
   virtual Status GetVersion(std::uint64_t version, StoredFinding* out) = 0;
   virtual Status RelatedResources(std::string_view canonical_key,
                                   std::vector<RelatedResource>* out) = 0;
+  // The newest version stored (0 when none), and every version newer than `after`, oldest first:
+  // what imports stored since a point, for work that follows imports and must be redone after a
+  // crash (correlation). A version replaced since may still be visited while its removal is
+  // pending; `visit` returning an error stops the walk with it.
+  virtual Status LastVersion(std::uint64_t* version) = 0;
+  virtual Status ForEachVersionSince(
+      std::uint64_t after,
+      const std::function<Status(std::uint64_t version, const StoredFinding&)>& visit) = 0;
   virtual Status ApplyRetention(asff::TimeMs now, RetentionResult* result) = 0;
   virtual Status Stats(StoreStats* stats) = 0;
   // Maintenance: rewrites the store compactly (reclaims space of deleted and replaced findings).

@@ -304,6 +304,59 @@ TEST_F(CorrelationTest, MovingTheInstanceToAnotherGroupWithdrawsTheIncidentInThe
   EXPECT_EQ(changes[0].kind, correlate::CorrelatedChange::Kind::kArchived);
 }
 
+// A run that stored evidence and died before correlating it: the next run's stage correlates it.
+// An ingest that never correlated (no rules) leaves nothing for a later stage to pick up.
+TEST_F(CorrelationTest, ARunAfterACrashCorrelatesWhatTheCrashedRunStored) {
+  auto ingest_uncorrelated = [&] {
+    PipelineOptions options;
+    options.clock = [] { return kNow; };
+    IngestPipeline pipe(*store_, options);
+    for (const char* f : {"guardduty-findings.ndjson", "inspector-findings.json"}) {
+      ASSERT_TRUE(sources::ReadFindingsFromFile(
+                      std::string(CORROBORATE_SOURCE_DIR) + "/examples/" + f, pipe)
+                      .ok());
+    }
+    ASSERT_TRUE(pipe.Finish().ok());
+  };
+  ingest_uncorrelated();  // no stage: intentionally uncorrelated
+  {
+    CorrelationStage stage(*store_, rules_.rules);
+    ASSERT_TRUE(stage.Start().ok());
+    ASSERT_TRUE(stage.Finish(kNow).ok());
+    EXPECT_EQ(stage.report().created, 0U);
+  }
+  {
+    CorrelationStage crashed(*store_, rules_.rules);
+    ASSERT_TRUE(crashed.Start().ok());
+    // The crashed run stores a batch and dies before its correlation (no AfterBatch, no Done).
+    PipelineOptions options;
+    options.clock = [] { return kNow; };
+    IngestPipeline pipe(*store_, options);
+    ASSERT_TRUE(sources::ReadFindingsFromFile(std::string(CORROBORATE_SOURCE_DIR) +
+                                                  "/examples/eventbridge-imported-events.json",
+                                              pipe)
+                    .ok());
+    ASSERT_TRUE(pipe.Finish().ok());
+  }
+  store_.reset();  // and the process goes; the store is reopened as after a crash
+  auto reopened = store::OpenEmbeddedStore(dir_.string(), {});
+  ASSERT_TRUE(reopened.ok());
+  store_ = std::move(reopened).value();
+  std::vector<std::string> created;
+  CorrelationStage next(*store_, rules_.rules, [&](const correlate::CorrelatedChange& c) {
+    created.push_back(c.rule->id + " " + c.group.canonical_key);
+  });
+  ASSERT_TRUE(next.Start().ok());
+  ASSERT_TRUE(next.Finish(kNow).ok());
+  // The Macie finding the crashed run stored completes the bucket story.
+  EXPECT_EQ(created,
+            std::vector<std::string>{"s3-sensitive-data-exfiltration " + std::string(kBucket)});
+  CorrelationStage after(*store_, rules_.rules);
+  ASSERT_TRUE(after.Start().ok());
+  ASSERT_TRUE(after.Finish(kNow).ok());
+  EXPECT_EQ(after.report().created + after.report().updated, 0U);  // recovered once
+}
+
 TEST_F(CorrelationTest, BackfillFindsTheSameIncidentsAndThenNothingNew) {
   {
     PipelineOptions options;
