@@ -1,5 +1,6 @@
 #include "asff/finding.h"
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 
@@ -84,6 +85,7 @@ class Decoder {
     if (auto v = obj["ProductArn"]; v.error() == simdjson::SUCCESS && v.value().is_string()) {
       out_.product_arn = std::string(v.value().get_string().value());
     }
+    if (!Unique(obj, "data")) return status_;
     for (std::string_view key : {"SchemaVersion", "Id", "ProductArn", "GeneratorId", "AwsAccountId",
                                  "CreatedAt", "UpdatedAt", "Title", "Description", "Resources"}) {
       if (obj[key].error() != simdjson::SUCCESS) {
@@ -166,6 +168,19 @@ class Decoder {
   }
   static Status Fail(const std::string& msg) {
     return Status::InvalidInput(std::string(kSchemaErrorPrefix) + msg);
+  }
+
+  // JSON leaves a repeated member name's meaning open (lookups here see the first, many clients
+  // the last), so a finding or resource that repeats one is refused rather than read two ways.
+  bool Unique(object obj, const std::string& path) {
+    std::vector<std::string_view> keys;
+    keys.reserve(obj.size());
+    for (auto [key, value] : obj) keys.push_back(key);
+    std::sort(keys.begin(), keys.end());
+    const auto twice = std::adjacent_find(keys.begin(), keys.end());
+    if (twice == keys.end()) return true;
+    return Failed(path + " should NOT have the member '" + std::string(twice->substr(0, 128)) +
+                  "' twice");
   }
 
   bool Length(const Path& path, std::string_view s, size_t min, size_t max) {
@@ -387,6 +402,7 @@ class Decoder {
       const std::string path = "data.Resources[" + std::to_string(i++) + "]";
       object ro;
       if (r.get_object().get(ro) != simdjson::SUCCESS) return Failed(path + " should be object");
+      if (!Unique(ro, path)) return false;
       for (std::string_view key : {"Type", "Id"}) {
         if (ro[key].error() != simdjson::SUCCESS) {
           return Failed(path + " should have required property '" + std::string(key) + "'");

@@ -137,6 +137,13 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{With("arn:aws:securityhub:eu-west-1::product/aws/guardduty",
                      "arn:aws:securityhub:::product/x"),
                 "data.ProductArn should match pattern"},
+        // A repeated member would be read two ways (hostile input, docs/reliability.md).
+        BadCase{With(R"("AwsAccountId": "111122223333")",
+                     R"("AwsAccountId": "111122223333", "AwsAccountId": "444455556666")"),
+                "data should NOT have the member 'AwsAccountId' twice"},
+        BadCase{With(R"("Type": "AwsEc2Instance")",
+                     R"("Type": "AwsEc2Instance", "Type": "AwsS3Bucket")"),
+                "data.Resources[0] should NOT have the member 'Type' twice"},
         // Its region becomes the finding's Region (found by fuzz/fuzz_asff).
         BadCase{With("arn:aws:securityhub:eu-west-1::product/aws/guardduty",
                      "arn:aws:securityhub:eu-west-1-and-much-more::product/aws/guardduty"),
