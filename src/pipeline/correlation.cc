@@ -47,7 +47,9 @@ Status StoreEvidence::Related(std::string_view resource_key,
   std::vector<store::RelatedResource> related;
   if (Status s = store_.RelatedResources(resource_key, &related); !s.ok()) return s;
   out->clear();
-  for (auto& r : related) out->push_back({std::move(r.key), std::move(r.type), r.version});
+  for (auto& r : related) {
+    out->push_back({std::move(r.key), std::move(r.type), r.version, r.expires_at});
+  }
   return Status::Ok();
 }
 
@@ -116,9 +118,40 @@ Status CorrelationStage::AfterUpdate(std::span<const asff::FindingIdentifier> up
 
 Status CorrelationStage::Finish(asff::TimeMs now) {
   std::vector<correlate::CorrelatedChange> changes;
+  // What waits for evaluation (groups reached through relations) first, stored before the sweep
+  // so that it sees the incidents it created or withdrew.
+  if (Status s = correlator_.Drain(now, &changes); !s.ok()) return s;
+  if (Status s = Apply(changes, now); !s.ok()) return s;
+  changes.clear();
   if (Status s = correlator_.Sweep(now, &changes); !s.ok()) return s;
   return Apply(changes, now);
 }
+
+// --- Added for inventory (issue 9) ---
+Status CorrelationStage::AfterInventory(std::span<const inventory::Item> items,
+                                        std::span<const store::InventoryOutcome> outcomes,
+                                        asff::TimeMs now) {
+  auto convert = [](const std::vector<inventory::Relation>& from,
+                    std::vector<asff::ResourceRelation>* to) {
+    to->reserve(from.size());
+    for (const inventory::Relation& r : from) to->push_back(r.ToResourceRelation());
+  };
+  for (size_t i = 0; i < items.size() && i < outcomes.size(); ++i) {
+    const store::InventoryOutcome& o = outcomes[i];
+    if (o.action == store::InventoryAction::kIgnoredStale) continue;
+    correlate::RelationChange change;
+    change.version = o.version;
+    change.replaced = o.replaced;
+    if (!items[i].deleted) convert(items[i].relations, &change.stated);
+    convert(o.added, &change.added);
+    convert(o.removed, &change.removed);
+    correlator_.TouchRelations(change);
+  }
+  std::vector<correlate::CorrelatedChange> changes;
+  if (Status s = correlator_.Run(now, &changes); !s.ok()) return s;
+  return Apply(changes, now);
+}
+// ---
 
 Status CorrelationStage::RunAll(asff::TimeMs now) {
   std::vector<correlate::CorrelatedChange> changes;

@@ -9,6 +9,11 @@
 //   sinks and for printing incidents). Finish() re-evaluates the groups with an active incident,
 //   so evidence that aged out of a window archives it even when nothing new arrived. AfterUpdate
 //   does for BatchUpdateFindings what AfterBatch does for imports.
+// - Added for inventory (issue 9): AfterInventory does it for inventory items stored with
+//   FindingStore::ImportInventory: the relations that appeared or disappeared re-evaluate the
+//   groups they join (correlate::Correlator::TouchRelations). Groups reached through relations
+//   are evaluated within the correlator's budget per batch; Finish first evaluates whatever is
+//   still waiting, then sweeps.
 // - A correlated finding that does not pass asff::DecodeFinding is an internal error returned as
 //   such, never dropped.
 #pragma once
@@ -61,6 +66,13 @@ class CorrelationStage {
   // After BatchUpdateFindings changed these findings (an analyst resolving or suppressing
   // evidence withdraws the incident it supported).
   Status AfterUpdate(std::span<const asff::FindingIdentifier> updated, asff::TimeMs now);
+  // Added for inventory (issue 9): `outcomes[i]` is how items[i] was stored.
+  Status AfterInventory(std::span<const inventory::Item> items,
+                        std::span<const store::InventoryOutcome> outcomes, asff::TimeMs now);
+  void SetDeferralBudget(const correlate::DeferralBudget& budget) {
+    correlator_.SetDeferralBudget(budget);
+  }
+  [[nodiscard]] std::size_t deferred() const { return correlator_.deferred(); }
   Status Finish(asff::TimeMs now);
   // Every rule over every stored finding (backfill), then the sweep of Finish.
   Status RunAll(asff::TimeMs now);
