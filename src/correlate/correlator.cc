@@ -702,7 +702,8 @@ void Correlator::Stored(const std::vector<CorrelatedChange>& changes) {
 }
 
 Status Correlator::Explain(std::string_view resource_key, std::string_view rule_id,
-                           asff::TimeMs now, std::vector<RuleExplanation>* out) {
+                           asff::TimeMs now, std::vector<RuleExplanation>* out,
+                           std::string_view type_if_unnamed) {
   out->clear();
   now_ = now;
   walks_.clear();
@@ -719,6 +720,7 @@ Status Correlator::Explain(std::string_view resource_key, std::string_view rule_
     }
     if (!type.empty()) break;
   }
+  if (type.empty()) type = std::string(type_if_unnamed);
   if (type.empty()) {
     return Status::NotFound("no stored finding names the resource " + std::string(resource_key));
   }

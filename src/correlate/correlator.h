@@ -172,9 +172,11 @@ class Correlator {
   // Tells the correlator its changes were stored (keeps the active set current).
   void Stored(const std::vector<CorrelatedChange>& changes);
 
-  // Every rule that applies to the resource (or only `rule_id`), evaluated.
+  // Every rule that applies to the resource (or only `rule_id`), evaluated. The resource's type
+  // is the one a stored finding gives it, else `type_if_unnamed` (added for inventory, issue 9:
+  // a resource only an inventory source names); NotFound when neither says.
   Status Explain(std::string_view resource_key, std::string_view rule_id, asff::TimeMs now,
-                 std::vector<RuleExplanation>* out);
+                 std::vector<RuleExplanation>* out, std::string_view type_if_unnamed = {});
 
   [[nodiscard]] std::uint64_t groups_evaluated() const { return groups_evaluated_; }
 

@@ -1334,12 +1334,12 @@ std::string EncodeInventory(const StoredInventoryItem& s) {
 }
 
 Status DecodeInventory(std::string_view pk, std::string_view v, StoredInventoryItem* out) {
-  const Status bad = Status::Corruption("malformed inventory record");
+  auto bad = [] { return Status::Corruption("malformed inventory record"); };
   *out = {};
   size_t pos = 1;
   const auto subject = keys::GetLengthPrefixed(pk, pos);
   const auto source = subject ? keys::GetLengthPrefixed(pk, pos) : std::nullopt;
-  if (!source || v.size() < 34 || v[0] != kInventoryFormat) return bad;
+  if (!source || v.size() < 34 || v[0] != kInventoryFormat) return bad();
   out->item.subject_key = std::string(*subject);
   out->item.source = std::string(*source);
   out->version = DecodeSeq(v.substr(1, 8));
@@ -1353,23 +1353,23 @@ Status DecodeInventory(std::string_view pk, std::string_view v, StoredInventoryI
     if (got) field = std::string(*got);
     return got.has_value();
   };
-  if (!text(out->item.subject_type) || !text(out->item.subject_id)) return bad;
+  if (!text(out->item.subject_type) || !text(out->item.subject_id)) return bad();
   const auto relations = keys::GetVarint(v, pos);
-  if (!relations || *relations > v.size()) return bad;
+  if (!relations || *relations > v.size()) return bad();
   out->item.relations.resize(*relations);
   for (inventory::Relation& r : out->item.relations) {
     if (!text(r.from_key) || !text(r.from_type) || !text(r.to_key) || !text(r.to_type) ||
         !text(r.name)) {
-      return bad;
+      return bad();
     }
   }
   const auto attributes = keys::GetVarint(v, pos);
-  if (!attributes || *attributes > v.size()) return bad;
+  if (!attributes || *attributes > v.size()) return bad();
   out->item.attributes.resize(*attributes);
   for (auto& [name, value] : out->item.attributes) {
-    if (!text(name) || !text(value)) return bad;
+    if (!text(name) || !text(value)) return bad();
   }
-  return pos == v.size() ? Status::Ok() : bad;
+  return pos == v.size() ? Status::Ok() : bad();
 }
 
 // A relation as an unordered pair of typed ends, for comparing what two versions state.
