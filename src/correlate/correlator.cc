@@ -341,9 +341,9 @@ Status Correlator::DeferRelationChange(const asff::ResourceRelation& relation) {
 }
 
 Status Correlator::EvaluateDeferred(asff::TimeMs now, bool all, std::int64_t start_ms,
-                                    std::vector<CorrelatedChange>* changes) {
+                                    std::vector<CorrelatedChange>* changes, std::size_t limit) {
   std::size_t done = 0;
-  while (!deferred_order_.empty()) {
+  while (!deferred_order_.empty() && done < limit) {
     if (!all && done >= budget_.min_groups &&
         (done >= budget_.max_groups || SteadyMs() - start_ms >= budget_.max_ms)) {
       break;
@@ -367,10 +367,11 @@ Status Correlator::EvaluateDeferred(asff::TimeMs now, bool all, std::int64_t sta
   return Status::Ok();
 }
 
-Status Correlator::Drain(asff::TimeMs now, std::vector<CorrelatedChange>* changes) {
+Status Correlator::Drain(asff::TimeMs now, std::vector<CorrelatedChange>* changes,
+                         std::size_t max_groups) {
   now_ = now;
   walks_.clear();
-  return EvaluateDeferred(now, /*all=*/true, 0, changes);
+  return EvaluateDeferred(now, /*all=*/true, 0, changes, max_groups);
 }
 
 // --- end of the inventory additions -----------------------------------------------------------

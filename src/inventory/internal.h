@@ -38,10 +38,11 @@ Scope Merge(Scope scope, const Scope& fallback);
 
 std::string Key(std::string_view type, std::string_view id, const Scope& scope);
 
-// Adds a relation to `item` unless it relates a resource to itself or is already there (either
-// direction).
+// Adds a relation to `item` unless it relates a resource to itself.
 void Relate(Item& item, std::string from_key, std::string_view from_type, std::string to_key,
             std::string_view to_type, std::string_view name);
+// Leaves each relation of `item` once (either direction), the first of its kind.
+void Deduplicate(Item& item);
 
 void ParseConfig(simdjson::dom::element document, Kind kind, const Context& context, Parsed* out);
 void ParseEc2(simdjson::dom::element document, Kind kind, const Context& context, Parsed* out);

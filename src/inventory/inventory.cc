@@ -4,6 +4,7 @@
 #include <array>
 #include <cctype>
 #include <cmath>
+#include <unordered_set>
 
 #include "asff/resource_key.h"
 #include "inventory/internal.h"
@@ -82,19 +83,37 @@ std::string Key(std::string_view type, std::string_view id, const Scope& scope) 
 void Relate(Item& item, std::string from_key, std::string_view from_type, std::string to_key,
             std::string_view to_type, std::string_view name) {
   if (from_key.empty() || to_key.empty() || from_key == to_key) return;
-  for (const Relation& r : item.relations) {
-    if ((r.from_key == from_key && r.to_key == to_key) ||
-        (r.from_key == to_key && r.to_key == from_key)) {
-      return;
-    }
-  }
   item.relations.push_back({std::move(from_key), std::string(from_type), std::move(to_key),
                             std::string(to_type), std::string(name)});
+}
+
+void Deduplicate(Item& item) {
+  // Once per item, with a hash set: a security group's item may list 50,000 instances, and
+  // checking each new relation against the list was quadratic.
+  if (item.relations.size() < 2) return;
+  std::unordered_set<std::string> seen;
+  seen.reserve(item.relations.size());
+  std::string pair;
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < item.relations.size(); ++i) {
+    const Relation& r = item.relations[i];
+    const bool ordered = r.from_key < r.to_key;
+    pair.assign(ordered ? r.from_key : r.to_key).append(1, '\0');
+    pair.append(ordered ? r.to_key : r.from_key);
+    if (!seen.insert(pair).second) continue;
+    if (kept != i) item.relations[kept] = std::move(item.relations[i]);
+    ++kept;
+  }
+  item.relations.resize(kept);
 }
 
 }  // namespace internal
 
 using internal::Has;
+
+namespace {
+Status ParseKind(simdjson::dom::element document, const Context& context, Parsed* out);
+}  // namespace
 
 std::string_view ToString(Kind kind) {
   switch (kind) {
@@ -167,6 +186,13 @@ Kind Classify(simdjson::dom::element d) {
 }
 
 Status Parse(simdjson::dom::element document, const Context& context, Parsed* out) {
+  Status s = ParseKind(document, context, out);
+  for (Item& item : out->items) internal::Deduplicate(item);
+  return s;
+}
+
+namespace {
+Status ParseKind(simdjson::dom::element document, const Context& context, Parsed* out) {
   *out = {};
   out->kind = Classify(document);
   switch (out->kind) {
@@ -199,6 +225,7 @@ Status Parse(simdjson::dom::element document, const Context& context, Parsed* ou
   }
   return Status::Ok();
 }
+}  // namespace
 
 Status ParseEvent(simdjson::dom::element event, std::string_view detail_type,
                   const Context& context, Parsed* out) {
@@ -215,6 +242,7 @@ Status ParseEvent(simdjson::dom::element event, std::string_view detail_type,
                                   "' has no detail.configurationItem");
     }
     internal::ParseConfig(detail, out->kind, context, out);
+    for (Item& item : out->items) internal::Deduplicate(item);
     return Status::Ok();
   }
   if (detail_type.starts_with("Config ")) {

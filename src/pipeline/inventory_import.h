@@ -78,15 +78,17 @@ class InventoryImporter final : public sources::FindingVisitor {
   void OnEvent(simdjson::dom::element event, std::string_view detail_type,
                const sources::Location& where) override;
 
-  // Stores what is batched, then lets the correlation stage finish. Returns the first store or
-  // correlation error met.
+  // Stores what is batched and correlates it (within the correlator's budget), as a full batch
+  // does: for callers that take one message at a time, such as the HTTP server's endpoints.
+  Status Flush();
+  // Flush, then lets the correlation stage finish (evaluating whatever still waits). Returns the
+  // first store or correlation error met.
   Status Finish();
 
   [[nodiscard]] const InventoryImportReport& report() const { return report_; }
 
  private:
   void Take(const Status& parsed, inventory::Parsed& result, const sources::Location& where);
-  Status Flush();
   void Fail(std::string location, std::string code, std::string message);
   void Info(const std::string& line);
 

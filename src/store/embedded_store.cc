@@ -1400,6 +1400,15 @@ Status EmbeddedStore::ScanIndexWithValues(std::string_view prefix,
   out->clear();
   std::lock_guard lock(write_mu_);
   rocksdb::ReadOptions ro;
+  // Bounded above by the prefix's successor: without the bound, a seek skips every deleted entry
+  // after the prefix up to the next live key, and when a security group's 50,000 relations have
+  // just been deleted every instance's read walked all of them (quadratic).
+  std::string upper(prefix);
+  while (!upper.empty() && static_cast<unsigned char>(upper.back()) == 0xff) upper.pop_back();
+  if (!upper.empty())
+    upper.back() = static_cast<char>(static_cast<unsigned char>(upper.back()) + 1);
+  const rocksdb::Slice upper_slice(upper);
+  if (!upper.empty()) ro.iterate_upper_bound = &upper_slice;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, index_));
   const rocksdb::Slice p(prefix.data(), prefix.size());
   for (it->Seek(p); it->Valid() && it->key().starts_with(p); it->Next()) {
