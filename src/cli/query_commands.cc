@@ -263,6 +263,7 @@ void RegisterUpdate(CLI::App& app, GlobalOptions& global, int* exit_code) {
           [](const correlate::CorrelatedChange& c) { PrintIncident(stderr, c); });
       s = correlation.Start();
       if (s.ok()) s = correlation.AfterUpdate(result.processed, now);
+      if (s.ok()) s = correlation.Drain(now);  // groups reached through relations too
       if (!s.ok()) s = s.WithContext("correlating");
     }
     if (!s.ok()) {

@@ -117,22 +117,27 @@ Status CorrelationStage::AfterUpdate(std::span<const asff::FindingIdentifier> up
 }
 
 Status CorrelationStage::Finish(asff::TimeMs now) {
-  std::vector<correlate::CorrelatedChange> changes;
   // What waits for evaluation (groups reached through relations) first, stored before the sweep
-  // so that it sees the incidents it created or withdrew; a part at a time, so memory holds one
-  // part's incidents, not all of a 50,000-instance fan-out's.
-  constexpr std::size_t kDrainPart = 1000;
-  while (correlator_.deferred() > 0) {
-    changes.clear();
-    if (Status s = correlator_.Drain(now, &changes, kDrainPart); !s.ok()) return s;
-    if (Status s = Apply(changes, now); !s.ok()) return s;
-  }
-  changes.clear();
+  // so that it sees the incidents it created or withdrew.
+  if (Status s = Drain(now); !s.ok()) return s;
+  std::vector<correlate::CorrelatedChange> changes;
   if (Status s = correlator_.Sweep(now, &changes); !s.ok()) return s;
   return Apply(changes, now);
 }
 
 // --- Added for inventory (issue 9) ---
+Status CorrelationStage::Drain(asff::TimeMs now) {
+  // A part at a time, so memory holds one part's incidents, not a 50,000-instance fan-out's.
+  constexpr std::size_t kDrainPart = 1000;
+  std::vector<correlate::CorrelatedChange> changes;
+  while (correlator_.deferred() > 0) {
+    changes.clear();
+    if (Status s = correlator_.Drain(now, &changes, kDrainPart); !s.ok()) return s;
+    if (Status s = Apply(changes, now); !s.ok()) return s;
+  }
+  return Status::Ok();
+}
+
 Status CorrelationStage::AfterInventory(std::span<const inventory::Item> items,
                                         std::span<const store::InventoryOutcome> outcomes,
                                         asff::TimeMs now) {

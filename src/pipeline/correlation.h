@@ -69,6 +69,9 @@ class CorrelationStage {
   // Added for inventory (issue 9): `outcomes[i]` is how items[i] was stored.
   Status AfterInventory(std::span<const inventory::Item> items,
                         std::span<const store::InventoryOutcome> outcomes, asff::TimeMs now);
+  // Evaluates (and stores the changes of) every group still waiting, a part at a time; Finish
+  // does it first. For one-shot callers that correlate without finishing (`update`).
+  Status Drain(asff::TimeMs now);
   void SetDeferralBudget(const correlate::DeferralBudget& budget) {
     correlator_.SetDeferralBudget(budget);
   }
