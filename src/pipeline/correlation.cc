@@ -130,10 +130,13 @@ Status CorrelationStage::Drain(asff::TimeMs now) {
   // A part at a time, so memory holds one part's incidents, not a 50,000-instance fan-out's.
   constexpr std::size_t kDrainPart = 1000;
   std::vector<correlate::CorrelatedChange> changes;
-  while (correlator_.deferred() > 0) {
+  for (std::size_t waiting = correlator_.deferred(); waiting > 0;) {
     changes.clear();
     if (Status s = correlator_.Drain(now, &changes, kDrainPart); !s.ok()) return s;
     if (Status s = Apply(changes, now); !s.ok()) return s;
+    const std::size_t left = correlator_.deferred();
+    if (left >= waiting) return Status::Internal("correlation: the waiting groups do not drain");
+    waiting = left;
   }
   return Status::Ok();
 }
