@@ -286,6 +286,9 @@ class EmbeddedStore final : public FindingStore {
   Status InventoryItemsOf(std::string_view subject_key,
                           std::vector<StoredInventoryItem>* out) override;
   Status InventoryItemOfVersion(std::uint64_t version, StoredInventoryItem* out) override;
+  Status InventoryItemsSince(
+      std::uint64_t after_version,
+      const std::function<Status(const StoredInventoryItem&)>& visit) override;
   // ---
   Status Compact() override {
     if (Status s = FlushDerivedLocked(); !s.ok()) return s;
@@ -1591,6 +1594,24 @@ Status EmbeddedStore::InventoryItemOfVersion(std::uint64_t version, StoredInvent
   return ReadInventory(std::string(1, kInventoryItem) + rest, out, &scratch);
 }
 
+Status EmbeddedStore::InventoryItemsSince(
+    std::uint64_t after_version, const std::function<Status(const StoredInventoryItem&)>& visit) {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), inventory_));
+  const std::string prefix(1, kInventoryVersion);
+  std::string scratch;
+  for (it->Seek(InventoryVersionKey(after_version + 1));
+       it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    const std::string pk =
+        std::string(1, kInventoryItem) + std::string(it->value().data(), it->value().size());
+    StoredInventoryItem stored;
+    Status s = ReadInventory(pk, &stored, &scratch);
+    if (s.code() == Status::Code::kNotFound) continue;  // replaced meanwhile
+    if (s.ok()) s = visit(stored);
+    if (!s.ok()) return s;
+  }
+  return FromRocks(it->status(), "scanning inventory versions");
+}
+
 Status EmbeddedStore::ExpireInventory(TimeMs now, RetentionResult* result) {
   if (options_.inventory_expiry_days <= 0) return Status::Ok();
   // Called by ApplyRetention with write_mu_ held.
@@ -1655,6 +1676,10 @@ Status FindingStore::InventoryItemsOf(std::string_view, std::vector<StoredInvent
 }
 Status FindingStore::InventoryItemOfVersion(std::uint64_t, StoredInventoryItem*) {
   return Status::Internal("InventoryItemOfVersion is not implemented by this store backend");
+}
+Status FindingStore::InventoryItemsSince(std::uint64_t,
+                                         const std::function<Status(const StoredInventoryItem&)>&) {
+  return Status::Internal("InventoryItemsSince is not implemented by this store backend");
 }
 
 Result<std::unique_ptr<FindingStore>> OpenEmbeddedStore(const std::string& directory,

@@ -51,6 +51,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -217,6 +218,11 @@ class FindingStore {
                                   std::vector<StoredInventoryItem>* out);
   // NotFound when `version` is not a stored inventory version.
   virtual Status InventoryItemOfVersion(std::uint64_t version, StoredInventoryItem* out);
+  // Calls `visit` with each stored inventory item whose version is after `after_version`, in
+  // version order, stopping at the first non-OK status it returns (which is returned): what a
+  // correlation that was interrupted must still re-evaluate.
+  virtual Status InventoryItemsSince(
+      std::uint64_t after_version, const std::function<Status(const StoredInventoryItem&)>& visit);
 };
 
 // The embedded default backend (RocksDB in one directory; see docs/storage.md for why).

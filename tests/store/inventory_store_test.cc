@@ -260,6 +260,31 @@ TEST_F(InventoryStoreTest, RelationsExpireAndRetentionDeletesWhatWasNotSeenAgain
   EXPECT_EQ(refreshed[0].added.size(), 2U);
 }
 
+TEST_F(InventoryStoreTest, ItemsSinceAVersionInVersionOrder) {
+  inventory::Item config = Interface(kT0, {kOpen});
+  config.source = "config";
+  const auto first = Import({Interface(kT0, {kOpen})});
+  const auto second = Import({config, Interface(kT0 + 1, {kRestricted})});  // replaces the first
+  std::vector<std::uint64_t> seen;
+  ASSERT_TRUE(store_
+                  ->InventoryItemsSince(first[0].version,
+                                        [&](const StoredInventoryItem& item) {
+                                          seen.push_back(item.version);
+                                          return Status::Ok();
+                                        })
+                  .ok());
+  EXPECT_EQ(seen, (std::vector<std::uint64_t>{second[0].version, second[1].version}));
+  seen.clear();
+  ASSERT_TRUE(store_
+                  ->InventoryItemsSince(0,
+                                        [&](const StoredInventoryItem& item) {
+                                          seen.push_back(item.version);
+                                          return Status::Ok();
+                                        })
+                  .ok());
+  EXPECT_EQ(seen.size(), 2U);  // the replaced version is gone
+}
+
 TEST_F(InventoryStoreTest, BadItemsRefuseTheWholeBatch) {
   inventory::Item bad = Interface(kT0, {kOpen});
   bad.subject_key.clear();
