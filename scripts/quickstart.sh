@@ -24,3 +24,7 @@ echo "== incidents (correlated findings), as Security Hub would list them"
 echo
 echo "== why the exposed bastion is an incident"
 "$BIN" --data-dir "$DATA_DIR" explain --resource i-0f9e8d7c6b5a40312 --rule ec2-exposed-under-attack
+echo
+echo "== inventory: an open group that only the EC2 API attaches to an attacked instance (examples/inventory/)"
+"$BIN" --data-dir "$DATA_DIR" ingest -q examples/inventory/web-tier-findings.ndjson
+"$BIN" --data-dir "$DATA_DIR" inventory import examples/inventory/ec2-describe-instances.json

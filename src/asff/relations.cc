@@ -86,7 +86,26 @@ void AddIotRelations(simdjson::dom::element details, const Resource& resource,
   }
 }
 
+// The chains of use JoinsThrough follows (relations.h), each from the user to what it uses.
+constexpr std::array<std::array<std::string_view, 3>, 2> kChains{{
+    {kInstance, kInterface, kSecurityGroup},
+    {kIotThingType, kIotCertificate, kIotPolicy},
+}};
+
 }  // namespace
+
+bool JoinsThrough(std::string_view from_type, std::string_view through_type,
+                  std::string_view to_type) {
+  return std::any_of(kChains.begin(), kChains.end(), [&](const auto& chain) {
+    return through_type == chain[1] && ((from_type == chain[0] && to_type == chain[2]) ||
+                                        (from_type == chain[2] && to_type == chain[0]));
+  });
+}
+
+bool ChainMiddle(std::string_view type) {
+  return std::any_of(kChains.begin(), kChains.end(),
+                     [&](const auto& chain) { return type == chain[1]; });
+}
 
 std::string FormatIotList(const std::vector<std::string>& items) {
   std::string out;

@@ -47,6 +47,19 @@ void AddResourceRelations(simdjson::dom::element details, const Resource& resour
 std::string FormatIotList(const std::vector<std::string>& items);
 std::vector<std::string> ParseIotList(std::string_view text);
 
+// Two-hop joins (added for inventory, issue 9). One relation says two resources belong together;
+// two in a row say so only along a chain of use: an instance uses its network interfaces, which
+// use their security groups (AwsEc2Instance - AwsEc2NetworkInterface - AwsEc2SecurityGroup), and
+// a thing connects with certificates, to which policies are attached (AwsIotRegisteredThing -
+// AwsIotCertificate - AwsIotPolicy). JoinsThrough(a, b, c) says whether a resource of type `a` is
+// related to one of type `c` through one of type `b`, in either direction along a chain. Other
+// paths do not join: a thing's policy is also attached to every other device's certificate, an
+// instance's VPC contains every group of the VPC, and neither makes those the thing's certificates
+// or the instance's groups. ChainMiddle(b) says whether `b` is the middle of some chain.
+bool JoinsThrough(std::string_view from_type, std::string_view through_type,
+                  std::string_view to_type);
+bool ChainMiddle(std::string_view type);
+
 // The resource Type and Id Corroborate gives an MQTT client id (an IoT Device Defender audit
 // resource that is not an AWS resource).
 inline constexpr std::string_view kIotThingType = "AwsIotRegisteredThing";

@@ -17,5 +17,8 @@ void RegisterRules(CLI::App& app, GlobalOptions& global, int* exit_code);
 void RegisterCorrelate(CLI::App& app, GlobalOptions& global, int* exit_code);
 void RegisterExplain(CLI::App& app, GlobalOptions& global, int* exit_code);
 void RegisterIot(CLI::App& app, GlobalOptions& global, int* exit_code);
+// Added for inventory (issue 9).
+void RegisterInventory(CLI::App& app, GlobalOptions& global, int* exit_code);
+void RegisterResource(CLI::App& app, GlobalOptions& global, int* exit_code);
 
 }  // namespace corroborate::cli

@@ -5,11 +5,14 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include <fmt/format.h>
 
+#include "asff/json_writer.h"
 #include "correlate/builtin_rules.h"
+#include "filter/filter.h"
 #include "pipeline/pipeline.h"
 
 namespace corroborate::cli {
@@ -41,6 +44,7 @@ Result<std::unique_ptr<store::FindingStore>> OpenStore(const GlobalOptions& opti
   store::StoreOptions store_options;
   store_options.retention_active_days = options.retention_active_days;
   store_options.retention_archived_days = options.retention_archived_days;
+  store_options.inventory_expiry_days = options.inventory_expiry_days;
   return store::OpenEmbeddedStore(dir, store_options);
 }
 
@@ -186,6 +190,117 @@ void PrintIncident(std::FILE* out, const correlate::CorrelatedChange& change) {
 
 void PrintError(const std::string& message) {
   std::fprintf(stderr, "corroborate: %s\n", message.c_str());
+}
+
+// --- Shared by findings, explain and resource (moved here for inventory, issue 9) -------------
+
+namespace {
+
+std::string Field(simdjson::dom::element root, std::string_view pointer) {
+  std::string_view s;
+  if (root.at_pointer(pointer).get_string().get(s) != simdjson::SUCCESS) return "";
+  return std::string(s);
+}
+
+std::string Clip(std::string s, size_t width) {
+  if (s.size() <= width) return s;
+  s.resize(width - 1);
+  return s + "~";
+}
+
+// Keeps the end, where an ARN's distinguishing part is ("~instance/i-0a1b2c3d4e5f60718").
+std::string ClipLeft(const std::string& s, size_t width) {
+  if (s.size() <= width) return s;
+  return "~" + s.substr(s.size() - (width - 1));
+}
+
+std::string ProductOf(const asff::FindingIdentifier& id) {
+  const auto slash = id.product_arn.rfind('/');
+  return slash == std::string::npos ? id.product_arn : id.product_arn.substr(slash + 1);
+}
+
+}  // namespace
+
+void PrintFindingsTableHeader(std::FILE* out) {
+  fmt::print(out, "{:<24} {:<13} {:<10} {:<14} {:<48} {}\n", "UPDATED", "SEVERITY", "WORKFLOW",
+             "PRODUCT", "RESOURCE", "TITLE");
+}
+
+void PrintFindingsTableRow(std::FILE* out, const std::string& json) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  if (parser.parse(json).get(root) != simdjson::SUCCESS) return;
+  std::string state = Field(root, "/Workflow/Status");
+  if (Field(root, "/RecordState") == "ARCHIVED") state += "*";
+  fmt::print(out, "{:<24} {:<13} {:<10} {:<14} {:<48} {}\n",
+             Field(root, "/UpdatedAt").substr(0, 24), Field(root, "/Severity/Label"), state,
+             Clip(Field(root, "/ProductName"), 14), ClipLeft(Field(root, "/Resources/0/Id"), 48),
+             Clip(Field(root, "/Title"), 80));
+}
+
+void PrintExplanations(std::FILE* out, const std::vector<correlate::RuleExplanation>& explanations,
+                       const std::string& indent) {
+  for (const auto& e : explanations) {
+    const auto& rule = *e.rule;
+    fmt::print(out, "{}{}rule {} on {} {}: {}\n", &e == &explanations.front() ? "" : "\n", indent,
+               rule.id, e.group.type, e.group.canonical_key,
+               e.evaluation.fires ? "FIRES" : "does not fire");
+    if (e.stored) {
+      fmt::print(out, "{}  incident {} ({}, workflow {})\n", indent, e.stored->id,
+                 asff::ToString(e.stored->record_state), asff::ToString(e.stored->workflow_status));
+    }
+    for (size_t k = 0; k < rule.conditions.size(); ++k) {
+      const auto& outcome = e.evaluation.conditions[k];
+      fmt::print(out, "{}  [{}] {}\n", indent, outcome.holds ? "x" : " ", outcome.explanation);
+      for (const auto& item : e.condition_evidence[k]) {
+        fmt::print(out, "{}      - {} {}: {}\n{}        {}\n", indent, ProductOf(item.id),
+                   asff::ToString(item.severity), item.title, indent, item.id.id);
+      }
+    }
+    // The last line of the evaluator's explanation is the verdict on require/ordered.
+    const std::string& text = e.evaluation.explanation;
+    const auto last = text.rfind('\n', text.size() - 2);
+    fmt::print(out, "{}  {}\n", indent, last == std::string::npos ? text : text.substr(last + 1));
+  }
+}
+
+Result<std::string> ResolveResource(store::FindingStore& store, const std::string& given,
+                                    asff::TimeMs now) {
+  std::vector<store::StoredFinding> found;
+  if (Status s = store.FindingsForResource(given, &found); !s.ok()) return s;
+  if (!found.empty()) return given;
+  std::string filter_json;
+  asff::JsonWriter w(filter_json);
+  w.BeginObject().Key("ResourceId").BeginArray();
+  w.BeginObject().Key("Value").String(given).Key("Comparison").String("CONTAINS").EndObject();
+  w.EndArray().EndObject();
+  auto filter = filter::FindingFilter::ParseText(filter_json);
+  if (!filter.ok()) return filter.status();
+  std::set<std::string> keys;
+  store::QueryRequest request;
+  request.filter = &*filter;
+  do {
+    store::QueryPage page;
+    if (Status s = store.Query(request, now, &page); !s.ok()) return s;
+    for (const auto& json : page.findings) {
+      asff::Finding f;
+      if (!asff::DecodeFindingText(json, f).ok()) continue;
+      for (const auto& r : f.resources) {
+        const std::string_view id = r.id;
+        if (id == given || id.ends_with("/" + given) || id.ends_with(":" + given)) {
+          keys.insert(r.canonical_key);
+        }
+      }
+    }
+    request.next_token = page.next_token;
+  } while (!request.next_token.empty() && keys.size() < 2);
+  if (keys.empty()) return Status::NotFound("no stored finding names the resource " + given);
+  if (keys.size() > 1) {
+    std::string list;
+    for (const auto& k : keys) list += "\n  " + k;
+    return Status::InvalidInput("several resources match " + given + "; give one of:" + list);
+  }
+  return *keys.begin();
 }
 
 }  // namespace corroborate::cli

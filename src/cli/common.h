@@ -2,6 +2,7 @@
 // JSON argument given inline or as @file.
 #pragma once
 
+#include <cstdio>
 #include <memory>
 #include <string>
 #include <vector>
@@ -27,7 +28,8 @@ struct GlobalOptions {
   std::string data_dir;  // empty: DefaultDataDir()
   int retention_active_days = 90;
   int retention_archived_days = 30;
-  std::string now;  // --now: evaluate as of this ASFF timestamp instead of the clock
+  int inventory_expiry_days = 30;  // added for inventory (issue 9)
+  std::string now;                 // --now: evaluate as of this ASFF timestamp instead of the clock
 };
 
 // The time commands act at: --now when given, else the system clock.
@@ -68,5 +70,20 @@ void PrintIncident(std::FILE* out, const correlate::CorrelatedChange& change);
 
 // Prints "corroborate: <message>" to stderr.
 void PrintError(const std::string& message);
+
+// The `findings` table: its header, and one row per stored finding's JSON (also `resource`).
+void PrintFindingsTableHeader(std::FILE* out);
+void PrintFindingsTableRow(std::FILE* out, const std::string& json);
+
+// `explain`'s account of each rule on a resource: its verdict, each condition with its evidence
+// and what is missing (also `resource`).
+void PrintExplanations(std::FILE* out, const std::vector<correlate::RuleExplanation>& explanations,
+                       const std::string& indent = "");
+
+// The canonical key of the resource the user named: an ARN as given, or an id such as i-0abc...
+// or a bucket name, looked up among the stored findings' resources (as given, or as the last part
+// of an ARN). NotFound when no finding names it; InvalidInput when several resources match.
+Result<std::string> ResolveResource(store::FindingStore& store, const std::string& given,
+                                    asff::TimeMs now);
 
 }  // namespace corroborate::cli

@@ -12,56 +12,6 @@
 #include "pipeline/pipeline.h"
 
 namespace corroborate::cli {
-namespace {
-
-// The canonical key of the resource the user named: an ARN as given (canonicalized), or an id
-// such as i-0abc… or a bucket name, looked up among the stored findings' resources (as given, or
-// as the last part of an ARN).
-Result<std::string> ResolveResource(store::FindingStore& store, const std::string& given,
-                                    asff::TimeMs now) {
-  std::vector<store::StoredFinding> found;
-  if (Status s = store.FindingsForResource(given, &found); !s.ok()) return s;
-  if (!found.empty()) return given;
-  std::string filter_json;
-  asff::JsonWriter w(filter_json);
-  w.BeginObject().Key("ResourceId").BeginArray();
-  w.BeginObject().Key("Value").String(given).Key("Comparison").String("CONTAINS").EndObject();
-  w.EndArray().EndObject();
-  auto filter = filter::FindingFilter::ParseText(filter_json);
-  if (!filter.ok()) return filter.status();
-  std::set<std::string> keys;
-  store::QueryRequest request;
-  request.filter = &*filter;
-  do {
-    store::QueryPage page;
-    if (Status s = store.Query(request, now, &page); !s.ok()) return s;
-    for (const auto& json : page.findings) {
-      asff::Finding f;
-      if (!asff::DecodeFindingText(json, f).ok()) continue;
-      for (const auto& r : f.resources) {
-        const std::string_view id = r.id;
-        if (id == given || id.ends_with("/" + given) || id.ends_with(":" + given)) {
-          keys.insert(r.canonical_key);
-        }
-      }
-    }
-    request.next_token = page.next_token;
-  } while (!request.next_token.empty() && keys.size() < 2);
-  if (keys.empty()) return Status::NotFound("no stored finding names the resource " + given);
-  if (keys.size() > 1) {
-    std::string list;
-    for (const auto& k : keys) list += "\n  " + k;
-    return Status::InvalidInput("several resources match " + given + "; give one of:" + list);
-  }
-  return *keys.begin();
-}
-
-std::string ProductOf(const asff::FindingIdentifier& id) {
-  const auto slash = id.product_arn.rfind('/');
-  return slash == std::string::npos ? id.product_arn : id.product_arn.substr(slash + 1);
-}
-
-}  // namespace
 
 void RegisterCorrelate(CLI::App& app, GlobalOptions& global, int* exit_code) {
   struct Args {
@@ -148,29 +98,7 @@ void RegisterExplain(CLI::App& app, GlobalOptions& global, int* exit_code) {
                        : kExitFatal;
       return;
     }
-    for (const auto& e : explanations) {
-      const auto& rule = *e.rule;
-      fmt::print("{}rule {} on {} {}: {}\n", &e == &explanations.front() ? "" : "\n", rule.id,
-                 e.group.type, e.group.canonical_key,
-                 e.evaluation.fires ? "FIRES" : "does not fire");
-      if (e.stored) {
-        fmt::print("  incident {} ({}, workflow {})\n", e.stored->id,
-                   asff::ToString(e.stored->record_state),
-                   asff::ToString(e.stored->workflow_status));
-      }
-      for (size_t k = 0; k < rule.conditions.size(); ++k) {
-        const auto& outcome = e.evaluation.conditions[k];
-        fmt::print("  [{}] {}\n", outcome.holds ? "x" : " ", outcome.explanation);
-        for (const auto& item : e.condition_evidence[k]) {
-          fmt::print("      - {} {}: {}\n        {}\n", ProductOf(item.id),
-                     asff::ToString(item.severity), item.title, item.id.id);
-        }
-      }
-      // The last line of the evaluator's explanation is the verdict on require/ordered.
-      const std::string& text = e.evaluation.explanation;
-      const auto last = text.rfind('\n', text.size() - 2);
-      fmt::print("  {}\n", last == std::string::npos ? text : text.substr(last + 1));
-    }
+    PrintExplanations(stdout, explanations);
     *exit_code = kExitOk;
   });
 }

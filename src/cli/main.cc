@@ -27,6 +27,12 @@ int main(int argc, char** argv) {
                  "Delete ARCHIVED findings not updated for this many days")
       ->default_val(30)
       ->check(CLI::Range(1, 36500));
+  // Added for inventory (issue 9).
+  app.add_option("--inventory-expiry-days", global.inventory_expiry_days,
+                 "A relation an inventory source stated stops counting this many days after it "
+                 "was last seen; retention deletes it")
+      ->default_val(30)
+      ->check(CLI::Range(1, 36500));
   app.add_option("--now", global.now,
                  "Act as if it were this time (ASFF timestamp, e.g. 2026-11-23T00:00:00Z): rule "
                  "windows, relative date filters and import times use it. For replaying history "
@@ -49,6 +55,8 @@ int main(int argc, char** argv) {
   RegisterCorrelate(app, global, &exit_code);
   RegisterExplain(app, global, &exit_code);
   RegisterIot(app, global, &exit_code);
+  RegisterInventory(app, global, &exit_code);  // added for inventory (issue 9)
+  RegisterResource(app, global, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -16,40 +16,6 @@
 namespace corroborate::cli {
 namespace {
 
-std::string Field(simdjson::dom::element root, std::string_view pointer) {
-  std::string_view s;
-  if (root.at_pointer(pointer).get_string().get(s) != simdjson::SUCCESS) return "";
-  return std::string(s);
-}
-
-std::string Clip(std::string s, size_t width) {
-  if (s.size() <= width) return s;
-  s.resize(width - 1);
-  return s + "~";
-}
-
-// Keeps the end, where an ARN's distinguishing part is ("~instance/i-0a1b2c3d4e5f60718").
-std::string ClipLeft(const std::string& s, size_t width) {
-  if (s.size() <= width) return s;
-  return "~" + s.substr(s.size() - (width - 1));
-}
-
-void PrintTableHeader() {
-  fmt::print("{:<24} {:<13} {:<10} {:<14} {:<48} {}\n", "UPDATED", "SEVERITY", "WORKFLOW",
-             "PRODUCT", "RESOURCE", "TITLE");
-}
-
-void PrintTableRow(const std::string& json) {
-  simdjson::dom::parser parser;
-  simdjson::dom::element root;
-  if (parser.parse(json).get(root) != simdjson::SUCCESS) return;
-  std::string state = Field(root, "/Workflow/Status");
-  if (Field(root, "/RecordState") == "ARCHIVED") state += "*";
-  fmt::print("{:<24} {:<13} {:<10} {:<14} {:<48} {}\n", Field(root, "/UpdatedAt").substr(0, 24),
-             Field(root, "/Severity/Label"), state, Clip(Field(root, "/ProductName"), 14),
-             ClipLeft(Field(root, "/Resources/0/Id"), 48), Clip(Field(root, "/Title"), 80));
-}
-
 // "UpdatedAt:desc,SeverityNormalized:asc" -> SortCriteria JSON, or the JSON itself.
 Result<std::vector<filter::SortCriterion>> ParseSortOption(const std::string& text) {
   std::string json;
@@ -151,7 +117,7 @@ void RegisterFindings(CLI::App& app, GlobalOptions& global, int* exit_code) {
     std::size_t printed = 0;
     bool first = true;
     if (args->output == "json") fmt::print("{{\"Findings\":[");
-    if (args->output == "table") PrintTableHeader();
+    if (args->output == "table") PrintFindingsTableHeader(stdout);
     std::string next_token;
     const auto now = Now(global);
     while (true) {
@@ -172,7 +138,7 @@ void RegisterFindings(CLI::App& app, GlobalOptions& global, int* exit_code) {
         } else if (args->output == "ndjson") {
           fmt::print("{}\n", json);
         } else {
-          PrintTableRow(json);
+          PrintFindingsTableRow(stdout, json);
         }
         first = false;
       }
@@ -297,6 +263,7 @@ void RegisterUpdate(CLI::App& app, GlobalOptions& global, int* exit_code) {
           [](const correlate::CorrelatedChange& c) { PrintIncident(stderr, c); });
       s = correlation.Start();
       if (s.ok()) s = correlation.AfterUpdate(result.processed, now);
+      if (s.ok()) s = correlation.Drain(now);  // groups reached through relations too
       if (s.ok()) s = correlation.Done();
       if (!s.ok()) s = s.WithContext("correlating");
     }
@@ -383,7 +350,9 @@ void RegisterRetention(CLI::App& app, GlobalOptions& global, int* exit_code) {
                                  "Delete findings past the retention window, as Security Hub does: "
                                  "ACTIVE findings not updated\n"
                                  "for --retention-active-days (default 90), ARCHIVED ones for "
-                                 "--retention-archived-days (30).");
+                                 "--retention-archived-days (30);\n"
+                                 "and inventory items not seen for --inventory-expiry-days (30), "
+                                 "with their relations.");
   cmd->add_option("--as-of", *as_of,
                   "Apply the windows as if it were this time (ISO 8601); default now");
   cmd->callback([as_of, &global, exit_code] {
@@ -406,8 +375,10 @@ void RegisterRetention(CLI::App& app, GlobalOptions& global, int* exit_code) {
       *exit_code = kExitFatal;
       return;
     }
-    fmt::print("deleted {} active and {} archived findings past retention\n", result.deleted_active,
-               result.deleted_archived);
+    fmt::print(
+        "deleted {} active and {} archived findings past retention, {} inventory item(s) not "
+        "seen within the expiry window\n",
+        result.deleted_active, result.deleted_archived, result.deleted_inventory);
     *exit_code = kExitOk;
   });
 }

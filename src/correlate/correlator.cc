@@ -1,6 +1,7 @@
 #include "correlate/correlator.h"
 
 #include <algorithm>
+#include <chrono>
 #include <deque>
 #include <unordered_set>
 
@@ -40,6 +41,12 @@ std::string_view ProductField(const asff::Finding& f, std::string_view name) {
   return {};
 }
 
+std::int64_t SteadyMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
 }  // namespace
 
 Correlator::Correlator(const std::vector<Rule>& rules, EvidenceSource& source,
@@ -50,6 +57,8 @@ Correlator::Correlator(const std::vector<Rule>& rules, EvidenceSource& source,
     any_includes_correlated_ |= r.include_correlated;
     condition_base_.push_back(conditions);
     conditions += r.conditions.size();
+    has_related_.push_back(std::any_of(r.conditions.begin(), r.conditions.end(),
+                                       [](const Condition& c) { return !c.related_type.empty(); }));
   }
 }
 
@@ -202,8 +211,8 @@ void Correlator::Touch(const asff::Finding& finding, std::string_view json, asff
   if (version != 0 && exact) Remember(version, finding, std::move(results));
 }
 
-Status Correlator::Walk(std::string_view from, std::string_view wanted_type,
-                        std::vector<RelatedResource>* out) {
+Status Correlator::Walk(std::string_view from, std::string_view from_type,
+                        std::string_view wanted_type, std::vector<RelatedResource>* out) {
   // Rules and touched resources ask for the same walks many times in one evaluation pass, and
   // the relations cannot change during one (the changes are stored after it).
   auto memo_key = std::make_pair(std::string(from), std::string(wanted_type));
@@ -218,15 +227,18 @@ Status Correlator::Walk(std::string_view from, std::string_view wanted_type,
   const std::vector<RelatedResource>* first = nullptr;
   if (Status s = RelatedOf(memo_key.first, &first); !s.ok()) return s;
   for (const RelatedResource& r : *first) {
-    if (!seen.insert(r.key).second) continue;
+    if (!Counts(r) || !seen.insert(r.key).second) continue;
     if (wanted_type.empty() || r.type == wanted_type) out->push_back({r.key, r.type, 0});
-    if (r.type != wanted_type) hop.push_back({r.key, r.type, 0});
+    // Only the middle of a chain of use leads on (asff::JoinsThrough): going through a policy or
+    // a VPC would reach other devices' certificates and other instances' groups.
+    if (r.type != wanted_type && asff::ChainMiddle(r.type)) hop.push_back({r.key, r.type, 0});
   }
   for (const RelatedResource& through : hop) {
     const std::vector<RelatedResource>* second = nullptr;
     if (Status s = RelatedOf(through.key, &second); !s.ok()) return s;
     for (const RelatedResource& r : *second) {
       if (!wanted_type.empty() && r.type != wanted_type) continue;
+      if (!Counts(r) || !asff::JoinsThrough(from_type, through.type, r.type)) continue;
       if (seen.insert(r.key).second) out->push_back({r.key, r.type, 0});
     }
   }
@@ -235,6 +247,8 @@ Status Correlator::Walk(std::string_view from, std::string_view wanted_type,
 }
 
 Status Correlator::Run(asff::TimeMs now, std::vector<CorrelatedChange>* changes) {
+  const std::int64_t start = SteadyMs();
+  now_ = now;
   walks_.clear();
   std::map<GroupKey, std::set<size_t>> groups;
   std::vector<RelatedResource> related;
@@ -250,18 +264,120 @@ Status Correlator::Run(asff::TimeMs now, std::vector<CorrelatedChange>* changes)
       const auto per_rule = active_per_rule_.find(rule.id);
       const bool rule_active = per_rule != active_per_rule_.end() && per_rule->second > 0;
       if (!related_kind || (!t.related_match[i] && !rule_active)) continue;
-      if (Status s = Walk(t.key, rule.resource_type, &related); !s.ok()) return s;
+      if (Status s = Walk(t.key, t.type, rule.resource_type, &related); !s.ok()) return s;
       for (const RelatedResource& r : related) {
         if (r.type == t.type) continue;
-        if (t.related_match[i] || IsActive(rule, r.key)) groups[{r.key, r.type}].insert(i);
+        // Reached through relations: possibly very many (one group on 50,000 instances), so
+        // queued and evaluated within the budget.
+        if (t.related_match[i] || IsActive(rule, r.key)) Defer({r.key, r.type}, i);
       }
     }
   }
   touched_.clear();
-  return EvaluateGroups(groups, now, changes);
+  for (const asff::ResourceRelation& relation : relations_touched_) {
+    if (Status s = DeferRelationChange(relation); !s.ok()) return s;
+  }
+  relations_touched_.clear();
+  // A group evaluated now need not wait in the queue as well.
+  for (auto& [group, rules] : groups) {
+    if (auto it = deferred_.find(group); it != deferred_.end()) {
+      rules.insert(it->second.begin(), it->second.end());
+      deferred_.erase(it);
+    }
+  }
+  if (Status s = EvaluateGroups(groups, now, changes); !s.ok()) return s;
+  return EvaluateDeferred(now, /*all=*/false, start, changes);
 }
 
+// --- Added for inventory (issue 9) ------------------------------------------------------------
+
+void Correlator::TouchRelations(const RelationChange& change) {
+  // What was kept for the versions involved is read again when needed: the replaced version's
+  // relations are gone, and a refreshed version's expiry moved.
+  for (const std::uint64_t v : {change.replaced, change.version}) {
+    if (v == 0) continue;
+    if (auto it = adjacency_of_version_.find(v); it != adjacency_of_version_.end()) {
+      for (const std::string& key : it->second) ForgetRelations(key);
+      adjacency_of_version_.erase(it);
+    }
+  }
+  for (const auto* list : {&change.stated, &change.added, &change.removed}) {
+    for (const asff::ResourceRelation& r : *list) {
+      ForgetRelations(r.from_key);
+      ForgetRelations(r.to_key);
+    }
+  }
+  relations_touched_.insert(relations_touched_.end(), change.added.begin(), change.added.end());
+  relations_touched_.insert(relations_touched_.end(), change.removed.begin(), change.removed.end());
+}
+
+void Correlator::Defer(const GroupKey& group, std::size_t rule) {
+  auto [it, inserted] = deferred_.try_emplace(group);
+  if (inserted) deferred_order_.push_back(group);
+  it->second.insert(rule);
+}
+
+Status Correlator::DeferRelationChange(const asff::ResourceRelation& relation) {
+  for (const bool forward : {true, false}) {
+    const std::string& end = forward ? relation.from_key : relation.to_key;
+    const std::string& end_type = forward ? relation.from_type : relation.to_type;
+    const std::string& other_type = forward ? relation.to_type : relation.from_type;
+    for (std::size_t i = 0; i < rules_.size(); ++i) {
+      if (has_related_[i] && Applies(rules_[i], end_type)) Defer({end, end_type}, i);
+    }
+    // The groups joined to `end` through the relation (an instance behind an interface whose
+    // group changed); only a chain's middle joins anything through itself.
+    if (!asff::ChainMiddle(end_type)) continue;
+    const std::vector<RelatedResource>* neighbours = nullptr;
+    if (Status s = RelatedOf(end, &neighbours); !s.ok()) return s;
+    for (const RelatedResource& n : *neighbours) {
+      if (!Counts(n) || !asff::JoinsThrough(n.type, end_type, other_type)) continue;
+      for (std::size_t i = 0; i < rules_.size(); ++i) {
+        if (has_related_[i] && Applies(rules_[i], n.type)) Defer({n.key, n.type}, i);
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+Status Correlator::EvaluateDeferred(asff::TimeMs now, bool all, std::int64_t start_ms,
+                                    std::vector<CorrelatedChange>* changes, std::size_t limit) {
+  std::size_t done = 0;
+  while (!deferred_order_.empty() && done < limit) {
+    if (!all && done >= budget_.min_groups &&
+        (done >= budget_.max_groups || SteadyMs() - start_ms >= budget_.max_ms)) {
+      break;
+    }
+    GroupKey key = std::move(deferred_order_.front());
+    deferred_order_.pop_front();
+    auto it = deferred_.find(key);
+    if (it == deferred_.end()) continue;  // evaluated meanwhile with the touched groups
+    std::set<size_t> rules = std::move(it->second);
+    deferred_.erase(it);
+    if (Status s = EvaluateGroup(key, rules, now, changes, nullptr); !s.ok()) {
+      // Back in the queue, so a later pass still evaluates it.
+      deferred_order_.push_front(key);
+      deferred_.emplace(std::move(key), std::move(rules));
+      walks_.clear();
+      return s;
+    }
+    ++done;
+  }
+  walks_.clear();
+  return Status::Ok();
+}
+
+Status Correlator::Drain(asff::TimeMs now, std::vector<CorrelatedChange>* changes,
+                         std::size_t max_groups) {
+  now_ = now;
+  walks_.clear();
+  return EvaluateDeferred(now, /*all=*/true, 0, changes, max_groups);
+}
+
+// --- end of the inventory additions -----------------------------------------------------------
+
 Status Correlator::Sweep(asff::TimeMs now, std::vector<CorrelatedChange>* changes) {
+  now_ = now;
   walks_.clear();
   std::map<GroupKey, std::set<size_t>> groups;
   for (const auto& [key, active] : active_) {
@@ -273,6 +389,7 @@ Status Correlator::Sweep(asff::TimeMs now, std::vector<CorrelatedChange>* change
 }
 
 Status Correlator::RunAll(asff::TimeMs now, std::vector<CorrelatedChange>* changes) {
+  now_ = now;
   walks_.clear();
   std::map<GroupKey, std::set<size_t>> groups;
   std::vector<RelatedResource> related;
@@ -298,10 +415,16 @@ Status Correlator::RunAll(asff::TimeMs now, std::vector<CorrelatedChange>* chang
           std::any_of(rule.conditions.begin(), rule.conditions.end(),
                       [&](const Condition& c) { return c.related_type == group.type; });
       if (!related_kind || !walked.emplace(group.key, rule.id).second) continue;
-      if (Status w = Walk(group.key, rule.resource_type, &related); !w.ok()) return w;
+      if (Status w = Walk(group.key, group.type, rule.resource_type, &related); !w.ok()) {
+        return w;
+      }
       for (const RelatedResource& r : related) groups[{r.key, r.type}].insert(i);
     }
   }
+  // Everything waiting is evaluated here anyway.
+  for (auto& [group, rules] : deferred_) groups[group].insert(rules.begin(), rules.end());
+  deferred_.clear();
+  deferred_order_.clear();
   if (s = EvaluateGroups(groups, now, changes); !s.ok()) return s;
   return Sweep(now, changes);
 }
@@ -376,7 +499,7 @@ Status Correlator::EvaluateGroup(const GroupKey& key, const std::set<size_t>& ru
   }
   std::vector<RelatedResource> related;
   for (const std::string& type : related_types) {
-    if (Status s = Walk(key.key, type, &related); !s.ok()) return s;
+    if (Status s = Walk(key.key, key.type, type, &related); !s.ok()) return s;
     for (const RelatedResource& r : related) {
       if (Status s = Candidates(r.key, type, &candidates); !s.ok()) return s;
     }
@@ -580,8 +703,10 @@ void Correlator::Stored(const std::vector<CorrelatedChange>& changes) {
 }
 
 Status Correlator::Explain(std::string_view resource_key, std::string_view rule_id,
-                           asff::TimeMs now, std::vector<RuleExplanation>* out) {
+                           asff::TimeMs now, std::vector<RuleExplanation>* out,
+                           std::string_view type_if_unnamed) {
   out->clear();
+  now_ = now;
   walks_.clear();
   std::vector<Candidate> found;
   if (Status s = Candidates(resource_key, "", &found); !s.ok()) return s;
@@ -596,6 +721,7 @@ Status Correlator::Explain(std::string_view resource_key, std::string_view rule_
     }
     if (!type.empty()) break;
   }
+  if (type.empty()) type = std::string(type_if_unnamed);
   if (type.empty()) {
     return Status::NotFound("no stored finding names the resource " + std::string(resource_key));
   }

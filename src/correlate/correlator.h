@@ -9,8 +9,18 @@
 //   or when the rule has an active correlated finding on that group (so evidence that stops
 //   matching, e.g. a control that now PASSES, withdraws the incident). Correlated findings touch
 //   nothing unless a rule includes them (no loops). A resource of a type some rule matches
-//   `on_related` also touches the groups related to it (up to two hops: instance - interface -
-//   security group).
+//   `on_related` also touches the groups related to it (up to two hops, along the chains of
+//   asff::JoinsThrough: instance - interface - security group, thing - certificate - policy).
+// - TouchRelations notes relations that appeared or disappeared without a finding (an inventory
+//   source, store::FindingStore::ImportInventory): the groups at both ends of each, and those
+//   joined to an end through it (the instance behind an interface whose group changed), are
+//   evaluated for every rule with an `on_related` condition. Relations past their expires_at
+//   (EvidenceSource::Related) no longer count at the time a pass evaluates.
+// - Groups reached through relations (from a touched finding's resource, or from a relation
+//   change) are coalesced and evaluated in Run within a budget (DeferralBudget: a number of
+//   groups and a time from the start of the Run); the rest wait for the next Run, so one security
+//   group on 50,000 instances changing state does not hold up the import that changed it. Drain
+//   evaluates everything waiting; callers drain before they finish (CorrelationStage::Finish).
 // - Run evaluates the touched groups and returns what to import, one change per (rule, group):
 //   created (fires, none stored), updated (fires, and the evidence, title, description or severity
 //   changed, or it was archived and fires again), archived (a stored active one no longer holds:
@@ -31,7 +41,9 @@
 //   changes them in place, retention deletes them), callers call Forget().
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -53,6 +65,28 @@ struct RelatedResource {
   std::string key;
   std::string type;
   std::uint64_t version = 0;  // the finding version stating the relation (0: not known)
+  // Added for inventory (issue 9): when an inventory source's relation stops counting unless it is
+  // seen again (0: never, as for relations findings state, which live as long as their finding).
+  asff::TimeMs expires_at = 0;
+};
+
+// Added for inventory (issue 9): relations a source other than a finding changed.
+struct RelationChange {
+  std::uint64_t version = 0;   // the version stating `stated` now (0: none, e.g. a deleted item)
+  std::uint64_t replaced = 0;  // the version whose relations these replace (0: none)
+  std::vector<asff::ResourceRelation> stated;   // every relation `version` states
+  std::vector<asff::ResourceRelation> added;    // relations that appeared (or counted again)
+  std::vector<asff::ResourceRelation> removed;  // relations that disappeared
+};
+
+// How much of the work waiting to be evaluated Run does per call (see the contract).
+// The defaults keep a Run that meets 50,000 waiting groups well under a second together with the
+// storing of what changed (docs/performance.md): evaluating a group costs about 20 us, storing the
+// incident it changes about twice that.
+struct DeferralBudget {
+  std::size_t max_groups = 5'000;
+  std::int64_t max_ms = 200;    // from the start of the Run
+  std::size_t min_groups = 64;  // evaluated even when the time is up, so the queue moves
 };
 
 class EvidenceSource {
@@ -126,6 +160,17 @@ class Correlator {
   // Drops what is kept per finding version and per resource (see the contract).
   void Forget();
 
+  // --- Added for inventory (issue 9); see the contract.
+  void TouchRelations(const RelationChange& change);
+  void SetDeferralBudget(const DeferralBudget& budget) { budget_ = budget; }
+  // Evaluates groups waiting for evaluation (at most `max_groups`, so a caller can store the
+  // changes a part at a time: 50,000 incidents at once are a lot of memory) and appends the
+  // changes.
+  Status Drain(asff::TimeMs now, std::vector<CorrelatedChange>* changes,
+               std::size_t max_groups = SIZE_MAX);
+  [[nodiscard]] std::size_t deferred() const { return deferred_.size(); }
+  // ---
+
   // Evaluates what was touched since the last Run and appends the changes.
   Status Run(asff::TimeMs now, std::vector<CorrelatedChange>* changes);
   Status Sweep(asff::TimeMs now, std::vector<CorrelatedChange>* changes);
@@ -134,9 +179,11 @@ class Correlator {
   // Tells the correlator its changes were stored (keeps the active set current).
   void Stored(const std::vector<CorrelatedChange>& changes);
 
-  // Every rule that applies to the resource (or only `rule_id`), evaluated.
+  // Every rule that applies to the resource (or only `rule_id`), evaluated. The resource's type
+  // is the one a stored finding gives it, else `type_if_unnamed` (added for inventory, issue 9:
+  // a resource only an inventory source names); NotFound when neither says.
   Status Explain(std::string_view resource_key, std::string_view rule_id, asff::TimeMs now,
-                 std::vector<RuleExplanation>* out);
+                 std::vector<RuleExplanation>* out, std::string_view type_if_unnamed = {});
 
   [[nodiscard]] std::uint64_t groups_evaluated() const { return groups_evaluated_; }
 
@@ -177,8 +224,21 @@ class Correlator {
                     std::vector<Candidate>* out);
 
   bool Applies(const Rule& rule, std::string_view type) const;
-  Status Walk(std::string_view from, std::string_view wanted_type,
+  // The resources of `wanted_type` (any, when empty) related to `from` directly or through one
+  // other resource along a chain (asff::JoinsThrough), counting only relations unexpired at now_.
+  Status Walk(std::string_view from, std::string_view from_type, std::string_view wanted_type,
               std::vector<RelatedResource>* out);
+  [[nodiscard]] bool Counts(const RelatedResource& r) const {
+    return r.expires_at == 0 || r.expires_at > now_;
+  }
+  // Queues a group reached through relations (deferred_).
+  void Defer(const GroupKey& group, std::size_t rule);
+  // The groups a relation change reaches (the contract), queued.
+  Status DeferRelationChange(const asff::ResourceRelation& relation);
+  // Evaluates queued groups: up to `limit` of them when `all`, else within budget_ measured from
+  // `start_ms`.
+  Status EvaluateDeferred(asff::TimeMs now, bool all, std::int64_t start_ms,
+                          std::vector<CorrelatedChange>* changes, std::size_t limit = SIZE_MAX);
   // The source's Related, kept (see adjacency_).
   Status RelatedOf(const std::string& key, const std::vector<RelatedResource>** out);
   void ForgetRelations(const std::string& key);
@@ -203,6 +263,15 @@ class Correlator {
   EvidenceSource& source_;
   bool any_includes_correlated_ = false;
   std::vector<Touched> touched_;
+  // Added for inventory (issue 9): relations changed by TouchRelations since the last Run, the
+  // groups waiting for evaluation (in the order queued, each once, with its rules), the budget,
+  // and the time the current pass evaluates at (for expires_at).
+  std::vector<asff::ResourceRelation> relations_touched_;
+  std::map<GroupKey, std::set<std::size_t>> deferred_;
+  std::deque<GroupKey> deferred_order_;
+  DeferralBudget budget_;
+  asff::TimeMs now_ = 0;
+  std::vector<bool> has_related_;            // per rule: some condition is on_related
   std::vector<std::size_t> condition_base_;  // per rule: the number of its first condition
   // Active incidents: ActiveKey(rule id, group key) -> the group and the incident's material
   // digest; and how many each rule has.

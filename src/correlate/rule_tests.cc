@@ -402,7 +402,8 @@ Status Import(Correlator& correlator, const std::vector<StoredFinding>& touched,
   for (const StoredFinding& f : touched) {
     correlator.Touch(*f.finding, f.finding->json, now, f.version);
   }
-  return correlator.Run(now, changes);
+  if (Status s = correlator.Run(now, changes); !s.ok()) return s;
+  return correlator.Drain(now, changes);  // a case's verdict is the whole outcome, not a budget's
 }
 
 class CaseRunner {

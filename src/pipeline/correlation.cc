@@ -29,6 +29,12 @@ Status ForEachStored(store::FindingStore& store, const filter::FindingFilter* fi
   return Status::Ok();
 }
 
+void ConvertRelations(const std::vector<inventory::Relation>& from,
+                      std::vector<asff::ResourceRelation>* to) {
+  to->reserve(to->size() + from.size());
+  for (const inventory::Relation& r : from) to->push_back(r.ToResourceRelation());
+}
+
 }  // namespace
 
 Status StoreEvidence::Versions(std::string_view resource_key, std::vector<std::uint64_t>* out) {
@@ -47,7 +53,9 @@ Status StoreEvidence::Related(std::string_view resource_key,
   std::vector<store::RelatedResource> related;
   if (Status s = store_.RelatedResources(resource_key, &related); !s.ok()) return s;
   out->clear();
-  for (auto& r : related) out->push_back({std::move(r.key), std::move(r.type), r.version});
+  for (auto& r : related) {
+    out->push_back({std::move(r.key), std::move(r.type), r.version, r.expires_at});
+  }
   return Status::Ok();
 }
 
@@ -134,6 +142,18 @@ Status CorrelationStage::Recover(asff::TimeMs now) {
         correlated_through_ = std::max(correlated_through_, version);
         return ++touched >= kRecoveryChunk ? run() : Status::Ok();
       });
+  // Inventory stored after the point states relations whose groups were maybe never evaluated.
+  if (s.ok()) {
+    s = store_.InventoryItemsSince(after, [&](const store::StoredInventoryItem& stored) -> Status {
+      correlate::RelationChange change;
+      change.version = stored.version;
+      if (!stored.item.deleted) ConvertRelations(stored.item.relations, &change.stated);
+      change.added = change.stated;  // what it replaced is unknown; the sweep re-checks incidents
+      correlator_.TouchRelations(change);
+      correlated_through_ = std::max(correlated_through_, stored.version);
+      return ++touched >= kRecoveryChunk ? run() : Status::Ok();
+    });
+  }
   if (s.ok()) s = run();
   if (!s.ok()) return s.WithContext("correlating what an interrupted run stored");
   return Advance(correlated_through_);
@@ -142,7 +162,9 @@ Status CorrelationStage::Recover(asff::TimeMs now) {
 Status CorrelationStage::Advance(std::uint64_t version) {
   correlated_through_ = std::max(correlated_through_, version);
   batches_since_advance_ = 0;
-  if (!marked_) return Status::Ok();
+  // Groups still waiting (reached through relations) are not correlated yet: the stored point
+  // stays where it was until the queue is empty, so a crash redoes them.
+  if (!marked_ || correlator_.deferred() > 0) return Status::Ok();
   return store_.PutAuxiliary(kCorrelatedThroughKey, std::to_string(correlated_through_));
 }
 
@@ -190,11 +212,56 @@ Status CorrelationStage::AfterUpdate(std::span<const asff::FindingIdentifier> up
 
 Status CorrelationStage::Finish(asff::TimeMs now) {
   if (Status s = Recover(now); !s.ok()) return s;
+  // What waits for evaluation (groups reached through relations) first, stored before the sweep
+  // so that it sees the incidents it created or withdrew.
+  if (Status s = Drain(now); !s.ok()) return s;
   std::vector<correlate::CorrelatedChange> changes;
   if (Status s = correlator_.Sweep(now, &changes); !s.ok()) return s;
   if (Status s = Apply(changes, now); !s.ok()) return s;
   return Done();
 }
+
+// --- Added for inventory (issue 9) ---
+Status CorrelationStage::Drain(asff::TimeMs now) {
+  // A part at a time, so memory holds one part's incidents, not a 50,000-instance fan-out's.
+  constexpr std::size_t kDrainPart = 1000;
+  std::vector<correlate::CorrelatedChange> changes;
+  for (std::size_t waiting = correlator_.deferred(); waiting > 0;) {
+    changes.clear();
+    if (Status s = correlator_.Drain(now, &changes, kDrainPart); !s.ok()) return s;
+    if (Status s = Apply(changes, now); !s.ok()) return s;
+    const std::size_t left = correlator_.deferred();
+    if (left >= waiting) return Status::Internal("correlation: the waiting groups do not drain");
+    waiting = left;
+  }
+  return Status::Ok();
+}
+
+Status CorrelationStage::AfterInventory(std::span<const inventory::Item> items,
+                                        std::span<const store::InventoryOutcome> outcomes,
+                                        asff::TimeMs now) {
+  if (Status s = Recover(now); !s.ok()) return s;
+  std::uint64_t newest = 0;
+  for (size_t i = 0; i < items.size() && i < outcomes.size(); ++i) {
+    const store::InventoryOutcome& o = outcomes[i];
+    if (o.action == store::InventoryAction::kIgnoredStale) continue;
+    correlate::RelationChange change;
+    change.version = o.version;
+    change.replaced = o.replaced;
+    if (!items[i].deleted) ConvertRelations(items[i].relations, &change.stated);
+    ConvertRelations(o.added, &change.added);
+    ConvertRelations(o.removed, &change.removed);
+    correlator_.TouchRelations(change);
+    newest = std::max(newest, o.version);
+  }
+  std::vector<correlate::CorrelatedChange> changes;
+  if (Status s = correlator_.Run(now, &changes); !s.ok()) return s;
+  if (Status s = Apply(changes, now); !s.ok()) return s;
+  correlated_through_ = std::max(correlated_through_, newest);
+  if (++batches_since_advance_ >= kAdvanceEveryBatches) return Advance(correlated_through_);
+  return Status::Ok();
+}
+// ---
 
 Status CorrelationStage::RunAll(asff::TimeMs now) {
   recover_after_.reset();  // everything is correlated now

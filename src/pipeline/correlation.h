@@ -9,14 +9,21 @@
 //   sinks and for printing incidents). Finish() re-evaluates the groups with an active incident,
 //   so evidence that aged out of a window archives it even when nothing new arrived. AfterUpdate
 //   does for BatchUpdateFindings what AfterBatch does for imports.
+// - Added for inventory (issue 9): AfterInventory does it for inventory items stored with
+//   FindingStore::ImportInventory: the relations that appeared or disappeared re-evaluate the
+//   groups they join (correlate::Correlator::TouchRelations). Groups reached through relations
+//   are evaluated within the correlator's budget per batch; Finish first evaluates whatever is
+//   still waiting, then sweeps.
 // - A correlated finding that does not pass asff::DecodeFinding is an internal error returned as
 //   such, never dropped.
 // - Crash recovery: from Start until Done (or Finish, which calls it), the store holds (as an
 //   auxiliary value) the newest version whose correlation is complete, advanced as batches are
 //   correlated. A Start that finds it left by a run that never got to Done correlates every
-//   version stored since, before its own first batch (or in Finish), so evidence stored by a
-//   crashed run is not left uncorrelated. Withdrawals that a crash between a BatchUpdate and
-//   AfterUpdate missed are made by the next Finish's sweep.
+//   version stored since (findings, and inventory items through their relations), before its own
+//   first batch (or in Finish), so evidence stored by a crashed run is not left uncorrelated. The
+//   value does not advance while groups reached through relations wait to be evaluated.
+//   Withdrawals that a crash between a BatchUpdate and AfterUpdate missed are made by the next
+//   Finish's sweep.
 #pragma once
 
 #include <cstdint>
@@ -68,6 +75,16 @@ class CorrelationStage {
   // After BatchUpdateFindings changed these findings (an analyst resolving or suppressing
   // evidence withdraws the incident it supported).
   Status AfterUpdate(std::span<const asff::FindingIdentifier> updated, asff::TimeMs now);
+  // Added for inventory (issue 9): `outcomes[i]` is how items[i] was stored.
+  Status AfterInventory(std::span<const inventory::Item> items,
+                        std::span<const store::InventoryOutcome> outcomes, asff::TimeMs now);
+  // Evaluates (and stores the changes of) every group still waiting, a part at a time; Finish
+  // does it first. For one-shot callers that correlate without finishing (`update`).
+  Status Drain(asff::TimeMs now);
+  void SetDeferralBudget(const correlate::DeferralBudget& budget) {
+    correlator_.SetDeferralBudget(budget);
+  }
+  [[nodiscard]] std::size_t deferred() const { return correlator_.deferred(); }
   Status Finish(asff::TimeMs now);
   // Marks the run as complete for crash recovery (see the contract); Finish calls it.
   Status Done();

@@ -35,6 +35,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <simdjson.h>
 
@@ -79,6 +80,13 @@ struct ReadOptions {
   // "<key>[i]"). "Findings" for get-findings output; "findings" for IoT Device Defender's
   // ListAuditFindings output, whose items are audit findings.
   std::string_view streamed_array_key = "Findings";
+  // Added for inventory (issue 9). When not empty, replaces streamed_array_key: a top-level
+  // object's array member with one of these names is streamed element by element (Location path
+  // "<key>[i]") when only members with scalar values (strings, numbers, true, false, null) come
+  // before it, as in an AWS Config snapshot file (`{"fileVersion": "1.0", "configSnapshotId":
+  // "...", "configurationItems": [...]}`); those members are not visited. An element that is
+  // not a JSON object is reported. Any other top-level object is read whole, as without it.
+  std::vector<std::string> streamed_array_keys;
 };
 
 Status ReadFindingsFromFile(const std::string& path, FindingVisitor& visitor,

@@ -120,7 +120,8 @@ class StreamReader {
         chunk_bytes_(std::clamp<std::size_t>(options.chunk_bytes, 1, kMaxChunkBytes)),
         on_progress_(options.on_progress),
         wrapper_key_("\"" + std::string(options.streamed_array_key) + "\""),
-        wrapper_path_(std::string(options.streamed_array_key) + "[") {}
+        wrapper_path_(std::string(options.streamed_array_key) + "["),
+        streamed_keys_(options.streamed_array_keys) {}
 
   Status Run(ByteSource& source) {
     for (;;) {
@@ -225,6 +226,8 @@ class StreamReader {
         StartPiece('{');
         prefix_matched_ = 0;
         prefix_state_ = PrefixState::kBeforeKey;
+        streamed_state_ = StreamedState::kBeforeKey;
+        streamed_escaped_ = false;
         mode_ = Mode::kFindingsPrefix;
         ++scan_;
       } else if (c == '[') {
@@ -295,6 +298,7 @@ class StreamReader {
   // its
   // '{' as an ordinary document (the prefix is a few bytes, so the rescan costs nothing).
   bool ScanFindingsPrefix() {
+    if (!streamed_keys_.empty()) return ScanStreamedPrefix();
     const std::string_view kKey = wrapper_key_;
     const char* const base = buffer_.data();
     const char* p = base + scan_;
@@ -326,6 +330,84 @@ class StreamReader {
           StartArray(/*is_findings_wrapper=*/true, piece_line_);
           return true;
         case PrefixState::kInKey: break;  // handled above
+      }
+    }
+    scan_ = end_;
+    return false;
+  }
+
+  // Added for inventory (issue 9), with ReadOptions::streamed_array_keys: `{`, members whose
+  // values are strings, numbers, true, false or null (`"fileVersion": "1.0"`), then one of the
+  // keys with an array value, whose elements are streamed. Anything else is rescanned from the
+  // '{' as an ordinary document, as above. The skipped members are not visited.
+  bool ScanStreamedPrefix() {
+    const char* const base = buffer_.data();
+    const char* p = base + scan_;
+    const char* const end = base + end_;
+    for (; p < end; ++p) {
+      const char c = *p;
+      switch (streamed_state_) {
+        case StreamedState::kInKey:
+          if (c == '\\' || streamed_key_.size() > kMaxStreamedKey) return FallBackToDocument();
+          if (c == '"') {
+            streamed_state_ = StreamedState::kBeforeColon;
+          } else {
+            streamed_key_ += c;
+          }
+          continue;
+        case StreamedState::kInString:
+          if (streamed_escaped_) {
+            streamed_escaped_ = false;
+          } else if (c == '\\') {
+            streamed_escaped_ = true;
+          } else if (c == '"') {
+            streamed_state_ = StreamedState::kAfterValue;
+          } else if (c == '\n') {
+            return FallBackToDocument();  // not JSON; the document parse says so
+          }
+          continue;
+        case StreamedState::kInScalar:
+          if (c != ',' && c != '}' && !IsJsonWhitespace(c)) continue;
+          streamed_state_ = StreamedState::kAfterValue;
+          break;  // the character ends the scalar: look at it again below
+        default: break;
+      }
+      if (IsJsonWhitespace(c)) {
+        if (c == '\n') ++line_;
+        continue;
+      }
+      switch (streamed_state_) {
+        case StreamedState::kBeforeKey:
+          if (c != '"') return FallBackToDocument();
+          streamed_key_.clear();
+          streamed_state_ = StreamedState::kInKey;
+          break;
+        case StreamedState::kBeforeColon:
+          if (c != ':') return FallBackToDocument();
+          streamed_state_ = StreamedState::kBeforeValue;
+          break;
+        case StreamedState::kBeforeValue:
+          if (c == '[' && std::find(streamed_keys_.begin(), streamed_keys_.end(), streamed_key_) !=
+                              streamed_keys_.end()) {
+            wrapper_key_ = "\"" + streamed_key_ + "\"";
+            wrapper_path_ = streamed_key_ + "[";
+            scan_ = static_cast<std::size_t>(p - base) + 1;
+            StartArray(/*is_findings_wrapper=*/true, piece_line_);
+            return true;
+          }
+          if (c == '"') {
+            streamed_state_ = StreamedState::kInString;
+          } else if (c == '-' || (c >= '0' && c <= '9') || c == 't' || c == 'f' || c == 'n') {
+            streamed_state_ = StreamedState::kInScalar;
+          } else {
+            return FallBackToDocument();  // an object or array member: read the whole document
+          }
+          break;
+        case StreamedState::kAfterValue:
+          if (c != ',') return FallBackToDocument();  // '}': a small object of scalars
+          streamed_state_ = StreamedState::kBeforeKey;
+          break;
+        default: break;
       }
     }
     scan_ = end_;
@@ -651,6 +733,12 @@ class StreamReader {
                    "malformed JSON: " + std::string(simdjson::error_message(parse_error)));
     }
     const Location where{name_, line, path};
+    if (is_finding && !streamed_keys_.empty() &&
+        root.type() != simdjson::dom::element_type::OBJECT) {
+      return Error(
+          line, path,
+          "expected a JSON object in " + wrapper_path_.substr(0, wrapper_path_.size() - 1));
+    }
     if (is_finding) {
       internal::VisitFinding(root, where, visitor_);
     } else {
@@ -671,9 +759,9 @@ class StreamReader {
   FindingVisitor& visitor_;
   const std::size_t chunk_bytes_;
   const std::function<void(std::uint64_t)>& on_progress_;
-  const std::string wrapper_key_;   // the streamed member's name, quoted
-  const std::string wrapper_path_;  // "Findings["
-  simdjson::dom::parser parser_;    // reused: its buffers grow to the largest piece and stay
+  std::string wrapper_key_;       // the streamed member's name, quoted
+  std::string wrapper_path_;      // "Findings["
+  simdjson::dom::parser parser_;  // reused: its buffers grow to the largest piece and stay
 
   std::vector<char> buffer_;
   std::size_t scan_ = 0;
@@ -706,6 +794,22 @@ class StreamReader {
 
   // Findings prefix matching.
   PrefixState prefix_state_ = PrefixState::kBeforeKey;
+
+  // Streamed-keys prefix matching (ScanStreamedPrefix).
+  enum class StreamedState {
+    kBeforeKey,
+    kInKey,
+    kBeforeColon,
+    kBeforeValue,
+    kInString,
+    kInScalar,
+    kAfterValue
+  };
+  static constexpr std::size_t kMaxStreamedKey = 256;
+  const std::vector<std::string> streamed_keys_;
+  StreamedState streamed_state_ = StreamedState::kBeforeKey;
+  std::string streamed_key_;
+  bool streamed_escaped_ = false;
   std::size_t prefix_matched_ = 0;
 
   // Junk.

@@ -242,6 +242,7 @@ class EmbeddedStore final : public FindingStore {
     ids_ = handles_[1];
     findings_ = handles_[2];
     index_ = handles_[3];
+    inventory_ = handles_[4];  // added for inventory (issue 9)
     write_options_.sync = options_.sync;
   }
 
@@ -287,12 +288,21 @@ class EmbeddedStore final : public FindingStore {
   Status PutAuxiliary(std::string_view key, std::string_view value) override;
   Status GetAuxiliary(std::string_view key, std::string* value) override;
   Status DeleteAuxiliary(std::string_view key) override;
+  // --- Added for inventory (issue 9); implemented at the end of this file.
+  Status ImportInventory(std::span<const inventory::Item> batch, TimeMs now,
+                         std::vector<InventoryOutcome>* outcomes) override;
+  Status InventoryItemsOf(std::string_view subject_key,
+                          std::vector<StoredInventoryItem>* out) override;
+  Status InventoryItemOfVersion(std::uint64_t version, StoredInventoryItem* out) override;
+  Status InventoryItemsSince(
+      std::uint64_t after_version,
+      const std::function<Status(const StoredInventoryItem&)>& visit) override;
   // ---
   Status Compact() override {
     if (Status s = FlushDerivedLocked(); !s.ok()) return s;
     rocksdb::CompactRangeOptions options;
     options.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
-    for (auto* cf : {ids_, findings_, index_}) {
+    for (auto* cf : {ids_, findings_, index_, inventory_}) {
       if (Status s = FromRocks(db_->CompactRange(options, cf, nullptr, nullptr), "compacting");
           !s.ok()) {
         return s;
@@ -468,6 +478,24 @@ class EmbeddedStore final : public FindingStore {
     return st;
   }
 
+  // --- Added for inventory (issue 9) ---
+  // The index keys under `prefix` with their values, written plus pending (pending entries are
+  // findings' and have empty values).
+  Status ScanIndexWithValues(std::string_view prefix,
+                             std::vector<std::pair<std::string, std::string>>* out);
+  TimeMs InventoryWindow() const {
+    return static_cast<TimeMs>(options_.inventory_expiry_days) * asff::kMsPerDay;
+  }
+  TimeMs ExpiresAt(TimeMs last_seen) const {
+    return options_.inventory_expiry_days > 0 ? last_seen + InventoryWindow() : 0;
+  }
+  Status ReadInventory(std::string_view pk, StoredInventoryItem* out, std::string* scratch);
+  // Adds (or removes) the relation index entries of an inventory version to `batch`.
+  void WriteInventoryRelations(SortedBatch& batch, const StoredInventoryItem& stored, bool remove);
+  void DeleteInventory(SortedBatch& batch, const StoredInventoryItem& stored);
+  Status ExpireInventory(TimeMs now, RetentionResult* result);
+  // ---
+
   // Deletes a stored finding with everything that points at it.
   void DeleteFinding(SortedBatch& batch, const Finding& f, const std::string& seq) {
     WriteIndexes(batch, f, seq, /*remove=*/true);
@@ -481,6 +509,7 @@ class EmbeddedStore final : public FindingStore {
   rocksdb::ColumnFamilyHandle* ids_ = nullptr;
   rocksdb::ColumnFamilyHandle* findings_ = nullptr;
   rocksdb::ColumnFamilyHandle* index_ = nullptr;
+  rocksdb::ColumnFamilyHandle* inventory_ = nullptr;  // added for inventory (issue 9)
   StoreOptions options_;
   rocksdb::WriteOptions write_options_;
   std::string directory_;
@@ -775,14 +804,17 @@ Status EmbeddedStore::RelatedResources(std::string_view canonical_key,
   out->clear();
   std::string prefix(1, keys::kByRelation);
   keys::PutLengthPrefixed(prefix, canonical_key);
-  std::vector<std::string> index_keys;
-  if (Status s = ScanIndex(prefix, &index_keys); !s.ok()) return s;
-  for (const auto& key : index_keys) {
+  // Changed for inventory (issue 9): the entries' values are read too, since an inventory
+  // source's relation carries its last sighting there (expires_at); findings' entries are empty.
+  std::vector<std::pair<std::string, std::string>> entries;
+  if (Status s = ScanIndexWithValues(prefix, &entries); !s.ok()) return s;
+  for (const auto& [key, value] : entries) {
     size_t pos = prefix.size();
     const auto related = keys::GetLengthPrefixed(key, pos);
     const auto type = related ? keys::GetLengthPrefixed(key, pos) : std::nullopt;
     if (!type || key.size() - pos != 8) return Status::Corruption("malformed relation entry");
-    out->push_back({std::string(*related), std::string(*type), DecodeSeq(key.substr(pos))});
+    out->push_back({std::string(*related), std::string(*type), DecodeSeq(key.substr(pos)),
+                    value.size() == 8 ? ExpiresAt(keys::GetTimeAscending(value)) : 0});
   }
   return Status::Ok();
 }
@@ -1139,7 +1171,7 @@ Status EmbeddedStore::ApplyRetention(TimeMs now, RetentionResult* result) {
       return w;
     }
   }
-  return Status::Ok();
+  return ExpireInventory(now, result);  // added for inventory (issue 9)
 }
 
 Status EmbeddedStore::Stats(StoreStats* stats) {
@@ -1265,6 +1297,384 @@ Status EmbeddedStore::DeleteAuxiliary(std::string_view key) {
 
 // --- end of the IoT Device Defender additions --------------------------------------------------
 
+// --- Added for inventory (issue 9) ------------------------------------------------------------
+//
+// Inventory column family:
+//   i | lp(subject) | lp(source)  -> the item (record below)
+//   v | seq                       -> lp(subject) | lp(source): the item a version is (provenance)
+//   t | asc(last seen) | seq      -> (empty): what expiry deletes, oldest first
+// Relation index (index family), as for findings: g | lp(from) | lp(to) | lp(to type) | seq in
+// both directions, valued with asc(last seen) (8 bytes; findings' entries are empty).
+// Everything of one ImportInventory is one synced WriteBatch, so a batch is all or nothing and
+// on disk when it returns; nothing is derived later, so recovery has nothing to redo. (Findings
+// go through PendingDerived because their index entries are most of ingest's cost; an inventory
+// item writes a few entries per relation, and keeping them in the WAL keeps the crash story
+// simple: the batch is the truth.)
+
+constexpr char kInventoryItem = 'i';
+constexpr char kInventoryVersion = 'v';
+constexpr char kInventorySeen = 't';
+constexpr char kInventoryFormat = 1;
+constexpr size_t kMaxInventoryKey = 2048;
+
+std::string InventoryKey(std::string_view subject, std::string_view source) {
+  std::string k(1, kInventoryItem);
+  keys::PutLengthPrefixed(k, subject);
+  keys::PutLengthPrefixed(k, source);
+  return k;
+}
+
+std::string InventoryVersionKey(std::uint64_t seq) {
+  std::string k(1, kInventoryVersion);
+  keys::PutBigEndian64(k, seq);
+  return k;
+}
+
+std::string InventorySeenKey(TimeMs last_seen, std::uint64_t seq) {
+  std::string k(1, kInventorySeen);
+  keys::PutTimeAscending(k, last_seen);
+  keys::PutBigEndian64(k, seq);
+  return k;
+}
+
+std::string EncodeInventory(const StoredInventoryItem& s) {
+  std::string v(1, kInventoryFormat);
+  keys::PutBigEndian64(v, s.version);
+  keys::PutTimeAscending(v, s.first_seen);
+  keys::PutTimeAscending(v, s.last_seen);
+  keys::PutTimeAscending(v, s.item.observed_at);
+  v += s.item.deleted ? '\1' : '\0';
+  keys::PutLengthPrefixed(v, s.item.subject_type);
+  keys::PutLengthPrefixed(v, s.item.subject_id);
+  keys::PutVarint(v, s.item.relations.size());
+  for (const inventory::Relation& r : s.item.relations) {
+    for (const std::string* part : {&r.from_key, &r.from_type, &r.to_key, &r.to_type, &r.name}) {
+      keys::PutLengthPrefixed(v, *part);
+    }
+  }
+  keys::PutVarint(v, s.item.attributes.size());
+  for (const auto& [name, value] : s.item.attributes) {
+    keys::PutLengthPrefixed(v, name);
+    keys::PutLengthPrefixed(v, value);
+  }
+  return v;
+}
+
+Status DecodeInventory(std::string_view pk, std::string_view v, StoredInventoryItem* out) {
+  auto bad = [] { return Status::Corruption("malformed inventory record"); };
+  *out = {};
+  size_t pos = 1;
+  const auto subject = keys::GetLengthPrefixed(pk, pos);
+  const auto source = subject ? keys::GetLengthPrefixed(pk, pos) : std::nullopt;
+  if (!source || v.size() < 34 || v[0] != kInventoryFormat) return bad();
+  out->item.subject_key = std::string(*subject);
+  out->item.source = std::string(*source);
+  out->version = DecodeSeq(v.substr(1, 8));
+  out->first_seen = keys::GetTimeAscending(v.substr(9, 8));
+  out->last_seen = keys::GetTimeAscending(v.substr(17, 8));
+  out->item.observed_at = keys::GetTimeAscending(v.substr(25, 8));
+  out->item.deleted = v[33] != '\0';
+  pos = 34;
+  auto text = [&](std::string& field) {
+    const auto got = keys::GetLengthPrefixed(v, pos);
+    if (got) field = std::string(*got);
+    return got.has_value();
+  };
+  if (!text(out->item.subject_type) || !text(out->item.subject_id)) return bad();
+  const auto relations = keys::GetVarint(v, pos);
+  if (!relations || *relations > v.size()) return bad();
+  out->item.relations.resize(*relations);
+  for (inventory::Relation& r : out->item.relations) {
+    if (!text(r.from_key) || !text(r.from_type) || !text(r.to_key) || !text(r.to_type) ||
+        !text(r.name)) {
+      return bad();
+    }
+  }
+  const auto attributes = keys::GetVarint(v, pos);
+  if (!attributes || *attributes > v.size()) return bad();
+  out->item.attributes.resize(*attributes);
+  for (auto& [name, value] : out->item.attributes) {
+    if (!text(name) || !text(value)) return bad();
+  }
+  return pos == v.size() ? Status::Ok() : bad();
+}
+
+// A relation as an unordered pair of typed ends, for comparing what two versions state.
+using RelationEnds = std::array<std::string_view, 4>;
+RelationEnds Ends(const inventory::Relation& r) {
+  if (r.to_key < r.from_key) return {r.to_key, r.to_type, r.from_key, r.from_type};
+  return {r.from_key, r.from_type, r.to_key, r.to_type};
+}
+std::set<RelationEnds> EndsOf(const std::vector<inventory::Relation>& relations) {
+  std::set<RelationEnds> out;
+  for (const inventory::Relation& r : relations) out.insert(Ends(r));
+  return out;
+}
+
+// The relations of `item` that relate two different resources, each once.
+std::vector<inventory::Relation> Normalised(const std::vector<inventory::Relation>& relations) {
+  std::vector<inventory::Relation> out;
+  std::set<RelationEnds> seen;
+  for (const inventory::Relation& r : relations) {
+    if (r.from_key.empty() || r.to_key.empty() || r.from_key == r.to_key) continue;
+    if (seen.insert(Ends(r)).second) out.push_back(r);
+  }
+  return out;
+}
+
+Status EmbeddedStore::ScanIndexWithValues(std::string_view prefix,
+                                          std::vector<std::pair<std::string, std::string>>* out) {
+  out->clear();
+  std::lock_guard lock(write_mu_);
+  rocksdb::ReadOptions ro;
+  // Bounded above by the prefix's successor: without the bound, a seek skips every deleted entry
+  // after the prefix up to the next live key, and when a security group's 50,000 relations have
+  // just been deleted every instance's read walked all of them (quadratic).
+  std::string upper(prefix);
+  while (!upper.empty() && static_cast<unsigned char>(upper.back()) == 0xff) upper.pop_back();
+  if (!upper.empty())
+    upper.back() = static_cast<char>(static_cast<unsigned char>(upper.back()) + 1);
+  const rocksdb::Slice upper_slice(upper);
+  if (!upper.empty()) ro.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, index_));
+  const rocksdb::Slice p(prefix.data(), prefix.size());
+  for (it->Seek(p); it->Valid() && it->key().starts_with(p); it->Next()) {
+    out->emplace_back(std::string(it->key().data(), it->key().size()),
+                      std::string(it->value().data(), it->value().size()));
+  }
+  if (!it->status().ok()) return FromRocks(it->status(), "scanning the index");
+  if (derived_.empty()) return Status::Ok();
+  std::vector<std::string> keys;
+  keys.reserve(out->size());
+  for (const auto& entry : *out) keys.push_back(entry.first);
+  derived_.ApplyToScan(prefix, &keys);
+  // Both lists are in key order; a pending key has no written value.
+  std::vector<std::pair<std::string, std::string>> merged;
+  merged.reserve(keys.size());
+  auto written = out->begin();
+  for (std::string& k : keys) {
+    while (written != out->end() && written->first < k) ++written;
+    std::string value =
+        written != out->end() && written->first == k ? std::move(written->second) : std::string();
+    merged.emplace_back(std::move(k), std::move(value));
+  }
+  *out = std::move(merged);
+  return Status::Ok();
+}
+
+Status EmbeddedStore::ReadInventory(std::string_view pk, StoredInventoryItem* out,
+                                    std::string* scratch) {
+  const auto s =
+      db_->Get(rocksdb::ReadOptions(), inventory_, rocksdb::Slice(pk.data(), pk.size()), scratch);
+  if (s.IsNotFound()) return Status::NotFound("no such inventory item");
+  if (!s.ok()) return FromRocks(s, "reading an inventory item");
+  if (Status d = DecodeInventory(pk, *scratch, out); !d.ok()) return d;
+  out->expires_at = ExpiresAt(out->last_seen);
+  return Status::Ok();
+}
+
+void EmbeddedStore::WriteInventoryRelations(SortedBatch& batch, const StoredInventoryItem& stored,
+                                            bool remove) {
+  std::string key, value;
+  keys::PutTimeAscending(value, stored.last_seen);
+  for (const inventory::Relation& r : stored.item.relations) {
+    for (bool forward : {true, false}) {
+      key.assign(1, keys::kByRelation);
+      keys::PutLengthPrefixed(key, forward ? r.from_key : r.to_key);
+      keys::PutLengthPrefixed(key, forward ? r.to_key : r.from_key);
+      keys::PutLengthPrefixed(key, forward ? r.to_type : r.from_type);
+      keys::PutBigEndian64(key, stored.version);
+      if (remove) {
+        batch.Delete(index_, key);
+      } else {
+        batch.Put(index_, key, value);
+      }
+    }
+  }
+}
+
+void EmbeddedStore::DeleteInventory(SortedBatch& batch, const StoredInventoryItem& stored) {
+  WriteInventoryRelations(batch, stored, /*remove=*/true);
+  batch.Delete(inventory_, InventoryKey(stored.item.subject_key, stored.item.source));
+  batch.Delete(inventory_, InventoryVersionKey(stored.version));
+  batch.Delete(inventory_, InventorySeenKey(stored.last_seen, stored.version));
+}
+
+Status EmbeddedStore::ImportInventory(std::span<const inventory::Item> batch, TimeMs now,
+                                      std::vector<InventoryOutcome>* outcomes) {
+  outcomes->assign(batch.size(), InventoryOutcome{});
+  for (const inventory::Item& item : batch) {
+    if (item.source.empty() || item.subject_key.empty() ||
+        item.subject_key.size() > kMaxInventoryKey || item.source.size() > kMaxInventoryKey) {
+      return Status::InvalidInput("an inventory item needs a source and a subject of at most " +
+                                  std::to_string(kMaxInventoryKey) + " bytes");
+    }
+  }
+  std::lock_guard lock(write_mu_);
+  const std::uint64_t first_seq = next_seq_;
+  // The state of each identity as this batch leaves it, so repeated identities apply in order.
+  std::unordered_map<std::string, std::optional<StoredInventoryItem>> current;
+  SortedBatch wb;
+  std::string scratch;
+  for (size_t i = 0; i < batch.size(); ++i) {
+    const inventory::Item& in = batch[i];
+    InventoryOutcome& outcome = (*outcomes)[i];
+    const std::string pk = InventoryKey(in.subject_key, in.source);
+    auto [slot, first_time] = current.try_emplace(pk);
+    if (first_time) {
+      StoredInventoryItem stored;
+      Status s = ReadInventory(pk, &stored, &scratch);
+      if (s.ok()) {
+        slot->second = std::move(stored);
+      } else if (s.code() != Status::Code::kNotFound) {
+        next_seq_ = first_seq;
+        return s.WithContext("inventory item " + in.subject_key);
+      }
+    }
+    std::optional<StoredInventoryItem>& existing = slot->second;
+    if (existing && in.observed_at < existing->item.observed_at) continue;  // stale
+    StoredInventoryItem next;
+    next.item = in;
+    next.item.relations = Normalised(in.relations);
+    if (next.item.deleted) next.item.relations.clear();
+    const bool was_counting = existing && (existing->expires_at == 0 || existing->expires_at > now);
+    if (existing && existing->item.deleted == next.item.deleted &&
+        EndsOf(existing->item.relations) == EndsOf(next.item.relations)) {
+      // Seen again, saying the same: the version stays; its last sighting (in the record, the
+      // expiry index and every relation entry's value) moves on.
+      next.version = existing->version;
+      next.first_seen = existing->first_seen;
+      next.last_seen = std::max(existing->last_seen, in.observed_at);
+      wb.Delete(inventory_, InventorySeenKey(existing->last_seen, existing->version));
+      outcome.action = InventoryAction::kRefreshed;
+    } else {
+      next.version = next_seq_++;
+      next.first_seen = existing ? existing->first_seen : in.observed_at;
+      next.last_seen = in.observed_at;
+      outcome.action = existing ? InventoryAction::kReplaced : InventoryAction::kCreated;
+      if (existing) {
+        outcome.replaced = existing->version;
+        DeleteInventory(wb, *existing);
+        const auto now_stated = EndsOf(next.item.relations);
+        for (const inventory::Relation& r : existing->item.relations) {
+          if (!now_stated.contains(Ends(r))) outcome.removed.push_back(r);
+        }
+      }
+    }
+    next.expires_at = ExpiresAt(next.last_seen);
+    const bool counts = next.expires_at == 0 || next.expires_at > now;
+    outcome.version = next.version;
+    outcome.expired_on_arrival = !counts;
+    if (counts) {
+      const auto before =
+          was_counting ? EndsOf(existing->item.relations) : std::set<RelationEnds>();
+      for (const inventory::Relation& r : next.item.relations) {
+        if (!before.contains(Ends(r))) outcome.added.push_back(r);
+      }
+    }
+    wb.Put(inventory_, pk, EncodeInventory(next));
+    wb.Put(inventory_, InventoryVersionKey(next.version),
+           std::string_view(pk).substr(1));  // lp(subject) | lp(source)
+    wb.Put(inventory_, InventorySeenKey(next.last_seen, next.version), {});
+    WriteInventoryRelations(wb, next, /*remove=*/false);
+    existing = std::move(next);
+  }
+  if (wb.Count() == 0) return Status::Ok();
+  wb.Put(meta_, kNextSeqKey, EncodeSeq(next_seq_));
+  if (Status s = FromRocks(wb.Commit(db_.get(), write_options_), "writing inventory items");
+      !s.ok()) {
+    next_seq_ = first_seq;
+    return s;
+  }
+  return Status::Ok();
+}
+
+Status EmbeddedStore::InventoryItemsOf(std::string_view subject_key,
+                                       std::vector<StoredInventoryItem>* out) {
+  out->clear();
+  std::string prefix(1, kInventoryItem);
+  keys::PutLengthPrefixed(prefix, subject_key);
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), inventory_));
+  const rocksdb::Slice p(prefix);
+  for (it->Seek(p); it->Valid() && it->key().starts_with(p); it->Next()) {
+    StoredInventoryItem stored;
+    const std::string_view key(it->key().data(), it->key().size());
+    if (Status d =
+            DecodeInventory(key, std::string_view(it->value().data(), it->value().size()), &stored);
+        !d.ok()) {
+      return d;
+    }
+    stored.expires_at = ExpiresAt(stored.last_seen);
+    out->push_back(std::move(stored));
+  }
+  return FromRocks(it->status(), "scanning inventory items");
+}
+
+Status EmbeddedStore::InventoryItemOfVersion(std::uint64_t version, StoredInventoryItem* out) {
+  std::string rest, scratch;
+  const auto s = db_->Get(rocksdb::ReadOptions(), inventory_, InventoryVersionKey(version), &rest);
+  if (s.IsNotFound()) return Status::NotFound("not an inventory version");
+  if (!s.ok()) return FromRocks(s, "reading an inventory version");
+  return ReadInventory(std::string(1, kInventoryItem) + rest, out, &scratch);
+}
+
+Status EmbeddedStore::InventoryItemsSince(
+    std::uint64_t after_version, const std::function<Status(const StoredInventoryItem&)>& visit) {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), inventory_));
+  const std::string prefix(1, kInventoryVersion);
+  std::string scratch;
+  for (it->Seek(InventoryVersionKey(after_version + 1));
+       it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    const std::string pk =
+        std::string(1, kInventoryItem) + std::string(it->value().data(), it->value().size());
+    StoredInventoryItem stored;
+    Status s = ReadInventory(pk, &stored, &scratch);
+    if (s.code() == Status::Code::kNotFound) continue;  // replaced meanwhile
+    if (s.ok()) s = visit(stored);
+    if (!s.ok()) return s;
+  }
+  return FromRocks(it->status(), "scanning inventory versions");
+}
+
+Status EmbeddedStore::ExpireInventory(TimeMs now, RetentionResult* result) {
+  if (options_.inventory_expiry_days <= 0) return Status::Ok();
+  // Called by ApplyRetention with write_mu_ held.
+  std::string limit(1, kInventorySeen);
+  keys::PutTimeAscending(limit, now - InventoryWindow() + 1);  // last seen + window <= now
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), inventory_));
+  SortedBatch wb;
+  std::string scratch, rest;
+  const std::string prefix(1, kInventorySeen);
+  for (it->Seek(prefix);
+       it->Valid() && it->key().starts_with(prefix) && it->key().compare(limit) < 0; it->Next()) {
+    const std::string_view key(it->key().data(), it->key().size());
+    if (key.size() != 17) return Status::Corruption("malformed inventory expiry entry");
+    const auto got = db_->Get(rocksdb::ReadOptions(), inventory_,
+                              InventoryVersionKey(DecodeSeq(key.substr(9))), &rest);
+    if (got.IsNotFound()) continue;
+    if (!got.ok()) return FromRocks(got, "reading an inventory version");
+    StoredInventoryItem stored;
+    if (Status s = ReadInventory(std::string(1, kInventoryItem) + rest, &stored, &scratch);
+        !s.ok()) {
+      if (s.code() == Status::Code::kNotFound) continue;
+      return s;
+    }
+    DeleteInventory(wb, stored);
+    ++result->deleted_inventory;
+    if (wb.Count() > 10000) {
+      if (Status w = FromRocks(wb.Commit(db_.get(), write_options_), "deleting expired inventory");
+          !w.ok()) {
+        return w;
+      }
+    }
+  }
+  if (Status st = FromRocks(it->status(), "scanning inventory for expiry"); !st.ok()) return st;
+  if (wb.Count() == 0) return Status::Ok();
+  return FromRocks(wb.Commit(db_.get(), write_options_), "deleting expired inventory");
+}
+
+// --- end of the inventory additions -----------------------------------------------------------
+
 }  // namespace
 
 // Defaults of the methods added for IoT Device Defender, for backends without them.
@@ -1279,6 +1689,21 @@ Status FindingStore::GetAuxiliary(std::string_view, std::string*) {
 }
 Status FindingStore::DeleteAuxiliary(std::string_view) {
   return Status::Internal("DeleteAuxiliary is not implemented by this store backend");
+}
+// Defaults of the methods added for inventory (issue 9).
+Status FindingStore::ImportInventory(std::span<const inventory::Item>, asff::TimeMs,
+                                     std::vector<InventoryOutcome>*) {
+  return Status::Internal("ImportInventory is not implemented by this store backend");
+}
+Status FindingStore::InventoryItemsOf(std::string_view, std::vector<StoredInventoryItem>*) {
+  return Status::Internal("InventoryItemsOf is not implemented by this store backend");
+}
+Status FindingStore::InventoryItemOfVersion(std::uint64_t, StoredInventoryItem*) {
+  return Status::Internal("InventoryItemOfVersion is not implemented by this store backend");
+}
+Status FindingStore::InventoryItemsSince(std::uint64_t,
+                                         const std::function<Status(const StoredInventoryItem&)>&) {
+  return Status::Internal("InventoryItemsSince is not implemented by this store backend");
 }
 
 Result<std::unique_ptr<FindingStore>> OpenEmbeddedStore(const std::string& directory,
@@ -1331,11 +1756,23 @@ Result<std::unique_ptr<FindingStore>> OpenEmbeddedStore(const std::string& direc
   ids_table.block_cache = block_cache;
   ids_cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(ids_table));
 
+  // Added for inventory (issue 9): inventory items, by (subject, source), version and last
+  // sighting; point reads (bloom filters) and short prefix scans.
+  rocksdb::ColumnFamilyOptions inventory_cf;
+  inventory_cf.OptimizeLevelStyleCompaction(64 << 20);
+  inventory_cf.write_buffer_size = 32 << 20;
+  inventory_cf.compression = rocksdb::kLZ4Compression;
+  rocksdb::BlockBasedTableOptions inventory_table;
+  inventory_table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  inventory_table.block_cache = block_cache;
+  inventory_cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(inventory_table));
+
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs{
       {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()},
       {"ids", ids_cf},
       {"findings", findings_cf},
       {"index", index_cf},
+      {"inventory", inventory_cf},
   };
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;

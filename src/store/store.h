@@ -31,6 +31,23 @@
 //   (like an Import batch) but outside them: state an integration must remember across runs, such
 //   as an operator's verification of a violation that has not been imported yet. Retention and
 //   queries never see it.
+// - Added for inventory (issue 9). ImportInventory stores inventory items (inventory/inventory.h)
+//   atomically and durably per batch, as Import does. An item's identity is (source, subject
+//   key); for each item, in order: one observed before the stored item of its identity is ignored
+//   as stale; one stating the same relations (and gone or not alike) refreshes it (its last-seen
+//   time moves on, its version stays); any other is stored as a new version, with a sequence
+//   number from the space finding versions use, replacing the stored one: the relations the old
+//   version stated leave the relation index and the new ones enter it, so RelatedResources
+//   returns them beside those findings state, one entry per stating version. Each outcome says
+//   which relations came to count and which stopped (what correlation re-evaluates).
+// - Expiry: a relation an inventory item states counts until its last sighting plus
+//   StoreOptions::inventory_expiry_days (RelatedResource::expires_at; a caller acting at time t
+//   ignores entries with expires_at <= t); ApplyRetention deletes the items not seen within the
+//   window, with their relations. Relations findings state never expire this way (expires_at 0):
+//   they live as long as their finding.
+// - InventoryItemsOf returns every source's stored item about a subject; InventoryItemOfVersion
+//   the item a version is (NotFound when it is not an inventory version: a finding's, or gone),
+//   which is how a relation's provenance is told.
 #pragma once
 
 #include <cstdint>
@@ -46,6 +63,7 @@
 #include "asff/import.h"
 #include "common/status.h"
 #include "filter/filter.h"
+#include "inventory/inventory.h"
 
 namespace corroborate::store {
 
@@ -53,6 +71,9 @@ struct StoreOptions {
   int retention_active_days = 90;    // Security Hub's value
   int retention_archived_days = 30;  // Security Hub's value
   bool sync = true;                  // fsync each batch; off only for throwaway stores in tests
+  // Added for inventory (issue 9): how long a relation an inventory source stated counts after it
+  // was last seen (0: forever).
+  int inventory_expiry_days = 30;
 };
 
 // A validated finding ready for import: its core view and its NormalizeNewFinding JSON.
@@ -100,6 +121,9 @@ struct RelatedResource {
   std::string key;  // canonical resource key
   std::string type;
   std::uint64_t version = 0;  // the stored version stating the relation
+  // Added for inventory (issue 9): when the relation stops counting unless seen again (0: never,
+  // as for relations findings state).
+  asff::TimeMs expires_at = 0;
   friend bool operator==(const RelatedResource&, const RelatedResource&) = default;
 };
 
@@ -116,7 +140,31 @@ struct GeneratorRangeRequest {
 struct RetentionResult {
   std::uint64_t deleted_active = 0;
   std::uint64_t deleted_archived = 0;
+  std::uint64_t deleted_inventory = 0;  // inventory items not seen within the expiry window
 };
+
+// --- Added for inventory (issue 9) ------------------------------------------------------------
+struct StoredInventoryItem {
+  inventory::Item item;
+  std::uint64_t version = 0;    // the version its relations are stored as
+  asff::TimeMs first_seen = 0;  // observed_at of the first item of its identity
+  asff::TimeMs last_seen = 0;   // observed_at of the latest one (refreshes included)
+  asff::TimeMs expires_at = 0;  // last_seen + the expiry window (0: never)
+};
+
+enum class InventoryAction : std::uint8_t { kCreated, kReplaced, kRefreshed, kIgnoredStale };
+
+struct InventoryOutcome {
+  InventoryAction action = InventoryAction::kIgnoredStale;
+  std::uint64_t version = 0;   // the version stating the item's relations (0: ignored)
+  std::uint64_t replaced = 0;  // the version it replaced (kReplaced)
+  // Relations that count now and did not (new, or stated again after they had expired), and
+  // relations the replaced version stated that this one does not.
+  std::vector<inventory::Relation> added;
+  std::vector<inventory::Relation> removed;
+  bool expired_on_arrival = false;  // seen longer ago than the expiry window: stored, not counted
+};
+// ---
 
 struct StoreStats {
   std::uint64_t findings = 0;
@@ -170,6 +218,19 @@ class FindingStore {
   virtual Status PutAuxiliary(std::string_view key, std::string_view value);
   virtual Status GetAuxiliary(std::string_view key, std::string* value);
   virtual Status DeleteAuxiliary(std::string_view key);
+
+  // --- Added for inventory (issue 9); defaults report the method as unsupported, as above.
+  virtual Status ImportInventory(std::span<const inventory::Item> batch, asff::TimeMs now,
+                                 std::vector<InventoryOutcome>* outcomes);
+  virtual Status InventoryItemsOf(std::string_view subject_key,
+                                  std::vector<StoredInventoryItem>* out);
+  // NotFound when `version` is not a stored inventory version.
+  virtual Status InventoryItemOfVersion(std::uint64_t version, StoredInventoryItem* out);
+  // Calls `visit` with each stored inventory item whose version is after `after_version`, in
+  // version order, stopping at the first non-OK status it returns (which is returned): what a
+  // correlation that was interrupted must still re-evaluate.
+  virtual Status InventoryItemsSince(
+      std::uint64_t after_version, const std::function<Status(const StoredInventoryItem&)>& visit);
 };
 
 // The embedded default backend (RocksDB in one directory; see docs/storage.md for why).

@@ -162,5 +162,20 @@ TEST(RelationsTest, IotListsRoundTripCommasAndPercents) {
   EXPECT_TRUE(ParseIotList("").empty());
 }
 
+// Added for inventory (issue 9): two-hop walks join only along chains of use.
+TEST(RelationsTest, TwoHopsJoinOnlyAlongChainsOfUse) {
+  EXPECT_TRUE(JoinsThrough("AwsEc2Instance", "AwsEc2NetworkInterface", "AwsEc2SecurityGroup"));
+  EXPECT_TRUE(JoinsThrough("AwsEc2SecurityGroup", "AwsEc2NetworkInterface", "AwsEc2Instance"));
+  EXPECT_TRUE(JoinsThrough("AwsIotRegisteredThing", "AwsIotCertificate", "AwsIotPolicy"));
+  EXPECT_TRUE(JoinsThrough("AwsIotPolicy", "AwsIotCertificate", "AwsIotRegisteredThing"));
+  // A thing's policy is attached to other devices' certificates; a VPC holds every group.
+  EXPECT_FALSE(JoinsThrough("AwsIotRegisteredThing", "AwsIotPolicy", "AwsIotCertificate"));
+  EXPECT_FALSE(JoinsThrough("AwsEc2Instance", "AwsEc2Vpc", "AwsEc2SecurityGroup"));
+  EXPECT_FALSE(JoinsThrough("AwsEc2Instance", "AwsEc2SecurityGroup", "AwsEc2Instance"));
+  EXPECT_TRUE(ChainMiddle("AwsEc2NetworkInterface"));
+  EXPECT_TRUE(ChainMiddle("AwsIotCertificate"));
+  EXPECT_FALSE(ChainMiddle("AwsEc2SecurityGroup"));
+}
+
 }  // namespace
 }  // namespace corroborate::asff

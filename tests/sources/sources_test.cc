@@ -677,5 +677,46 @@ TEST(StreamReaderTest, TheStreamedArrayMemberIsAnOption) {
   EXPECT_THAT(upper.events, ElementsAre("p.json:1 Id=<none>"));
 }
 
+// Added for inventory (issue 9): AWS Config snapshot files put scalar members before their
+// configurationItems; with streamed_array_keys such arrays are still read an element at a time,
+// whatever the read size.
+TEST(StreamedKeysTest, ArraysAfterScalarMembersAreStreamedElementByElement) {
+  const std::string input =
+      "{\"fileVersion\": \"1.0\", \"configSnapshotId\": \"a\\\"b\", \"n\": -1.5e3,\n"
+      " \"ok\": true, \"none\": null, \"configurationItems\": [\n"
+      "  {\"Id\": \"c1\"},\n  {\"Id\": \"c2\"}, 7\n], \"nextToken\": null}\n"
+      "{\"Reservations\": [{\"Id\": \"r1\"}]}\n"
+      "{\"fileVersion\": \"1.0\", \"other\": {\"x\": 1}, \"configurationItems\": [{\"Id\": "
+      "\"w\"}]}\n"
+      "{\"Id\": \"plain\", \"Resources\": [1]}\n"
+      "{\"a\": 1}\n"
+      "{\"Findings\": [{\"Id\": \"f\"}]}\n";
+  const std::string path = WriteTempFile(input);
+  std::vector<std::string> first;
+  for (const std::size_t chunk_bytes : {std::size_t{1}, std::size_t{5}, std::size_t{4096}}) {
+    const int fd = ::open(path.c_str(), O_RDONLY);
+    ASSERT_GE(fd, 0);
+    Recorder recorder;
+    ReadOptions options;
+    options.chunk_bytes = chunk_bytes;
+    options.streamed_array_keys = {"configurationItems", "Reservations"};
+    EXPECT_TRUE(ReadFindingsFromFd(fd, "s.json", recorder, options).ok());
+    ::close(fd);
+    if (first.empty()) first = recorder.events;
+    EXPECT_EQ(recorder.events, first) << "chunk_bytes=" << chunk_bytes;
+  }
+  EXPECT_THAT(
+      first,
+      ElementsAre("s.json:3 configurationItems[0] Id=c1", "s.json:4 configurationItems[1] Id=c2",
+                  "ERROR s.json:4 configurationItems[2]: InvalidInput: expected a JSON "
+                  "object in configurationItems",
+                  "s.json:6 Reservations[0] Id=r1",
+                  // A member that is not a scalar before the array: read whole.
+                  "s.json:7 Id=<none>", "s.json:8 Id=plain", "s.json:9 Id=<none>",
+                  // The keys replace "Findings": not streamed, read whole (and the
+                  // document walker still finds its findings).
+                  "s.json:10 Findings[0] Id=f"));
+}
+
 }  // namespace
 }  // namespace corroborate::sources
