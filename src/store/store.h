@@ -31,6 +31,9 @@
 //   (like an Import batch) but outside them: state an integration must remember across runs, such
 //   as an operator's verification of a violation that has not been imported yet. Retention and
 //   queries never see it.
+// - WriteAuxiliary writes several auxiliary keys (puts and deletes) as one atomic, durable batch;
+//   ScanAuxiliary reads a key range of the auxiliary space in key order, a page at a time. The
+//   HTTP server keeps finding history, automation rules and insights there.
 #pragma once
 
 #include <cstdint>
@@ -39,6 +42,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "asff/finding.h"
@@ -127,6 +131,13 @@ struct StoreStats {
   std::uint64_t disk_bytes = 0;
 };
 
+// One write of FindingStore::WriteAuxiliary (added for the HTTP server, issue 5).
+struct AuxiliaryWrite {
+  std::string key;    // 1..1024 bytes
+  std::string value;  // at most 64 KB; ignored when `remove`
+  bool remove = false;
+};
+
 class FindingStore {
  public:
   virtual ~FindingStore() = default;
@@ -161,6 +172,15 @@ class FindingStore {
   virtual Status PutAuxiliary(std::string_view key, std::string_view value);
   virtual Status GetAuxiliary(std::string_view key, std::string* value);
   virtual Status DeleteAuxiliary(std::string_view key);
+
+  // --- Added for the HTTP server (issue 5): several auxiliary keys in one durable batch, and key
+  // ranges of the auxiliary space. Defaults report the method as unsupported.
+  // Atomic: every write of the batch is applied, durably, or none is.
+  virtual Status WriteAuxiliary(std::span<const AuxiliaryWrite> writes);
+  // Up to `limit` (key, value) pairs whose keys start with `prefix` and sort after `after` (a full
+  // key; empty: from the first), in ascending key order.
+  virtual Status ScanAuxiliary(std::string_view prefix, std::string_view after, std::size_t limit,
+                               std::vector<std::pair<std::string, std::string>>* out);
 };
 
 // The embedded default backend (RocksDB in one directory; see docs/storage.md for why).
