@@ -17,5 +17,6 @@ void RegisterRules(CLI::App& app, GlobalOptions& global, int* exit_code);
 void RegisterCorrelate(CLI::App& app, GlobalOptions& global, int* exit_code);
 void RegisterExplain(CLI::App& app, GlobalOptions& global, int* exit_code);
 void RegisterIot(CLI::App& app, GlobalOptions& global, int* exit_code);
+void RegisterServe(CLI::App& app, GlobalOptions& global, int* exit_code);
 
 }  // namespace corroborate::cli

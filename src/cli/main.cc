@@ -49,6 +49,7 @@ int main(int argc, char** argv) {
   RegisterCorrelate(app, global, &exit_code);
   RegisterExplain(app, global, &exit_code);
   RegisterIot(app, global, &exit_code);
+  RegisterServe(app, global, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
