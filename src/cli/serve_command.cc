@@ -294,8 +294,10 @@ void RegisterServe(CLI::App& app, GlobalOptions& global, int* exit_code) {
       "Every option can also be set in a YAML file (--config), e.g. `port: 8443` or\n"
       "`sns-topic-arn: [arn:...]`; the command line wins.\n"
       "Exit status: 0 after a graceful shutdown, 2 bad option or config, 3 store or socket error.");
-  cmd->config_formatter(std::make_shared<YamlConfig>());
-  cmd->set_config("--config", "", "YAML file setting any of these options by their long names");
+  auto config = std::make_shared<std::string>();
+  cmd->add_option("--config", *config,
+                  "YAML file setting any of these options by their long names (the command line "
+                  "wins)");
   // The store's options, also here so that the config file can set them.
   cmd->add_option("--data-dir", global.data_dir,
                   "Where findings are stored (as the global option)");
@@ -419,7 +421,16 @@ void RegisterServe(CLI::App& app, GlobalOptions& global, int* exit_code) {
   cmd->add_option("--shutdown-timeout", args->shutdown_timeout,
                   "Seconds a graceful shutdown waits for requests in progress")
       ->default_val(30);
-  cmd->callback([args, &global, exit_code] { Run(*args, global, exit_code); });
+  cmd->callback([cmd, config, args, &global, exit_code] {
+    if (!config->empty()) {
+      if (Status s = ApplyYamlConfig(*cmd, *config); !s.ok()) {
+        PrintError(s.message());
+        *exit_code = s.code() == Status::Code::kIOError ? kExitFatal : kExitUsage;
+        return;
+      }
+    }
+    Run(*args, global, exit_code);
+  });
 }
 
 }  // namespace corroborate::cli

@@ -1,70 +1,77 @@
 #include "cli/yaml_config.h"
 
-#include <sstream>
+#include <fstream>
 
 #include <yaml-cpp/yaml.h>
 
 namespace corroborate::cli {
 
-std::string YamlConfig::to_config(const CLI::App* app, bool default_also, bool /*description*/,
-                                  std::string /*prefix*/) const {
-  std::ostringstream out;
-  for (const CLI::Option* opt : app->get_options()) {
-    if (opt->get_lnames().empty() || opt->get_configurable() == false) continue;
-    const std::string name = opt->get_lnames().front();
-    if (name == "help" || name == "config") continue;
-    std::vector<std::string> values = opt->reduced_results();
-    if (values.empty() && default_also && !opt->get_default_str().empty()) {
-      values.push_back(opt->get_default_str());
-    }
-    if (values.empty()) continue;
-    if (values.size() == 1) {
-      out << name << ": " << YAML::Dump(YAML::Node(values.front())) << "\n";
-    } else {
-      out << name << ":\n";
-      for (const auto& v : values) out << "  - " << YAML::Dump(YAML::Node(v)) << "\n";
-    }
-  }
-  return out.str();
-}
-
-std::vector<CLI::ConfigItem> YamlConfig::from_config(std::istream& input) const {
+Status ApplyYamlConfig(CLI::App& command, const std::string& path,
+                       const std::string& config_option) {
+  std::ifstream in(path);
+  if (!in) return Status::IOError("--config: cannot read " + path);
   YAML::Node root;
   try {
-    root = YAML::Load(input);
+    root = YAML::Load(in);
   } catch (const YAML::Exception& e) {
-    throw CLI::ConversionError("config file: not YAML: " + std::string(e.what()));
+    return Status::InvalidInput("--config: " + path + " is not YAML: " + e.what());
   }
-  std::vector<CLI::ConfigItem> result;
-  if (root.IsNull()) return result;
-  if (!root.IsMap()) throw CLI::ConversionError("config file: expected a mapping of option: value");
+  if (root.IsNull()) return Status::Ok();
+  if (!root.IsMap()) {
+    return Status::InvalidInput("--config: " + path + " must be a mapping of option: value");
+  }
   for (const auto& entry : root) {
-    const std::string line = std::to_string(entry.first.Mark().line + 1);
-    CLI::ConfigItem item;
-    item.name = entry.first.as<std::string>();
-    for (char& c : item.name) {
+    const std::string where = path + ":" + std::to_string(entry.first.Mark().line + 1);
+    std::string name = entry.first.as<std::string>();
+    for (char& c : name) {
       if (c == '_') c = '-';
     }
+    CLI::Option* option =
+        name == config_option ? nullptr : command.get_option_no_throw("--" + name);
+    if (option == nullptr) {
+      return Status::InvalidInput("--config: " + where + ": '" + name + "' is not an option of `" +
+                                  command.get_name() + "` (see --help)");
+    }
+    if (option->count() > 0) continue;  // given on the command line
+    // The command's copy of a global option (--data-dir) yields to the global one given before
+    // the command name too.
+    if (const CLI::App* parent = command.get_parent(); parent != nullptr) {
+      const CLI::Option* global = parent->get_option_no_throw("--" + name);
+      if (global != nullptr && global->count() > 0) continue;
+    }
+    std::vector<std::string> values;
     const YAML::Node& value = entry.second;
+    if (value.IsNull()) continue;
     if (value.IsScalar()) {
-      item.inputs.push_back(value.as<std::string>());
+      values.push_back(value.as<std::string>());
     } else if (value.IsSequence()) {
       for (const auto& v : value) {
         if (!v.IsScalar()) {
-          throw CLI::ConversionError("config file line " + line + ": '" + item.name +
-                                     "' must be a list of plain values");
+          return Status::InvalidInput("--config: " + where + ": '" + name +
+                                      "' must be a list of plain values");
         }
-        item.inputs.push_back(v.as<std::string>());
+        values.push_back(v.as<std::string>());
       }
-    } else if (value.IsNull()) {
-      continue;
     } else {
-      throw CLI::ConversionError("config file line " + line + ": '" + item.name +
-                                 "' must be a value or a list of values, not a mapping");
+      return Status::InvalidInput("--config: " + where + ": '" + name +
+                                  "' must be a value or a list of values, not a mapping");
     }
-    result.push_back(std::move(item));
+    try {
+      if (option->get_type_size() == 0) {
+        if (values.size() != 1) {
+          return Status::InvalidInput("--config: " + where + ": '" + name +
+                                      "' is a flag: give true or false");
+        }
+        // A negated name (no-...) inverts, as on the command line.
+        values[0] = option->get_flag_value(name, values[0]);
+      }
+      for (auto& v : values) option->add_result(v);
+      option->run_callback();
+    } catch (const CLI::Error& e) {
+      return Status::InvalidInput("--config: " + where + ": '" + name + "': " + e.what());
+    }
   }
-  return result;
+  return Status::Ok();
 }
 
 }  // namespace corroborate::cli

@@ -1,23 +1,22 @@
-// A YAML front end for CLI11's config files: `corroborate serve --config FILE` reads a YAML
-// mapping whose keys are the command's long option names (`max-body-bytes: 6291456`; `_` may
-// stand for `-`), scalars for single values and flags (true/false), sequences for repeatable
-// options. Options given on the command line win over the file. A key that names no option, or a
-// nested mapping, is refused with the file's line number.
+// A YAML config file for a command: `corroborate serve --config FILE` takes a mapping whose keys
+// are the command's long option names (`max-body-bytes: 6291456`; `_` may stand for `-`),
+// scalars for single values and flags (true/false), sequences for repeatable options.
+//
+// Contract: ApplyYamlConfig sets every option the file names that the command line did not give
+// (the command line wins), through the option's own validation, as if it had been typed. A key
+// that names no option, a nested mapping, a value the option refuses, or a file that is not YAML
+// is an InvalidInput Status naming the file, line and key; an unreadable file an IOError.
 #pragma once
 
-#include <istream>
 #include <string>
-#include <vector>
 
 #include <CLI/CLI.hpp>
 
+#include "common/status.h"
+
 namespace corroborate::cli {
 
-class YamlConfig : public CLI::Config {
- public:
-  std::string to_config(const CLI::App* app, bool default_also, bool write_description,
-                        std::string prefix) const override;
-  std::vector<CLI::ConfigItem> from_config(std::istream& input) const override;
-};
+Status ApplyYamlConfig(CLI::App& command, const std::string& path,
+                       const std::string& config_option = "config");
 
 }  // namespace corroborate::cli

@@ -141,6 +141,12 @@ std::optional<std::string> TokenPosition(std::string_view prefix, std::string_vi
   return out;
 }
 
+std::string Decimal(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
+}
+
 ApiError BadToken() {
   return InvalidInput("Invalid parameter 'NextToken'. The token is not one this server issued.");
 }
@@ -233,10 +239,9 @@ void Api::Handle(Request request, Responder respond) {
           : call->principal.id;
   if (!limiter_.Allow(limit_key, std::chrono::steady_clock::now())) {
     metrics_.Throttled();
-    return Fail(call,
-                LimitExceeded("Rate exceeded: at most " + std::to_string(options_.rate_limit) +
-                              " requests per second per client (burst " +
-                              std::to_string(options_.rate_burst) + ")"));
+    return Fail(call, LimitExceeded("Rate exceeded: at most " + Decimal(options_.rate_limit) +
+                                    " requests per second per client (burst " +
+                                    Decimal(options_.rate_burst) + "); retry with backoff"));
   }
   if (draining_ && IsWrite(op)) return Fail(call, Unavailable("The server is shutting down"));
   // The body: JSON for every operation with one (SNS posts its JSON as text/plain).

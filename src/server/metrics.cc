@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <charconv>
 #include <cstdio>
 #include <fstream>
 
@@ -34,10 +35,11 @@ std::string LabelText(const std::vector<std::pair<std::string, std::string>>& la
   return out;
 }
 
+// The shortest text that reads back as `v` ("0.005", not "0.0050000000000000001").
 std::string Number(double v) {
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%.17g", v);
-  return buf;
+  const auto result = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, result.ptr);
 }
 
 void Family(std::string& out, std::string_view name, std::string_view type, std::string_view help) {
