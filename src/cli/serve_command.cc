@@ -33,8 +33,8 @@ struct ServeArgs {
   std::vector<std::string> auth_services{"securityhub"};
   std::string region = "us-east-1";
   std::string account_id = "000000000000";
-  std::size_t max_body_bytes = 6 * 1024 * 1024;
-  std::size_t max_header_bytes = 16 * 1024;
+  std::size_t max_body_bytes = std::size_t{6} << 20;
+  std::size_t max_header_bytes = std::size_t{16} << 10;
   std::size_t max_connections = 1024;
   int request_timeout = 30;
   int idle_timeout = 60;
@@ -59,7 +59,7 @@ struct ServeArgs {
   RuleOptions rules;
 };
 
-std::string Trim(std::string s) {
+std::string Trim(const std::string& s) {
   const auto b = s.find_first_not_of(" \t\r\n");
   if (b == std::string::npos) return "";
   const auto e = s.find_last_not_of(" \t\r\n");

@@ -5,6 +5,19 @@
 #include <yaml-cpp/yaml.h>
 
 namespace corroborate::cli {
+namespace {
+
+Status Refuse(const std::string& where, const std::string& name, std::string_view what) {
+  std::string message = "--config: ";
+  message += where;
+  message += ": '";
+  message += name;
+  message += "' ";
+  message += what;
+  return Status::InvalidInput(std::move(message));
+}
+
+}  // namespace
 
 Status ApplyYamlConfig(CLI::App& command, const std::string& path,
                        const std::string& config_option) {
@@ -29,8 +42,7 @@ Status ApplyYamlConfig(CLI::App& command, const std::string& path,
     CLI::Option* option =
         name == config_option ? nullptr : command.get_option_no_throw("--" + name);
     if (option == nullptr) {
-      return Status::InvalidInput("--config: " + where + ": '" + name + "' is not an option of `" +
-                                  command.get_name() + "` (see --help)");
+      return Refuse(where, name, "is not an option of `" + command.get_name() + "` (see --help)");
     }
     if (option->count() > 0) continue;  // given on the command line
     // The command's copy of a global option (--data-dir) yields to the global one given before
@@ -47,20 +59,17 @@ Status ApplyYamlConfig(CLI::App& command, const std::string& path,
     } else if (value.IsSequence()) {
       for (const auto& v : value) {
         if (!v.IsScalar()) {
-          return Status::InvalidInput("--config: " + where + ": '" + name +
-                                      "' must be a list of plain values");
+          return Refuse(where, name, "must be a list of plain values");
         }
         values.push_back(v.as<std::string>());
       }
     } else {
-      return Status::InvalidInput("--config: " + where + ": '" + name +
-                                  "' must be a value or a list of values, not a mapping");
+      return Refuse(where, name, "must be a value or a list of values, not a mapping");
     }
     try {
       if (option->get_type_size() == 0) {
         if (values.size() != 1) {
-          return Status::InvalidInput("--config: " + where + ": '" + name +
-                                      "' is a flag: give true or false");
+          return Refuse(where, name, "is a flag: give true or false");
         }
         // A negated name (no-...) inverts, as on the command line.
         values[0] = option->get_flag_value(name, values[0]);
@@ -68,7 +77,7 @@ Status ApplyYamlConfig(CLI::App& command, const std::string& path,
       for (auto& v : values) option->add_result(v);
       option->run_callback();
     } catch (const CLI::Error& e) {
-      return Status::InvalidInput("--config: " + where + ": '" + name + "': " + e.what());
+      return Refuse(where, name, std::string("was refused: ") + e.what());
     }
   }
   return Status::Ok();

@@ -374,7 +374,8 @@ void Api::BatchImportFindings(const std::shared_ptr<Call>& call) {
   if (valid.empty()) return answer(0);
   const std::size_t count = valid.size();
   const bool queued = writer_.SubmitImport(
-      std::move(valid), call->principal.arn, [this, call, answer, count](ImportResult result) {
+      std::move(valid), call->principal.arn,
+      [this, call, answer, count](const ImportResult& result) {
         if (!result.status.ok()) {
           return Fail(call, Internal("The findings were not stored: " + result.status.message()));
         }
@@ -959,7 +960,7 @@ void Api::EventBridge(const std::shared_ptr<Call>& call) {
   Events(call, "eventbridge");
 }
 
-void Api::Events(const std::shared_ptr<Call>& call, std::string source) {
+void Api::Events(const std::shared_ptr<Call>& call, const std::string& source) {
   auto body = std::make_shared<std::string>(call->request.body);
   Submit(call, [this, call, body, source](Writer& writer) -> std::function<void()> {
     auto summary = std::make_shared<EventSummary>();

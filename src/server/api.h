@@ -80,7 +80,7 @@ class Api {
   void DeleteInsight(const std::shared_ptr<Call>& call);
   void EventBridge(const std::shared_ptr<Call>& call);
   void Sns(const std::shared_ptr<Call>& call);
-  void Events(const std::shared_ptr<Call>& call, std::string source);
+  void Events(const std::shared_ptr<Call>& call, const std::string& source);
 
   // Queues a task; answers 429/503 itself when the writer refuses it.
   void Submit(const std::shared_ptr<Call>& call, Writer::Task task);

@@ -43,7 +43,7 @@ struct AuthOptions {
   std::vector<AccessKey> access_keys;
   std::vector<BearerToken> bearer_tokens;
   std::vector<std::string> services = {"securityhub"};
-  std::int64_t max_skew_seconds = 15 * 60;
+  std::int64_t max_skew_seconds = 900;  // 15 minutes, as AWS
   bool allow_anonymous = false;
   std::string account_id = "000000000000";  // for principals of bearer tokens
 };

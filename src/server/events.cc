@@ -81,8 +81,8 @@ Status IngestEvents(Writer& writer, simdjson::dom::element document, std::string
   EventRouter router(findings, iot);
   const std::string name(source);
   sources::VisitDocument(document, sources::Location{name, 0, ""}, router);
-  const Status findings_done = findings.Finish();
-  const Status iot_done = iot.Finish();
+  Status findings_done = findings.Finish();
+  Status iot_done = iot.Finish();
   const auto& r = findings.report();
   summary->findings_received = r.received;
   summary->created = r.created;

@@ -14,7 +14,7 @@ namespace {
 
 constexpr std::array<std::string_view, 5> kTopLevelTimes = {
     "CreatedAt", "UpdatedAt", "FirstObservedAt", "LastObservedAt", "ProcessedAt"};
-constexpr std::size_t kMaxRecordBytes = 60 * 1024;
+constexpr std::size_t kMaxRecordBytes = std::size_t{60} << 10;
 
 std::string ValueText(simdjson::dom::element e) {
   std::string_view s;

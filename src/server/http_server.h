@@ -36,8 +36,8 @@ struct HttpOptions {
   int threads = 2;
   std::string tls_cert_file;  // PEM chain; with tls_key_file, serve HTTPS
   std::string tls_key_file;
-  std::size_t max_body_bytes = 6 * 1024 * 1024;
-  std::size_t max_header_bytes = 16 * 1024;
+  std::size_t max_body_bytes = std::size_t{6} << 20;
+  std::size_t max_header_bytes = std::size_t{16} << 10;
   std::size_t max_connections = 1024;
   int request_timeout_seconds = 30;
   int idle_timeout_seconds = 60;

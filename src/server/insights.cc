@@ -204,7 +204,7 @@ Status InsightResults(store::FindingStore& store, const Insight& insight, asff::
       element root;
       if (parser.parse(json).get(root) != simdjson::SUCCESS) continue;
       seen.clear();
-      Walk(root, field->path, [&](std::string value) {
+      Walk(root, field->path, [&](const std::string& value) {
         if (std::find(seen.begin(), seen.end(), value) != seen.end()) return;
         seen.push_back(value);
         ++counts[value];

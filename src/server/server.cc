@@ -69,7 +69,7 @@ Status Server::Run() {
   const std::size_t unanswered = http_->in_flight();
   http_->Stop();
   if (stats_thread_.joinable()) stats_thread_.join();
-  const Status flushed = store_.Flush();
+  Status flushed = store_.Flush();
   logger_.Info("stopped").Field("unanswered", static_cast<std::uint64_t>(unanswered));
   return flushed;
 }

@@ -12,7 +12,7 @@
 namespace corroborate::server {
 namespace {
 
-constexpr size_t kMaxFetchBytes = 64 * 1024;
+constexpr size_t kMaxFetchBytes = size_t{64} << 10;
 constexpr size_t kMaxCertificates = 32;
 
 bool IsSnsHost(std::string_view host) {
