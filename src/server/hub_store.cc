@@ -107,14 +107,15 @@ Status HubStore::Import(std::span<const store::IncomingFinding> batch, asff::Tim
   if (rules || history_) {
     for (Changed& c : changed) {
       if (c.count == 1 && (*outcomes)[c.last].action == asff::ImportAction::kCreated) {
-        c.imported_json = batch[c.last].json;  // a new finding is stored exactly as given
-      } else {
-        store::StoredFinding stored;
-        if (Status s = inner_.Get(c.id, &stored); !s.ok()) {
-          return s.WithContext("reading finding " + c.id.id + " after its import");
-        }
-        c.imported_json = std::move(stored.core.json);
+        // A new finding is stored exactly as given; its history record needs no JSON.
+        if (rules) c.final_json = c.imported_json = batch[c.last].json;
+        continue;
       }
+      store::StoredFinding stored;
+      if (Status s = inner_.Get(c.id, &stored); !s.ok()) {
+        return s.WithContext("reading finding " + c.id.id + " after its import");
+      }
+      c.imported_json = std::move(stored.core.json);
       c.final_json = c.imported_json;
     }
   }

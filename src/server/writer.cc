@@ -150,7 +150,7 @@ void Writer::RunImports(std::vector<Job>& jobs) {
     for (auto& f : j.findings) batch.push_back(std::move(f));
   }
   hub_.SetIdentity(jobs.front().identity);
-  hub_.BeginRecording();
+  if (correlation_) hub_.BeginRecording();  // what changed is kept only to be correlated
   std::vector<store::ImportOutcome> outcomes;
   const Status s = hub_.Import(batch, now, &outcomes);
   Recording recording = hub_.TakeRecording();
@@ -183,7 +183,7 @@ void Writer::RunImports(std::vector<Job>& jobs) {
 void Writer::RunTask(Job& job) {
   const asff::TimeMs now = options_.clock();
   hub_.SetIdentity(job.identity);
-  hub_.BeginRecording();
+  if (correlation_) hub_.BeginRecording();
   std::function<void()> finish = job.task(*this);
   Recording recording = hub_.TakeRecording();
   Correlate(recording, now);
