@@ -289,7 +289,18 @@ void Api::Dispatch(const std::shared_ptr<Call>& call) {
 }
 
 void Api::Submit(const std::shared_ptr<Call>& call, Writer::Task task) {
-  if (!writer_.SubmitTask(call->principal.arn, std::move(task))) {
+  // A task that throws (a bug) must still answer its request, and must not end the writer.
+  Writer::Task guarded = [this, call, task = std::move(task)](Writer& writer) {
+    try {
+      return task(writer);
+    } catch (const std::exception& e) {
+      const std::string what = e.what();
+      logger_.Error("write failed with an exception").Field("error", what);
+      return std::function<void()>(
+          [this, call, what] { Fail(call, Internal("The write failed: " + what)); });
+    }
+  };
+  if (!writer_.SubmitTask(call->principal.arn, std::move(guarded))) {
     metrics_.Throttled();
     if (draining_) return Fail(call, Unavailable("The server is shutting down"));
     return Fail(call, LimitExceeded("The write queue is full; retry with backoff"));

@@ -152,7 +152,12 @@ void Writer::RunImports(std::vector<Job>& jobs) {
   hub_.SetIdentity(jobs.front().identity);
   if (correlation_) hub_.BeginRecording();  // what changed is kept only to be correlated
   std::vector<store::ImportOutcome> outcomes;
-  const Status s = hub_.Import(batch, now, &outcomes);
+  Status s;
+  try {
+    s = hub_.Import(batch, now, &outcomes);
+  } catch (const std::exception& e) {  // a bug: answer the requests, keep the writer alive
+    s = Status::Internal(std::string("the import failed with an exception: ") + e.what());
+  }
   Recording recording = hub_.TakeRecording();
   if (s.ok()) {
     Correlate(recording, now);
@@ -195,10 +200,16 @@ void Writer::Correlate(Recording& recording, asff::TimeMs now) {
   const pipeline::CorrelationReport before = correlation_->report();
   hub_.SetIdentity("corroborate-correlator");
   Status s;
-  if (!recording.imported.empty()) {
-    s = correlation_->AfterBatch(recording.imported, recording.outcomes, now);
+  try {
+    if (!recording.imported.empty()) {
+      s = correlation_->AfterBatch(recording.imported, recording.outcomes, now);
+    }
+    if (s.ok() && !recording.updated.empty()) {
+      s = correlation_->AfterUpdate(recording.updated, now);
+    }
+  } catch (const std::exception& e) {
+    s = Status::Internal(std::string("exception: ") + e.what());
   }
-  if (s.ok() && !recording.updated.empty()) s = correlation_->AfterUpdate(recording.updated, now);
   if (!s.ok()) {
     logger_->Error("correlation failed").Field("error", s.message());
     if (metrics_ != nullptr) metrics_->FindingsRejected("CorrelationError");
