@@ -3,15 +3,18 @@
 // while the imports run.
 //
 //   server_bench --port P [--host 127.0.0.1] [--findings N] [--resources R] [--offset K]
-//                [--connections C] [--batch 100] [--query-threads Q] [--region R]
+//                [--connections C] [--batch 100] [--query-threads Q] [--query-rate QPS]
+//                [--region R]
 //                [--access-key ID --secret-key S | --token T]
 //                [--duration SECONDS --rate FINDINGS_PER_S --working-set N]   (soak mode)
 //
 // Throughput mode: the corpus (bench/corpus.h, findings offset..offset+N) is cut into requests
 // of --batch findings, which are built and signed before the clock starts; C connections send
 // them as fast as the server acknowledges them; Q more connections send GetFindings (three
-// filters in turn) meanwhile. Prints findings/s, then GetFindings p50/p99 under load and idle.
-// Soak mode: for --duration seconds, re-imports newer revisions of a working set of findings at
+// filters in turn) meanwhile, back to back or --query-rate a second each (Security Hub's own
+// GetFindings limit is 3 a second). Prints findings/s, then GetFindings p50/p99 under load and
+// idle. Soak mode: for --duration seconds, re-imports newer revisions of a working set of findings
+// at
 // --rate findings/s (so the store's size stays level) with GetFindings alongside, signing each
 // request when it is sent; prints a line of figures every 10 s. Exit status 1 when any request
 // failed.
@@ -52,6 +55,7 @@ struct Args {
   int connections = 8;
   std::size_t batch = 100;
   int query_threads = 1;
+  double query_rate = 0;  // GetFindings per second per query thread; 0: back to back
   std::string region = "us-east-1";
   std::string access_key, secret_key, token;
   int duration = 0;  // soak mode when > 0
@@ -86,6 +90,8 @@ Args ParseArgs(int argc, char** argv) {
       a.batch = std::stoull(next());
     } else if (arg == "--query-threads") {
       a.query_threads = std::stoi(next());
+    } else if (arg == "--query-rate") {
+      a.query_rate = std::stod(next());
     } else if (arg == "--region") {
       a.region = next();
     } else if (arg == "--access-key") {
@@ -238,7 +244,14 @@ void QueryLoop(const Args& a, std::atomic<bool>& stop, Latencies& latencies,
                std::atomic<std::uint64_t>& failures) {
   Connection c(a);
   std::string body;
+  const auto begin = Clock::now();
   for (std::size_t n = 0; !stop; ++n) {
+    if (a.query_rate > 0) {
+      std::this_thread::sleep_until(
+          begin + std::chrono::duration_cast<Clock::duration>(
+                      std::chrono::duration<double>(static_cast<double>(n) / a.query_rate)));
+      if (stop) break;
+    }
     const Prepared p = Prepare(a, "POST", "/findings", kQueries[n % 3]);
     const auto start = Clock::now();
     const int status = c.Send(p, &body);
