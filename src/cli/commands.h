@@ -20,5 +20,6 @@ void RegisterIot(CLI::App& app, GlobalOptions& global, int* exit_code);
 // Added for inventory (issue 9).
 void RegisterInventory(CLI::App& app, GlobalOptions& global, int* exit_code);
 void RegisterResource(CLI::App& app, GlobalOptions& global, int* exit_code);
+void RegisterServe(CLI::App& app, GlobalOptions& global, int* exit_code);
 
 }  // namespace corroborate::cli

@@ -211,6 +211,11 @@ Status CorrelationStage::AfterUpdate(std::span<const asff::FindingIdentifier> up
 }
 
 Status CorrelationStage::Finish(asff::TimeMs now) {
+  if (Status s = Sweep(now); !s.ok()) return s;
+  return Done();
+}
+
+Status CorrelationStage::Sweep(asff::TimeMs now) {
   if (Status s = Recover(now); !s.ok()) return s;
   // What waits for evaluation (groups reached through relations) first, stored before the sweep
   // so that it sees the incidents it created or withdrew.
@@ -218,7 +223,7 @@ Status CorrelationStage::Finish(asff::TimeMs now) {
   std::vector<correlate::CorrelatedChange> changes;
   if (Status s = correlator_.Sweep(now, &changes); !s.ok()) return s;
   if (Status s = Apply(changes, now); !s.ok()) return s;
-  return Done();
+  return Advance(correlated_through_);
 }
 
 // --- Added for inventory (issue 9) ---

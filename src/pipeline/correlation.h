@@ -86,6 +86,9 @@ class CorrelationStage {
   }
   [[nodiscard]] std::size_t deferred() const { return correlator_.deferred(); }
   Status Finish(asff::TimeMs now);
+  // Finish without Done, for a long-running caller (the server) that sweeps now and then and
+  // goes on correlating: the recovery point moves to what is correlated and stays in the store.
+  Status Sweep(asff::TimeMs now);
   // Marks the run as complete for crash recovery (see the contract); Finish calls it.
   Status Done();
   // Every rule over every stored finding (backfill), then the sweep of Finish.

@@ -298,6 +298,11 @@ class EmbeddedStore final : public FindingStore {
       std::uint64_t after_version,
       const std::function<Status(const StoredInventoryItem&)>& visit) override;
   // ---
+  // --- Added for the HTTP server (issue 5); implemented at the end of this file.
+  Status WriteAuxiliary(std::span<const AuxiliaryWrite> writes) override;
+  Status ScanAuxiliary(std::string_view prefix, std::string_view after, std::size_t limit,
+                       std::vector<std::pair<std::string, std::string>>* out) override;
+  // ---
   Status Compact() override {
     if (Status s = FlushDerivedLocked(); !s.ok()) return s;
     rocksdb::CompactRangeOptions options;
@@ -1675,6 +1680,45 @@ Status EmbeddedStore::ExpireInventory(TimeMs now, RetentionResult* result) {
 
 // --- end of the inventory additions -----------------------------------------------------------
 
+// --- Added for the HTTP server (issue 5) --------------------------------------------------------
+
+Status EmbeddedStore::WriteAuxiliary(std::span<const AuxiliaryWrite> writes) {
+  rocksdb::WriteBatch wb;
+  std::string k;
+  for (const AuxiliaryWrite& w : writes) {
+    if (w.key.empty() || w.key.size() > kMaxAuxiliaryKey ||
+        (!w.remove && w.value.size() > kMaxAuxiliaryValue)) {
+      return Status::InvalidInput("auxiliary keys are 1..1024 bytes, values at most 64 KB");
+    }
+    k.assign(kAuxiliaryPrefix).append(w.key);
+    const auto st = w.remove ? wb.Delete(meta_, k) : wb.Put(meta_, k, w.value);
+    if (!st.ok()) return FromRocks(st, "batching auxiliary values");
+  }
+  if (wb.Count() == 0) return Status::Ok();
+  return FromRocks(db_->Write(write_options_, &wb), "writing auxiliary values");
+}
+
+Status EmbeddedStore::ScanAuxiliary(std::string_view prefix, std::string_view after,
+                                    std::size_t limit,
+                                    std::vector<std::pair<std::string, std::string>>* out) {
+  out->clear();
+  const std::string full_prefix = std::string(kAuxiliaryPrefix) + std::string(prefix);
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), meta_));
+  const std::string start =
+      after.empty() ? full_prefix : std::string(kAuxiliaryPrefix) + std::string(after);
+  for (it->Seek(start);
+       it->Valid() && out->size() < limit && it->key().starts_with(rocksdb::Slice(full_prefix));
+       it->Next()) {
+    std::string key(it->key().data() + kAuxiliaryPrefix.size(),
+                    it->key().size() - kAuxiliaryPrefix.size());
+    if (!after.empty() && key == after) continue;
+    out->emplace_back(std::move(key), it->value().ToString());
+  }
+  return FromRocks(it->status(), "scanning auxiliary values");
+}
+
+// --- end of the HTTP server additions -----------------------------------------------------------
+
 }  // namespace
 
 // Defaults of the methods added for IoT Device Defender, for backends without them.
@@ -1704,6 +1748,14 @@ Status FindingStore::InventoryItemOfVersion(std::uint64_t, StoredInventoryItem*)
 Status FindingStore::InventoryItemsSince(std::uint64_t,
                                          const std::function<Status(const StoredInventoryItem&)>&) {
   return Status::Internal("InventoryItemsSince is not implemented by this store backend");
+}
+// Defaults of the methods added for the HTTP server.
+Status FindingStore::WriteAuxiliary(std::span<const AuxiliaryWrite>) {
+  return Status::Internal("WriteAuxiliary is not implemented by this store backend");
+}
+Status FindingStore::ScanAuxiliary(std::string_view, std::string_view, std::size_t,
+                                   std::vector<std::pair<std::string, std::string>>*) {
+  return Status::Internal("ScanAuxiliary is not implemented by this store backend");
 }
 
 Result<std::unique_ptr<FindingStore>> OpenEmbeddedStore(const std::string& directory,

@@ -48,6 +48,9 @@
 // - InventoryItemsOf returns every source's stored item about a subject; InventoryItemOfVersion
 //   the item a version is (NotFound when it is not an inventory version: a finding's, or gone),
 //   which is how a relation's provenance is told.
+// - WriteAuxiliary writes several auxiliary keys (puts and deletes) as one atomic, durable batch;
+//   ScanAuxiliary reads a key range of the auxiliary space in key order, a page at a time. The
+//   HTTP server keeps finding history, automation rules and insights there.
 #pragma once
 
 #include <cstdint>
@@ -57,6 +60,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "asff/finding.h"
@@ -176,6 +180,13 @@ struct StoreStats {
   std::uint64_t disk_bytes = 0;
 };
 
+// One write of FindingStore::WriteAuxiliary (added for the HTTP server, issue 5).
+struct AuxiliaryWrite {
+  std::string key;    // 1..1024 bytes
+  std::string value;  // at most 64 KB; ignored when `remove`
+  bool remove = false;
+};
+
 class FindingStore {
  public:
   virtual ~FindingStore() = default;
@@ -231,6 +242,14 @@ class FindingStore {
   // correlation that was interrupted must still re-evaluate.
   virtual Status InventoryItemsSince(
       std::uint64_t after_version, const std::function<Status(const StoredInventoryItem&)>& visit);
+  // --- Added for the HTTP server (issue 5): several auxiliary keys in one durable batch, and key
+  // ranges of the auxiliary space. Defaults report the method as unsupported.
+  // Atomic: every write of the batch is applied, durably, or none is.
+  virtual Status WriteAuxiliary(std::span<const AuxiliaryWrite> writes);
+  // Up to `limit` (key, value) pairs whose keys start with `prefix` and sort after `after` (a full
+  // key; empty: from the first), in ascending key order.
+  virtual Status ScanAuxiliary(std::string_view prefix, std::string_view after, std::size_t limit,
+                               std::vector<std::pair<std::string, std::string>>* out);
 };
 
 // The embedded default backend (RocksDB in one directory; see docs/storage.md for why).
