@@ -82,12 +82,21 @@ def main():
             return [a.binary, "--data-dir", data, "--now", NOW, "ingest", "--quiet",
                     "--batch-size", str(a.batch), path]
 
-        # How long an uninterrupted run takes, to kill anywhere within one.
-        start = time.monotonic()
-        r = subprocess.run(ingest(chunks[0][0]), capture_output=True, text=True, timeout=120)
-        if r.returncode != 0:
-            fail("calibration run: exit %d: %s" % (r.returncode, r.stderr))
-        duration = time.monotonic() - start
+        # How long an uninterrupted run takes, and how much of it is starting up (opening the
+        # store, loading the rules) before the first batch, to kill within the batches. Both grow
+        # with the store and vary with the machine's load, so they are measured again as it goes.
+        empty = os.path.join(tmp, "empty.ndjson")
+        open(empty, "w").close()
+
+        def timed(command):
+            start = time.monotonic()
+            r = subprocess.run(command, capture_output=True, text=True, timeout=120)
+            if r.returncode != 0:
+                fail("calibration run: exit %d: %s" % (r.returncode, r.stderr))
+            return time.monotonic() - start
+
+        duration = timed(ingest(chunks[0][0]))
+        startup = min(timed(ingest(empty)), 0.9 * duration)
         acked = [0]
         killed = []  # chunk indexes
         kills = 0
@@ -99,7 +108,7 @@ def main():
             next_chunk += 1
             proc = subprocess.Popen(ingest(chunks[index][0]), stdout=subprocess.DEVNULL,
                                     stderr=subprocess.PIPE, text=True)
-            time.sleep(rng.uniform(0.2 * duration, 1.2 * duration))
+            time.sleep(startup + rng.uniform(0, 1.15 * (duration - startup)))
             if proc.poll() is None:
                 proc.send_signal(signal.SIGKILL)
                 proc.wait()
@@ -111,6 +120,8 @@ def main():
                     fail("run of chunk %d: exit %d: %s" % (index, proc.returncode, stderr))
                 acked.append(index)
             proc.stderr.close()
+            if kills % a.verify_every == 0 and proc.returncode == -signal.SIGKILL:
+                startup = min(timed(ingest(empty)), 0.9 * duration)
             if kills % a.verify_every == 0 or kills == a.kills:
                 verify(a, data, chunks, acked, killed)
         # A run that completes after the last kill, then a backfill with nothing left to do.
