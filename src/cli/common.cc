@@ -1,5 +1,7 @@
 #include "cli/common.h"
 
+#include "pipeline/resource_view.h"
+
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -266,41 +268,7 @@ void PrintExplanations(std::FILE* out, const std::vector<correlate::RuleExplanat
 
 Result<std::string> ResolveResource(store::FindingStore& store, const std::string& given,
                                     asff::TimeMs now) {
-  std::vector<store::StoredFinding> found;
-  if (Status s = store.FindingsForResource(given, &found); !s.ok()) return s;
-  if (!found.empty()) return given;
-  std::string filter_json;
-  asff::JsonWriter w(filter_json);
-  w.BeginObject().Key("ResourceId").BeginArray();
-  w.BeginObject().Key("Value").String(given).Key("Comparison").String("CONTAINS").EndObject();
-  w.EndArray().EndObject();
-  auto filter = filter::FindingFilter::ParseText(filter_json);
-  if (!filter.ok()) return filter.status();
-  std::set<std::string> keys;
-  store::QueryRequest request;
-  request.filter = &*filter;
-  do {
-    store::QueryPage page;
-    if (Status s = store.Query(request, now, &page); !s.ok()) return s;
-    for (const auto& json : page.findings) {
-      asff::Finding f;
-      if (!asff::DecodeFindingText(json, f).ok()) continue;
-      for (const auto& r : f.resources) {
-        const std::string_view id = r.id;
-        if (id == given || id.ends_with("/" + given) || id.ends_with(":" + given)) {
-          keys.insert(r.canonical_key);
-        }
-      }
-    }
-    request.next_token = page.next_token;
-  } while (!request.next_token.empty() && keys.size() < 2);
-  if (keys.empty()) return Status::NotFound("no stored finding names the resource " + given);
-  if (keys.size() > 1) {
-    std::string list;
-    for (const auto& k : keys) list += "\n  " + k;
-    return Status::InvalidInput("several resources match " + given + "; give one of:" + list);
-  }
-  return *keys.begin();
+  return pipeline::ResolveResourceKey(store, given, now);
 }
 
 }  // namespace corroborate::cli

@@ -5,6 +5,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <sstream>
@@ -57,7 +58,17 @@ struct ServeArgs {
   int stats_interval = 60;
   int shutdown_timeout = 30;
   RuleOptions rules;
+  std::string web_dir;  // empty: next to the binary (DefaultWebDir)
 };
+
+// The built front end beside the binary: <dir of corroborate>/../web/dist, as the build tree
+// has it (build/corroborate, web/dist).
+std::string DefaultWebDir() {
+  std::error_code ec;
+  const std::filesystem::path exe = std::filesystem::canonical("/proc/self/exe", ec);
+  if (ec) return "web/dist";
+  return (exe.parent_path().parent_path() / "web" / "dist").string();
+}
 
 std::string Trim(const std::string& s) {
   const auto b = s.find_first_not_of(" \t\r\n");
@@ -242,6 +253,8 @@ void Run(const ServeArgs& args, GlobalOptions& global, int* exit_code) {
   }
   correlate::RuleSet rules;
   if (!LoadRulesOrReport(args.rules, &rules, exit_code)) return;
+  api.rules = &rules.rules;
+  api.web_dir = args.web_dir.empty() ? DefaultWebDir() : args.web_dir;
   // SIGTERM and SIGINT are taken by one thread (sigwait), so every other thread must have them
   // blocked from its start: the store's background threads (started when it opens) included.
   sigset_t signals;
@@ -258,6 +271,8 @@ void Run(const ServeArgs& args, GlobalOptions& global, int* exit_code) {
     return;
   }
   std::fprintf(stdout, "corroborate serve: listening on %s://%s:%d\n",
+               args.tls_cert.empty() ? "http" : "https", args.listen.c_str(), (*server)->port());
+  std::fprintf(stdout, "corroborate serve: dashboard at %s://%s:%d/\n",
                args.tls_cert.empty() ? "http" : "https", args.listen.c_str(), (*server)->port());
   std::fflush(stdout);
   server::Server* running = server->get();
@@ -314,6 +329,9 @@ void RegisterServe(CLI::App& app, GlobalOptions& global, int* exit_code) {
   cmd->add_option("--port", args->port, "TCP port; 0 picks a free one (see --port-file)")
       ->default_val(8080)
       ->check(CLI::Range(0, 65535));
+  cmd->add_option("--web-dir", args->web_dir,
+                  "Directory of the dashboard's built front end, served at / (default: "
+                  "web/dist beside the build directory of this binary)");
   cmd->add_option("--port-file", args->port_file,
                   "Write the bound port to this file once listening (for scripts and tests)");
   cmd->add_option("--threads", args->threads, "I/O threads (requests, reads, validation)")

@@ -539,3 +539,102 @@ void LoadRules(std::string_view yaml_text, std::string_view file_name, RuleSet& 
 }
 
 }  // namespace corroborate::correlate
+
+// --- Rules back to text (the dashboard lists rules and offers a copy to edit)
+// ---------------------
+namespace corroborate::correlate {
+namespace {
+
+std::string DurationText(asff::TimeMs ms) {
+  struct Unit {
+    asff::TimeMs ms;
+    char suffix;
+  };
+  for (const Unit u : {Unit{asff::kMsPerDay, 'd'}, Unit{asff::kMsPerDay / 24, 'h'},
+                       Unit{asff::kMsPerDay / 1440, 'm'}, Unit{1000, 's'}}) {
+    if (ms % u.ms == 0) return std::to_string(ms / u.ms) + u.suffix;
+  }
+  return std::to_string((ms + 999) / 1000) + "s";
+}
+
+// `precedence`: 0 or, 1 and, 2 not/atom; parentheses only where the operators need them.
+void AppendExpr(const Rule& rule, const Expr& expr, int precedence, std::string& out) {
+  switch (expr.kind) {
+    case Expr::Kind::kCondition:
+      out += expr.condition < rule.conditions.size() ? rule.conditions[expr.condition].name : "?";
+      return;
+    case Expr::Kind::kNot:
+      out += "not ";
+      if (!expr.operands.empty()) AppendExpr(rule, expr.operands[0], 2, out);
+      return;
+    case Expr::Kind::kAnd:
+    case Expr::Kind::kOr: {
+      const int own = expr.kind == Expr::Kind::kAnd ? 1 : 0;
+      if (own < precedence) out += '(';
+      for (size_t i = 0; i < expr.operands.size(); ++i) {
+        if (i > 0) out += own == 1 ? " and " : " or ";
+        AppendExpr(rule, expr.operands[i], own + 1, out);
+      }
+      if (own < precedence) out += ')';
+      return;
+    }
+  }
+}
+
+}  // namespace
+
+std::string RequireText(const Rule& rule) {
+  std::string out;
+  AppendExpr(rule, rule.require, 0, out);
+  return out;
+}
+
+std::string RuleToYaml(const Rule& rule) {
+  YAML::Emitter y;
+  y << YAML::BeginMap;
+  y << YAML::Key << "id" << YAML::Value << rule.id;
+  y << YAML::Key << "title" << YAML::Value << YAML::DoubleQuoted << rule.title;
+  if (!rule.description.empty() && rule.description != rule.title) {
+    y << YAML::Key << "description" << YAML::Value << YAML::DoubleQuoted << rule.description;
+  }
+  y << YAML::Key << "severity" << YAML::Value << std::string(asff::ToString(rule.severity));
+  if (!rule.remediation_text.empty() || !rule.remediation_url.empty()) {
+    y << YAML::Key << "remediation" << YAML::Value << YAML::BeginMap;
+    if (!rule.remediation_text.empty())
+      y << YAML::Key << "text" << YAML::Value << rule.remediation_text;
+    if (!rule.remediation_url.empty())
+      y << YAML::Key << "url" << YAML::Value << rule.remediation_url;
+    y << YAML::EndMap;
+  }
+  if (!rule.types.empty()) {
+    y << YAML::Key << "types" << YAML::Value << YAML::Flow << rule.types;
+  }
+  y << YAML::Key << "window" << YAML::Value << DurationText(rule.window);
+  if (!rule.resource_type.empty())
+    y << YAML::Key << "resource_type" << YAML::Value << rule.resource_type;
+  y << YAML::Key << "conditions" << YAML::Value << YAML::BeginMap;
+  for (const Condition& c : rule.conditions) {
+    y << YAML::Key << c.name << YAML::Value << YAML::BeginMap;
+    // The compiled filter is Security Hub's JSON form, which is YAML too.
+    y << YAML::Key << "filter" << YAML::Value << YAML::Flow << YAML::Load(c.filter_json);
+    if (c.at_least != 1) y << YAML::Key << "at_least" << YAML::Value << c.at_least;
+    if (!c.distinct.empty()) y << YAML::Key << "distinct" << YAML::Value << c.distinct;
+    if (c.within) y << YAML::Key << "within" << YAML::Value << DurationText(*c.within);
+    if (!c.related_type.empty()) y << YAML::Key << "on_related" << YAML::Value << c.related_type;
+    y << YAML::EndMap;
+  }
+  y << YAML::EndMap;
+  y << YAML::Key << "require" << YAML::Value << RequireText(rule);
+  if (!rule.ordered.empty()) {
+    std::vector<std::string> names;
+    names.push_back(rule.conditions[rule.ordered.front().first].name);
+    for (const auto& [before, after] : rule.ordered) names.push_back(rule.conditions[after].name);
+    y << YAML::Key << "ordered" << YAML::Value << YAML::Flow << names;
+  }
+  if (rule.include_correlated) y << YAML::Key << "include_correlated" << YAML::Value << true;
+  if (rule.include_inactive) y << YAML::Key << "include_inactive" << YAML::Value << true;
+  y << YAML::EndMap;
+  return std::string(y.c_str()) + "\n";
+}
+
+}  // namespace corroborate::correlate

@@ -94,4 +94,10 @@ Result<Expr> ParseRequire(std::string_view text, const std::vector<Condition>& c
 // Evaluates a require expression given which conditions hold.
 bool Evaluate(const Expr& expr, const std::vector<bool>& holds);
 
+// The rule's require expression as text ("a and (b or not c)").
+std::string RequireText(const Rule& rule);
+// The rule as YAML that LoadRules reads back to the same rule (filters in their compiled JSON
+// form; the dashboard offers it as a copy to edit).
+std::string RuleToYaml(const Rule& rule);
+
 }  // namespace corroborate::correlate

@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 #include "asff/json_writer.h"
+#include "filter/filter.h"
 #include "pipeline/correlation.h"
 
 namespace corroborate::pipeline {
@@ -119,6 +121,50 @@ Status DescribeResource(store::FindingStore& store, const std::vector<correlate:
   return Status::Ok();
 }
 
+void WriteRuleExplanationJson(asff::JsonWriter& w, const correlate::RuleExplanation& e) {
+  w.BeginObject().Key("RuleId").String(e.rule->id);
+  w.Key("Rule").BeginObject().Key("Id").String(e.rule->id).Key("Title").String(e.rule->title);
+  w.Key("Severity").String(asff::ToString(e.rule->severity)).EndObject();
+  w.Key("Group")
+      .BeginObject()
+      .Key("Id")
+      .String(e.group.canonical_key)
+      .Key("Type")
+      .String(e.group.type);
+  w.EndObject();
+  w.Key("Fires").Bool(e.evaluation.fires);
+  w.Key("Incident");
+  if (e.stored) {
+    w.BeginObject().Key("Id").String(e.stored->id);
+    w.Key("RecordState").String(asff::ToString(e.stored->record_state));
+    w.Key("WorkflowStatus").String(asff::ToString(e.stored->workflow_status)).EndObject();
+  } else {
+    w.Null();
+  }
+  w.Key("Conditions").BeginArray();
+  for (size_t k = 0; k < e.rule->conditions.size() && k < e.evaluation.conditions.size(); ++k) {
+    const auto& c = e.evaluation.conditions[k];
+    w.BeginObject().Key("Name").String(e.rule->conditions[k].name).Key("Holds").Bool(c.holds);
+    w.Key("Explanation").String(c.explanation).Key("Evidence").BeginArray();
+    for (const correlate::EvidenceItem& item : e.condition_evidence[k]) {
+      w.BeginObject().Key("ProductArn").String(item.id.product_arn).Key("Id").String(item.id.id);
+      w.Key("ProductName").String(item.product_name).Key("Title").String(item.title);
+      w.Key("SeverityLabel").String(asff::ToString(item.severity));
+      w.EndObject();
+    }
+    w.EndArray().EndObject();
+  }
+  w.EndArray();
+  // The evaluation's last line is the verdict (require and ordered); the others are per condition.
+  std::string_view verdict = e.evaluation.explanation;
+  while (!verdict.empty() && verdict.back() == '\n') verdict.remove_suffix(1);
+  if (const size_t nl = verdict.rfind('\n'); nl != std::string_view::npos) {
+    verdict = verdict.substr(nl + 1);
+  }
+  w.Key("Verdict").String(verdict);
+  w.EndObject();
+}
+
 std::string ResourceViewJson(const ResourceView& view) {
   std::string out;
   asff::JsonWriter w(out);
@@ -186,37 +232,51 @@ std::string ResourceViewJson(const ResourceView& view) {
   for (const asff::Finding& f : view.findings) w.Raw(f.json);
   w.EndArray();
   w.Key("Rules").BeginArray();
-  for (const correlate::RuleExplanation& e : view.rules) {
-    w.BeginObject().Key("RuleId").String(e.rule->id).Key("Fires").Bool(e.evaluation.fires);
-    w.Key("Incident");
-    if (e.stored) {
-      w.BeginObject().Key("Id").String(e.stored->id);
-      w.Key("RecordState").String(asff::ToString(e.stored->record_state));
-      w.Key("WorkflowStatus").String(asff::ToString(e.stored->workflow_status)).EndObject();
-    } else {
-      w.Null();
-    }
-    w.Key("Conditions").BeginArray();
-    for (size_t k = 0; k < e.rule->conditions.size() && k < e.evaluation.conditions.size(); ++k) {
-      const auto& c = e.evaluation.conditions[k];
-      w.BeginObject().Key("Name").String(e.rule->conditions[k].name).Key("Holds").Bool(c.holds);
-      w.Key("Explanation").String(c.explanation).Key("Evidence").BeginArray();
-      for (const correlate::EvidenceItem& item : e.condition_evidence[k]) {
-        w.BeginObject().Key("ProductArn").String(item.id.product_arn).Key("Id").String(item.id.id);
-        w.Key("Title")
-            .String(item.title)
-            .Key("SeverityLabel")
-            .String(asff::ToString(item.severity));
-        w.EndObject();
-      }
-      w.EndArray().EndObject();
-    }
-    w.EndArray().EndObject();
-  }
+  for (const correlate::RuleExplanation& e : view.rules) WriteRuleExplanationJson(w, e);
   w.EndArray();
   if (!view.rules_note.empty()) w.Key("RulesNote").String(view.rules_note);
   w.EndObject();
   return out;
+}
+
+Result<std::string> ResolveResourceKey(store::FindingStore& store, std::string_view given_text,
+                                       asff::TimeMs now) {
+  const std::string given(given_text);
+  std::vector<store::StoredFinding> found;
+  if (Status s = store.FindingsForResource(given, &found); !s.ok()) return s;
+  if (!found.empty()) return given;
+  std::string filter_json;
+  asff::JsonWriter w(filter_json);
+  w.BeginObject().Key("ResourceId").BeginArray();
+  w.BeginObject().Key("Value").String(given).Key("Comparison").String("CONTAINS").EndObject();
+  w.EndArray().EndObject();
+  auto filter = filter::FindingFilter::ParseText(filter_json);
+  if (!filter.ok()) return filter.status();
+  std::set<std::string> keys;
+  store::QueryRequest request;
+  request.filter = &*filter;
+  do {
+    store::QueryPage page;
+    if (Status s = store.Query(request, now, &page); !s.ok()) return s;
+    for (const auto& json : page.findings) {
+      asff::Finding f;
+      if (!asff::DecodeFindingText(json, f).ok()) continue;
+      for (const auto& r : f.resources) {
+        const std::string_view id = r.id;
+        if (id == given || id.ends_with("/" + given) || id.ends_with(":" + given)) {
+          keys.insert(r.canonical_key);
+        }
+      }
+    }
+    request.next_token = page.next_token;
+  } while (!request.next_token.empty() && keys.size() < 2);
+  if (keys.empty()) return Status::NotFound("no stored finding names the resource " + given);
+  if (keys.size() > 1) {
+    std::string list;
+    for (const auto& k : keys) list += "\n  " + k;
+    return Status::InvalidInput("several resources match " + given + "; give one of:" + list);
+  }
+  return *keys.begin();
 }
 
 }  // namespace corroborate::pipeline

@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "asff/json_writer.h"
 #include "correlate/correlator.h"
 #include "store/store.h"
 
@@ -69,7 +70,17 @@ Status DescribeResource(store::FindingStore& store, const std::vector<correlate:
                         const DescribeOptions& options = {});
 
 std::string ResourceViewJson(const ResourceView& view);
+// One rule's state on one resource, as ResourceViewJson's Rules and the dashboard's explain
+// answer it: the rule, the group, whether it fires, its stored incident, each condition with its
+// evidence, and the verdict.
+void WriteRuleExplanationJson(asff::JsonWriter& w, const correlate::RuleExplanation& e);
 
 std::string_view ToString(RelationProvenance::Kind kind);
+
+// The canonical key of the resource `given` names: itself when a stored finding names it so,
+// else the one key whose stored findings' Resources[].Id is it or ends with "/given" or ":given"
+// (i-0abc..., a bucket name). NotFound when none, InvalidInput listing them when several.
+Result<std::string> ResolveResourceKey(store::FindingStore& store, std::string_view given,
+                                       asff::TimeMs now);
 
 }  // namespace corroborate::pipeline

@@ -9,6 +9,7 @@
 #include "filter/filter.h"
 #include "pipeline/pipeline.h"
 #include "server/automation_rules.h"
+#include "server/dashboard.h"
 #include "server/events.h"
 #include "server/history.h"
 #include "server/insights.h"
@@ -215,6 +216,9 @@ void Api::Handle(Request request, Responder respond) {
   }
   call->route = std::get<Route>(std::move(routed));
   const Operation op = call->route.operation;
+  if (op == Operation::kStaticFile) {
+    return Finish(call, ServeStaticFile(options_.web_dir, call->request.raw_path));
+  }
   if (op == Operation::kHealthz) {
     if (draining_) return Fail(call, Unavailable("The server is shutting down"));
     return Finish(call, Json(R"({"status":"ok"})"));
@@ -284,6 +288,13 @@ void Api::Dispatch(const std::shared_ptr<Call>& call) {
     case Operation::kDeleteInsight: return DeleteInsight(call);
     case Operation::kEventBridge: return EventBridge(call);
     case Operation::kSns: return Sns(call);
+    case Operation::kDashboardVersion:
+    case Operation::kDashboardFilterFields:
+    case Operation::kDashboardCounts:
+    case Operation::kDashboardRules:
+    case Operation::kDashboardExplain:
+    case Operation::kDashboardResource:
+    case Operation::kDashboardTryRule: return Dashboard(call);
     default: return Fail(call, Internal("unrouted operation"));
   }
 }
@@ -305,6 +316,32 @@ void Api::Submit(const std::shared_ptr<Call>& call, Writer::Task task) {
     if (draining_) return Fail(call, Unavailable("The server is shutting down"));
     return Fail(call, LimitExceeded("The write queue is full; retry with backoff"));
   }
+}
+
+// --- Dashboard ----------------------------------------------------------------------------------
+
+void Api::Dashboard(const std::shared_ptr<Call>& call) {
+  static const std::vector<correlate::Rule> kNoRules;
+  const std::vector<correlate::Rule>& rules = options_.rules ? *options_.rules : kNoRules;
+  const asff::TimeMs now = options_.clock();
+  std::string out;
+  Status s;
+  switch (call->route.operation) {
+    case Operation::kDashboardVersion: s = DashboardVersion(store_, &out); break;
+    case Operation::kDashboardFilterFields: out = DashboardFilterFields(); break;
+    case Operation::kDashboardCounts: s = DashboardCounts(store_, call->root, now, &out); break;
+    case Operation::kDashboardRules: s = DashboardRules(store_, rules, now, &out); break;
+    case Operation::kDashboardExplain:
+      s = DashboardExplain(store_, rules, call->root, now, &out);
+      break;
+    case Operation::kDashboardResource:
+      s = DashboardResource(store_, rules, call->route.resource, now, &out);
+      break;
+    case Operation::kDashboardTryRule: s = DashboardTryRule(store_, call->root, now, &out); break;
+    default: s = Status::Internal("not a dashboard operation");
+  }
+  if (!s.ok()) return Fail(call, FromStatus(s));
+  Finish(call, Json(std::move(out)));
 }
 
 // --- Findings -----------------------------------------------------------------------------------

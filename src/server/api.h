@@ -24,6 +24,7 @@
 #include <memory>
 #include <string>
 
+#include "correlate/rules.h"
 #include "server/auth.h"
 #include "server/http_types.h"
 #include "server/log.h"
@@ -47,6 +48,11 @@ struct ApiOptions {
   bool access_log = true;
   std::function<asff::TimeMs()> clock;  // the findings' clock (default: system)
   Fetcher sns_fetcher;                  // default: CurlGet
+  // The dashboard (dashboard.h): the correlation rules it lists, explains and tries (null: none),
+  // and the directory of its built front end, served at / without authentication (the page holds
+  // no data; every call it makes authenticates).
+  const std::vector<correlate::Rule>* rules = nullptr;
+  std::string web_dir;
 };
 
 class Api {
@@ -78,6 +84,7 @@ class Api {
   void GetInsightResults(const std::shared_ptr<Call>& call);
   void UpdateInsight(const std::shared_ptr<Call>& call);
   void DeleteInsight(const std::shared_ptr<Call>& call);
+  void Dashboard(const std::shared_ptr<Call>& call);
   void EventBridge(const std::shared_ptr<Call>& call);
   void Sns(const std::shared_ptr<Call>& call);
   void Events(const std::shared_ptr<Call>& call, const std::string& source);

@@ -1,5 +1,6 @@
 #include "server/router.h"
 
+#include <algorithm>
 #include <array>
 
 #include "aws/sigv4.h"
@@ -13,7 +14,7 @@ struct Fixed {
   Operation operation;
 };
 
-constexpr std::array<Fixed, 15> kFixed{{
+constexpr std::array<Fixed, 21> kFixed{{
     {"POST", "/findings/import", Operation::kBatchImportFindings},
     {"POST", "/findings", Operation::kGetFindings},
     {"PATCH", "/findings/batchupdate", Operation::kBatchUpdateFindings},
@@ -29,7 +30,18 @@ constexpr std::array<Fixed, 15> kFixed{{
     {"POST", "/events/sns", Operation::kSns},
     {"GET", "/healthz", Operation::kHealthz},
     {"GET", "/metrics", Operation::kMetrics},
+    {"GET", "/dashboard/version", Operation::kDashboardVersion},
+    {"GET", "/dashboard/filter-fields", Operation::kDashboardFilterFields},
+    {"POST", "/dashboard/counts", Operation::kDashboardCounts},
+    {"GET", "/dashboard/rules", Operation::kDashboardRules},
+    {"POST", "/dashboard/explain", Operation::kDashboardExplain},
+    {"POST", "/dashboard/rules/try", Operation::kDashboardTryRule},
 }};
+
+// Paths of the API: never static files, so an unknown operation is told as such.
+constexpr std::array<std::string_view, 8> kApiPrefixes{
+    "/findings", "/findingHistory", "/automationrules", "/insights",
+    "/events",   "/dashboard",      "/healthz",         "/metrics"};
 
 // Security Hub operations of the model this server does not implement, by path prefix, so that a
 // client gets told which operation it reached rather than a bare 404.
@@ -82,6 +94,14 @@ std::string_view OperationName(Operation op) {
     case Operation::kSns: return "Sns";
     case Operation::kHealthz: return "Healthz";
     case Operation::kMetrics: return "Metrics";
+    case Operation::kDashboardVersion: return "DashboardVersion";
+    case Operation::kDashboardFilterFields: return "DashboardFilterFields";
+    case Operation::kDashboardCounts: return "DashboardCounts";
+    case Operation::kDashboardRules: return "DashboardRules";
+    case Operation::kDashboardExplain: return "DashboardExplain";
+    case Operation::kDashboardResource: return "DashboardResource";
+    case Operation::kDashboardTryRule: return "DashboardTryRule";
+    case Operation::kStaticFile: return "StaticFile";
     case Operation::kCount: break;
   }
   return "Unknown";
@@ -128,6 +148,15 @@ std::variant<Route, ApiError> MatchRoute(std::string_view method, std::string_vi
         "(DeleteInsight), not " +
         std::string(method));
   }
+  constexpr std::string_view kResource = "/dashboard/resources/";
+  if (raw_path.starts_with(kResource) && raw_path.size() > kResource.size()) {
+    if (method == "GET") {
+      return Route{Operation::kDashboardResource,
+                   aws::UriDecode(raw_path.substr(kResource.size()))};
+    }
+    return MethodNotAllowed("/dashboard/resources/{Resource} takes GET, not " +
+                            std::string(method));
+  }
   if (const std::string allowed = Methods(raw_path); !allowed.empty()) {
     if (raw_path == "/findings" && method == "PATCH") {
       return UnknownOperation(
@@ -143,6 +172,10 @@ std::variant<Route, ApiError> MatchRoute(std::string_view method, std::string_vi
                               " " + std::string(raw_path) + ") are not implemented by this server");
     }
   }
+  const bool api = std::any_of(kApiPrefixes.begin(), kApiPrefixes.end(), [&](std::string_view p) {
+    return raw_path == p || (raw_path.starts_with(p) && raw_path[p.size()] == '/');
+  });
+  if (method == "GET" && !api) return Route{Operation::kStaticFile, {}};
   return UnknownOperation("No operation at " + std::string(method) + " " + std::string(raw_path) +
                           "; the routes are listed in docs/server.md");
 }

@@ -4,7 +4,9 @@
 // operations the server implements, plus the event and operations endpoints. Greedy labels
 // ({InsightArn+}) are percent-decoded. A path the model knows under another method answers 405
 // naming the methods it takes; a Security Hub operation the server does not implement, or an
-// unknown path, answers 404 UnknownOperationException naming what was asked.
+// unknown path, answers 404 UnknownOperationException naming what was asked. The dashboard's
+// routes are /dashboard/* ({Resource+} greedy in /dashboard/resources/); any other GET of a path
+// outside the API's prefixes is a static file of the front end.
 #pragma once
 
 #include <cstdint>
@@ -35,6 +37,15 @@ enum class Operation : std::uint8_t {
   kSns,
   kHealthz,
   kMetrics,
+  // The dashboard (dashboard.h): its data, then its static files (any other GET outside the API).
+  kDashboardVersion,
+  kDashboardFilterFields,
+  kDashboardCounts,
+  kDashboardRules,
+  kDashboardExplain,
+  kDashboardResource,
+  kDashboardTryRule,
+  kStaticFile,
   kCount,  // not an operation: the number of them
 };
 

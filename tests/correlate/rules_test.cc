@@ -247,3 +247,83 @@ TEST(RulesTest, ParsesDurations) {
 
 }  // namespace
 }  // namespace corroborate::correlate
+
+namespace corroborate::correlate {
+namespace {
+
+void ExpectSameRule(const Rule& a, const Rule& b) {
+  EXPECT_EQ(a.id, b.id);
+  EXPECT_EQ(a.title, b.title) << a.id;
+  EXPECT_EQ(a.description, b.description) << a.id;
+  EXPECT_EQ(a.severity, b.severity) << a.id;
+  EXPECT_EQ(a.remediation_text, b.remediation_text) << a.id;
+  EXPECT_EQ(a.remediation_url, b.remediation_url) << a.id;
+  EXPECT_EQ(a.types, b.types) << a.id;
+  EXPECT_EQ(a.window, b.window) << a.id;
+  EXPECT_EQ(a.resource_type, b.resource_type) << a.id;
+  EXPECT_EQ(RequireText(a), RequireText(b)) << a.id;
+  EXPECT_EQ(a.ordered, b.ordered) << a.id;
+  EXPECT_EQ(a.include_correlated, b.include_correlated) << a.id;
+  EXPECT_EQ(a.include_inactive, b.include_inactive) << a.id;
+  ASSERT_EQ(a.conditions.size(), b.conditions.size()) << a.id;
+  for (size_t i = 0; i < a.conditions.size(); ++i) {
+    const Condition& x = a.conditions[i];
+    const Condition& y = b.conditions[i];
+    EXPECT_EQ(x.name, y.name) << a.id;
+    EXPECT_EQ(x.filter_json, y.filter_json) << a.id << " " << x.name;
+    EXPECT_EQ(x.at_least, y.at_least) << a.id << " " << x.name;
+    EXPECT_EQ(x.distinct, y.distinct) << a.id << " " << x.name;
+    EXPECT_EQ(x.within, y.within) << a.id << " " << x.name;
+    EXPECT_EQ(x.related_type, y.related_type) << a.id << " " << x.name;
+  }
+}
+
+TEST(RulesTest, EveryBuiltInRuleWrittenBackAsYamlLoadsAsTheSameRule) {
+  RuleSet set;
+  for (const auto& entry :
+       std::filesystem::directory_iterator(std::string(CORROBORATE_SOURCE_DIR) + "/rules")) {
+    if (entry.path().extension() == ".yaml") {
+      LoadRules(ReadFile(entry.path()), entry.path().filename().string(), set);
+    }
+  }
+  ASSERT_FALSE(set.rules.empty());
+  for (const Rule& rule : set.rules) {
+    const std::string yaml = RuleToYaml(rule);
+    RuleSet again;
+    LoadRules(yaml, "copy.yaml", again);
+    for (const auto& e : again.errors) ADD_FAILURE() << e.ToString() << "\n" << yaml;
+    ASSERT_EQ(again.rules.size(), 1u) << yaml;
+    ExpectSameRule(rule, again.rules[0]);
+  }
+}
+
+TEST(RulesTest, EveryOptionalKeySurvivesTheWayBackToYaml) {
+  const RuleSet set = Load(R"(
+id: full
+title: "Title: with {resource} and \"quotes\""
+description: "a description"
+severity: high
+remediation: {text: "do this", url: "https://example.com/x"}
+types: ["TTPs/Command and Control", "Software and Configuration Checks"]
+window: 36h
+resource_type: AwsEc2Instance
+conditions:
+  a: {filter: {ProductName: GuardDuty}, within: 90m}
+  b: {filter: {ProductName: Inspector}, distinct: "Vulnerabilities[].Id", at_least: 3}
+  c: {filter: {ProductName: Config}, on_related: AwsEc2SecurityGroup}
+require: a and (b or not c)
+ordered: [a, b]
+include_correlated: true
+include_inactive: true
+)");
+  ASSERT_TRUE(set.errors.empty()) << set.errors[0].ToString();
+  ASSERT_EQ(set.rules.size(), 1u);
+  EXPECT_EQ(RequireText(set.rules[0]), "a and (b or not c)");
+  const RuleSet again = Load(RuleToYaml(set.rules[0]));
+  ASSERT_TRUE(again.errors.empty()) << again.errors[0].ToString() << RuleToYaml(set.rules[0]);
+  ASSERT_EQ(again.rules.size(), 1u);
+  ExpectSameRule(set.rules[0], again.rules[0]);
+}
+
+}  // namespace
+}  // namespace corroborate::correlate

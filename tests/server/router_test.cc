@@ -70,10 +70,34 @@ TEST(Router, WrongMethodAndUnknownPathsSayWhat) {
   e = Err("POST", "/members");
   EXPECT_EQ(e.status, 404);
   EXPECT_NE(e.message.find("not implemented"), std::string::npos);
-  e = Err("GET", "/nope");
+  e = Err("POST", "/nope");
   EXPECT_EQ(e.status, 404);
   EXPECT_EQ(e.type, "UnknownOperationException");
-  EXPECT_NE(e.message.find("GET /nope"), std::string::npos);
+  EXPECT_NE(e.message.find("POST /nope"), std::string::npos);
+  // Under the API's prefixes a GET is never taken for a file of the dashboard.
+  for (const char* path : {"/findings/nope", "/dashboard/nope", "/metrics/x"}) {
+    e = Err("GET", path);
+    EXPECT_EQ(e.type, "UnknownOperationException") << path;
+  }
+}
+
+TEST(Router, TheDashboardsRoutesAndItsFiles) {
+  EXPECT_EQ(Ok("GET", "/dashboard/version").operation, Operation::kDashboardVersion);
+  EXPECT_EQ(Ok("GET", "/dashboard/filter-fields").operation, Operation::kDashboardFilterFields);
+  EXPECT_EQ(Ok("POST", "/dashboard/counts").operation, Operation::kDashboardCounts);
+  EXPECT_EQ(Ok("GET", "/dashboard/rules").operation, Operation::kDashboardRules);
+  EXPECT_EQ(Ok("POST", "/dashboard/explain").operation, Operation::kDashboardExplain);
+  EXPECT_EQ(Ok("POST", "/dashboard/rules/try").operation, Operation::kDashboardTryRule);
+  const Route r = Ok("GET", "/dashboard/resources/arn%3Aaws%3As3%3A%3A%3Aacme-payroll-exports");
+  EXPECT_EQ(r.operation, Operation::kDashboardResource);
+  EXPECT_EQ(r.resource, "arn:aws:s3:::acme-payroll-exports");
+  EXPECT_EQ(Err("POST", "/dashboard/resources/x").status, 405);
+  EXPECT_EQ(Err("GET", "/dashboard/counts").status, 405);
+  for (const char* path : {"/", "/index.html", "/assets/index-abc.js", "/nope"}) {
+    EXPECT_EQ(Ok("GET", path).operation, Operation::kStaticFile) << path;
+  }
+  EXPECT_FALSE(IsWrite(Operation::kDashboardTryRule));
+  EXPECT_FALSE(IsWrite(Operation::kStaticFile));
 }
 
 TEST(Router, WritesAreKnown) {

@@ -29,3 +29,22 @@ export function bySeverityThenNewest(a, b) {
   const rank = (f) => SEVERITIES.indexOf(severityOf(f));
   return rank(a) - rank(b) || String(b.UpdatedAt).localeCompare(String(a.UpdatedAt));
 }
+
+// The relations of a resource view (GET /dashboard/resources/{arn}, the same document as
+// `corroborate resource --output json`) as graph edges with where each was learned:
+// [{from, to, toType, counts, sources: ['inventory aws-config', 'finding GuardDuty'], lastSeen}].
+export function relationsOf(view) {
+  const center = view?.Resource?.Id;
+  return (view?.Relations || []).map((r) => {
+    const provenance = r.Provenance || [];
+    const sources = [
+      ...new Set(
+        provenance.map((p) =>
+          p.Kind === 'inventory' ? `inventory ${p.Source}` : p.Kind === 'finding' ? `finding ${p.ProductName || p.Id}` : p.Kind,
+        ),
+      ),
+    ];
+    const seen = provenance.map((p) => p.LastSeen).filter(Boolean).sort();
+    return { from: center, to: r.Id, toType: r.Type, counts: r.Counts !== false, sources, lastSeen: seen.at(-1) || '' };
+  });
+}

@@ -4,7 +4,7 @@ import { ResourceGraph } from '../components/Graph.jsx';
 import { Timeline } from '../components/Timeline.jsx';
 import { WorkflowButtons } from '../components/Workflow.jsx';
 import { INCIDENT_FILTERS } from '../filters.js';
-import { bySeverityThenNewest, firstResource, when } from '../format.js';
+import { bySeverityThenNewest, firstResource, relationsOf, when } from '../format.js';
 
 // The correlated findings, most severe and newest first; one opens to its evidence, the rule's
 // explanation, the resource's relations and the workflow.
@@ -126,7 +126,7 @@ function IncidentDetail({ api, incident, onChanged, onOpenResource }) {
         <ResourceGraph
           center={resource.Id}
           centerType={resource.Type}
-          relations={(graph.Relations || []).map((r) => ({ from: r.From, to: r.To, toType: r.ToType }))}
+          relations={relationsOf(graph)}
           onOpen={onOpenResource}
         />
       )}
@@ -152,7 +152,7 @@ export function Explanation({ explanation }) {
               <ul>
                 {c.Evidence.map((e) => (
                   <li key={e.ProductArn + e.Id} className="small">
-                    {e.ProductName} {e.Severity}: {e.Title}
+                    {e.ProductName} {e.SeverityLabel}: {e.Title}
                   </li>
                 ))}
               </ul>

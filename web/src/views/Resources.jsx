@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { ErrorBox, FindingSeverity, useLoad } from '../components/Common.jsx';
 import { ResourceGraph } from '../components/Graph.jsx';
 import { Explanation } from './Incidents.jsx';
-import { when } from '../format.js';
+import { relationsOf, when } from '../format.js';
 
 // Everything known about one resource: its relations (with where each was learned), its findings
 // and every rule's state on it.
@@ -32,36 +32,31 @@ export function Resources({ api, revision, resource, onOpen }) {
       {data && (
         <article>
           <h2>
-            {data.Resource?.Type} <code>{data.Resource?.Key}</code>
+            {data.Resource?.Type} <code>{data.Resource?.Id}</code>
           </h2>
           <div className="split">
             <section aria-label="Relations">
-              <h3>Relations</h3>
+              <h3>Relations{data.RelationsTotal > (data.Relations || []).length ? ` (${data.Relations.length} of ${data.RelationsTotal})` : ''}</h3>
               <ResourceGraph
-                center={data.Resource?.Key}
+                center={data.Resource?.Id}
                 centerType={data.Resource?.Type}
-                relations={(data.Relations || []).map((r) => ({
-                  from: r.From,
-                  to: r.To,
-                  toType: r.ToType,
-                }))}
+                relations={relationsOf(data)}
                 onOpen={onOpen}
               />
               <ul className="small">
-                {(data.Relations || [])
-                  .filter((r) => r.From === data.Resource?.Key)
-                  .map((r) => (
-                    <li key={r.To + r.Source}>
-                      {r.ToType}{' '}
-                      <button type="button" className="link" onClick={() => onOpen(r.To)}>
-                        {r.To}
-                      </button>{' '}
-                      <span className="muted">
-                        from {r.Source}
-                        {r.LastSeen ? `, last seen ${when(r.LastSeen)}` : ''}
-                      </span>
-                    </li>
-                  ))}
+                {relationsOf(data).map((r) => (
+                  <li key={r.to} className={r.counts ? '' : 'muted'}>
+                    {r.toType}{' '}
+                    <button type="button" className="link" onClick={() => onOpen(r.to)}>
+                      {r.to}
+                    </button>{' '}
+                    <span className="muted">
+                      from {r.sources.join(', ') || 'nothing now'}
+                      {r.lastSeen ? `, last seen ${when(r.lastSeen)}` : ''}
+                      {r.counts ? '' : ' (expired: no longer counts)'}
+                    </span>
+                  </li>
+                ))}
               </ul>
             </section>
             <section aria-label="Rules">

@@ -94,19 +94,19 @@ export function Rules({ api, revision }) {
           ))}
           {tried.Results && (
             <p>
-              Would fire on {tried.Results.filter((r) => r.Fires).length} of {tried.Results.length}{' '}
-              resources evaluated.
+              Would fire on {tried.Results.length}
+              {tried.Truncated ? '+' : ''} of {tried.Evaluated} resources evaluated.
             </p>
           )}
           <ul className="rows">
             {(tried.Results || [])
               .filter((r) => r.Fires)
               .map((r) => (
-                <li key={r.Group.Key} className="row static">
+                <li key={r.Group.Id} className="row static">
                   <span className="row-main">
                     <span className="row-title">{r.Title}</span>
                     <span className="muted small">
-                      {r.Group.Type} {r.Group.Key} · {(r.Evidence || []).length} findings:{' '}
+                      {r.Group.Type} {r.Group.Id} · {(r.Evidence || []).length} findings:{' '}
                       {(r.Evidence || []).map((e) => e.Title).join('; ')}
                     </span>
                   </span>
