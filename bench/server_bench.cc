@@ -6,7 +6,8 @@
 //                [--connections C] [--batch 100] [--query-threads Q] [--query-rate QPS]
 //                [--region R]
 //                [--access-key ID --secret-key S | --token T]
-//                [--duration SECONDS --rate FINDINGS_PER_S --working-set N]   (soak mode)
+//                [--duration SECONDS --rate FINDINGS_PER_S --working-set N
+//                 --update-rate UPDATES_PER_S]                              (soak mode)
 //
 // Throughput mode: the corpus (bench/corpus.h, findings offset..offset+N) is cut into requests
 // of --batch findings, which are built and signed before the clock starts; C connections send
@@ -14,10 +15,9 @@
 // filters in turn) meanwhile, back to back or --query-rate a second each (Security Hub's own
 // GetFindings limit is 3 a second). Prints findings/s, then GetFindings p50/p99 under load and
 // idle. Soak mode: for --duration seconds, re-imports newer revisions of a working set of findings
-// at
-// --rate findings/s (so the store's size stays level) with GetFindings alongside, signing each
-// request when it is sent; prints a line of figures every 10 s. Exit status 1 when any request
-// failed.
+// at --rate findings/s (so the store's size stays level) with GetFindings and BatchUpdateFindings
+// (--update-rate a second, default 2) alongside, signing each request when it is sent; prints a
+// line of figures every 10 s. Exit status 1 when any request failed.
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
@@ -55,7 +55,8 @@ struct Args {
   int connections = 8;
   std::size_t batch = 100;
   int query_threads = 1;
-  double query_rate = 0;  // GetFindings per second per query thread; 0: back to back
+  double query_rate = 0;   // GetFindings per second per query thread; 0: back to back
+  double update_rate = 2;  // soak mode: BatchUpdateFindings per second
   std::string region = "us-east-1";
   std::string access_key, secret_key, token;
   int duration = 0;  // soak mode when > 0
@@ -92,6 +93,8 @@ Args ParseArgs(int argc, char** argv) {
       a.query_threads = std::stoi(next());
     } else if (arg == "--query-rate") {
       a.query_rate = std::stod(next());
+    } else if (arg == "--update-rate") {
+      a.update_rate = std::stod(next());
     } else if (arg == "--region") {
       a.region = next();
     } else if (arg == "--access-key") {
@@ -377,16 +380,61 @@ int Soak(const Args& a) {
       }
     });
   }
+  // Analysts meanwhile: BatchUpdateFindings on one finding of the working set at a time, the
+  // workflow status and note changing each time.
+  Latencies update_latencies;
+  std::atomic<std::uint64_t> updates{0};
+  std::thread updater([&] {
+    if (a.update_rate <= 0) return;
+    Connection c(a);
+    std::string body;
+    constexpr std::array<const char*, 3> kStatuses{"NOTIFIED", "SUPPRESSED", "NEW"};
+    for (std::size_t n = 0; Clock::now() < end; ++n) {
+      std::this_thread::sleep_until(
+          start + std::chrono::duration_cast<Clock::duration>(
+                      std::chrono::duration<double>(static_cast<double>(n) / a.update_rate)));
+      if (Clock::now() >= end) break;
+      // Only findings imported already: the batches acknowledged, less those maybe in flight.
+      const std::size_t done = stored.load() / a.batch;
+      const std::size_t margin = 2 * static_cast<std::size_t>(a.connections);
+      if (done <= margin) continue;
+      const std::size_t imported = std::min(a.working_set, (done - margin) * a.batch);
+      const std::string finding = corpus.Finding((n * 7919) % imported);
+      auto member = [&](std::string_view key) {  // the corpus writes Id, then ProductArn, first
+        const std::string marker = "\"" + std::string(key) + "\":\"";
+        const size_t at = finding.find(marker) + marker.size();
+        return finding.substr(at, finding.find('"', at) - at);
+      };
+      const std::string request =
+          R"({"FindingIdentifiers":[{"Id":")" + member("Id") + R"(","ProductArn":")" +
+          member("ProductArn") + R"("}],"Workflow":{"Status":")" + kStatuses[n % 3] +
+          R"("},"Note":{"Text":"soak )" + std::to_string(n) + R"(","UpdatedBy":"soak"}})";
+      const Prepared p = Prepare(a, "PATCH", "/findings/batchupdate", request);
+      const auto sent = Clock::now();
+      const int status = c.Send(p, &body);
+      update_latencies.Add(std::chrono::duration<double, std::milli>(Clock::now() - sent).count());
+      if (status == 200 && body.find(R"("UnprocessedFindings":[])") != std::string::npos) {
+        ++updates;
+      } else if (failures++ < 3) {
+        std::fprintf(stderr, "update failed: HTTP %d %s\n", status, body.substr(0, 300).c_str());
+      }
+    }
+  });
   for (int t = 10; t <= a.duration; t += 10) {
     std::this_thread::sleep_until(start + std::chrono::seconds(t));
     const auto l = latencies.Summary();
-    std::printf("t=%4ds imported %llu (%.0f/s) GetFindings p50 %.2f ms p99 %.2f ms failures %llu\n",
-                t, static_cast<unsigned long long>(stored.load()),
-                static_cast<double>(stored.load()) / t, l[0], l[1],
-                static_cast<unsigned long long>(failures.load()));
+    const auto u = update_latencies.Summary();
+    std::printf(
+        "t=%4ds imported %llu (%.0f/s) GetFindings p50 %.2f ms p99 %.2f ms updates %llu p50 %.2f "
+        "ms p99 %.2f ms failures %llu\n",
+        t, static_cast<unsigned long long>(stored.load()), static_cast<double>(stored.load()) / t,
+        l[0], l[1], static_cast<unsigned long long>(updates.load()), u[0], u[1],
+        static_cast<unsigned long long>(failures.load()));
     std::fflush(stdout);
     latencies.Clear();
+    update_latencies.Clear();
   }
+  updater.join();
   for (auto& th : importers) th.join();
   stop = true;
   for (auto& th : queries) th.join();

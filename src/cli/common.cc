@@ -41,8 +41,15 @@ asff::TimeMs Now(const GlobalOptions& options) {
 Result<std::unique_ptr<store::FindingStore>> OpenStore(const GlobalOptions& options) {
   const std::string dir = options.data_dir.empty() ? DefaultDataDir() : options.data_dir;
   std::error_code ec;
+  const bool existed = std::filesystem::exists(dir, ec);
   std::filesystem::create_directories(dir, ec);
   if (ec) return Status::IOError("cannot create the data directory " + dir + ": " + ec.message());
+  if (!existed) {
+    // Findings are sensitive: a store this command creates is its owner's only. (An existing
+    // directory keeps the permissions its owner chose.)
+    std::filesystem::permissions(dir, std::filesystem::perms::owner_all,
+                                 std::filesystem::perm_options::replace, ec);
+  }
   store::StoreOptions store_options;
   store_options.retention_active_days = options.retention_active_days;
   store_options.retention_archived_days = options.retention_archived_days;

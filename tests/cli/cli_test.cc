@@ -32,6 +32,14 @@ TEST_F(CliTest, IngestsTheExamplesAndIsIdempotent) {
   EXPECT_NE(r.out.find(" 0 created, 0 updated"), std::string::npos) << r.out;
 }
 
+TEST_F(CliTest, ANewStoreIsItsOwnersOnly) {
+  ASSERT_EQ(Corroborate({"ingest", Examples()}).exit_code, 0);
+  namespace fs = std::filesystem;
+  const auto perms = fs::status(dir_ / "data").permissions();
+  EXPECT_EQ(perms & (fs::perms::group_all | fs::perms::others_all), fs::perms::none);
+  EXPECT_EQ(perms & fs::perms::owner_all, fs::perms::owner_all);
+}
+
 TEST_F(CliTest, BadFindingsAreNamedAndTheGoodOnesStored) {
   const auto file =
       Write("mixed.ndjson", Finding("good-1") + "\n" + R"({"SchemaVersion": oops})" + "\n" +

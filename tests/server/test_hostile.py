@@ -83,6 +83,33 @@ class HostileInputTest(ServerTestCase):
             self.assertEqual(status, 200)
             self.assertEqual(len(answer["Findings"]), hits, value)
 
+    def test_every_route_needs_authentication(self):
+        routes = [("POST", "/findings/import"), ("POST", "/findings"),
+                  ("PATCH", "/findings/batchupdate"), ("POST", "/findingHistory/get"),
+                  ("POST", "/automationrules/create"), ("POST", "/automationrules/get"),
+                  ("PATCH", "/automationrules/update"), ("POST", "/automationrules/delete"),
+                  ("GET", "/automationrules/list"), ("POST", "/insights"),
+                  ("POST", "/insights/get"), ("GET", "/insights/results/arn%3Ax"),
+                  ("PATCH", "/insights/arn%3Ax"), ("DELETE", "/insights/arn%3Ax"),
+                  ("POST", "/events/eventbridge"), ("POST", "/events/sns"),
+                  ("GET", "/dashboard/version"), ("GET", "/dashboard/filter-fields"),
+                  ("POST", "/dashboard/counts"), ("GET", "/dashboard/rules"),
+                  ("POST", "/dashboard/explain"), ("GET", "/dashboard/resources/x"),
+                  ("POST", "/dashboard/rules/try")]
+        for method, path in routes:
+            for headers in ({}, {"Authorization": "Bearer wrong-token"},
+                            {"Authorization": "AWS4-HMAC-SHA256 Credential=AKIAFAKE/20260101/"
+                                              "eu-west-1/securityhub/aws4_request, "
+                                              "SignedHeaders=host, Signature=00"}):
+                status, _, _ = self.server.raw(method, path, b"{}",
+                                               headers=dict(JSON, **headers), sign=False)
+                self.assertIn(status, (401, 403), f"{method} {path} {headers}")
+        # Only these answer without credentials: health, metrics (unless told otherwise) and the
+        # dashboard's files, none of which holds findings.
+        for path in ("/healthz", "/metrics", "/"):
+            status, _, _ = self.server.raw("GET", path, sign=False)
+            self.assertNotIn(status, (401, 403), path)
+
     def test_slow_and_broken_clients_do_not_stop_the_others(self):
         port = self.server.port
         stop = threading.Event()
