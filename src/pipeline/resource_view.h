@@ -1,5 +1,5 @@
 // ResourceView: one resource with what is known about it, as `corroborate resource ARN` prints it
-// and the HTTP server's GET /resources/{arn} will answer it.
+// and the HTTP server's GET /resources/{arn} answers it.
 //
 // Contract:
 // - DescribeResource reads, for one canonical resource key: what each inventory source says about

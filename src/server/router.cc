@@ -39,9 +39,9 @@ constexpr std::array<Fixed, 21> kFixed{{
 }};
 
 // Paths of the API: never static files, so an unknown operation is told as such.
-constexpr std::array<std::string_view, 8> kApiPrefixes{
-    "/findings", "/findingHistory", "/automationrules", "/insights",
-    "/events",   "/dashboard",      "/healthz",         "/metrics"};
+constexpr std::string_view kApiPrefixes[] = {"/findings", "/findingHistory", "/automationrules",
+                                             "/insights", "/events",         "/dashboard",
+                                             "/healthz",  "/metrics",        "/resources"};
 
 // Security Hub operations of the model this server does not implement, by path prefix, so that a
 // client gets told which operation it reached rather than a bare 404.
@@ -148,13 +148,13 @@ std::variant<Route, ApiError> MatchRoute(std::string_view method, std::string_vi
         "(DeleteInsight), not " +
         std::string(method));
   }
-  constexpr std::string_view kResource = "/dashboard/resources/";
-  if (raw_path.starts_with(kResource) && raw_path.size() > kResource.size()) {
+  // The resource view, for the dashboard and as the inventory's GET /resources/{arn}.
+  for (const std::string_view prefix : {"/dashboard/resources/", "/resources/"}) {
+    if (!raw_path.starts_with(prefix) || raw_path.size() == prefix.size()) continue;
     if (method == "GET") {
-      return Route{Operation::kDashboardResource,
-                   aws::UriDecode(raw_path.substr(kResource.size()))};
+      return Route{Operation::kDashboardResource, aws::UriDecode(raw_path.substr(prefix.size()))};
     }
-    return MethodNotAllowed("/dashboard/resources/{Resource} takes GET, not " +
+    return MethodNotAllowed(std::string(prefix) + "{Resource} takes GET, not " +
                             std::string(method));
   }
   if (const std::string allowed = Methods(raw_path); !allowed.empty()) {
@@ -172,9 +172,10 @@ std::variant<Route, ApiError> MatchRoute(std::string_view method, std::string_vi
                               " " + std::string(raw_path) + ") are not implemented by this server");
     }
   }
-  const bool api = std::any_of(kApiPrefixes.begin(), kApiPrefixes.end(), [&](std::string_view p) {
-    return raw_path == p || (raw_path.starts_with(p) && raw_path[p.size()] == '/');
-  });
+  const bool api =
+      std::any_of(std::begin(kApiPrefixes), std::end(kApiPrefixes), [&](std::string_view p) {
+        return raw_path == p || (raw_path.starts_with(p) && raw_path[p.size()] == '/');
+      });
   if (method == "GET" && !api) return Route{Operation::kStaticFile, {}};
   return UnknownOperation("No operation at " + std::string(method) + " " + std::string(raw_path) +
                           "; the routes are listed in docs/server.md");

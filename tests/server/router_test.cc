@@ -92,6 +92,9 @@ TEST(Router, TheDashboardsRoutesAndItsFiles) {
   EXPECT_EQ(r.operation, Operation::kDashboardResource);
   EXPECT_EQ(r.resource, "arn:aws:s3:::acme-payroll-exports");
   EXPECT_EQ(Err("POST", "/dashboard/resources/x").status, 405);
+  const Route plain = Ok("GET", "/resources/arn%3Aaws%3As3%3A%3A%3Aacme-payroll-exports");
+  EXPECT_EQ(plain.operation, Operation::kDashboardResource);
+  EXPECT_EQ(plain.resource, "arn:aws:s3:::acme-payroll-exports");
   EXPECT_EQ(Err("GET", "/dashboard/counts").status, 405);
   for (const char* path : {"/", "/index.html", "/assets/index-abc.js", "/nope"}) {
     EXPECT_EQ(Ok("GET", path).operation, Operation::kStaticFile) << path;

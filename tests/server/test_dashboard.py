@@ -190,6 +190,7 @@ class DashboardTest(unittest.TestCase):
         ids = {f["Id"] for f in view["Findings"]}
         self.assertIn(incident["Id"], ids)
         self.assertTrue(any(r["Fires"] for r in view["Rules"]))
+        self.assertEqual(self.ok("GET", "/resources/" + resource.replace("/", "%2F")), view)
         status, _, _ = self.call("GET", "/dashboard/resources/arn%3Aaws%3As3%3A%3A%3Anobody")
         self.assertEqual(status, 404)
 
