@@ -143,6 +143,10 @@ bool Correlator::IsActive(const Rule& rule, const std::string& key) {
 void Correlator::Touch(const asff::Finding& finding, std::string_view json, asff::TimeMs now,
                        std::uint64_t version, bool exact, std::uint64_t replaced) {
   if (replaced != 0) {
+    // A replaced version is never read again (the store answers NotFound for it): what was kept
+    // for it goes now, so a working set re-imported over and over keeps one entry per finding,
+    // not one per revision until the cache limit.
+    cache_.erase(replaced);
     if (auto it = adjacency_of_version_.find(replaced); it != adjacency_of_version_.end()) {
       for (const std::string& key : it->second) ForgetRelations(key);
       adjacency_of_version_.erase(it);

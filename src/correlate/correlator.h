@@ -186,6 +186,8 @@ class Correlator {
                  std::vector<RuleExplanation>* out, std::string_view type_if_unnamed = {});
 
   [[nodiscard]] std::uint64_t groups_evaluated() const { return groups_evaluated_; }
+  // Finding versions whose condition results are kept (for tests and metrics).
+  [[nodiscard]] std::size_t versions_kept() const { return cache_.size(); }
 
  private:
   struct GroupKey {

@@ -88,5 +88,30 @@ TEST(CorrelatorTest, ATinyCacheDecidesTheSameAsALargeOne) {
   EXPECT_EQ(Changes(2), large);
 }
 
+TEST(CorrelatorTest, ReImportingAFindingKeepsOneVersionOfItNotOnePerRevision) {
+  RuleSet rules;
+  for (const auto& file : BuiltinRuleFiles()) LoadRules(file.text, file.name, rules);
+  MemoryEvidence evidence;
+  Correlator correlator(rules.rules, evidence);
+  ASSERT_TRUE(correlator.Start().ok());
+  std::vector<asff::Finding> examples = Examples();
+  ASSERT_FALSE(examples.empty());
+  std::vector<std::uint64_t> current(examples.size(), 0);
+  for (int revision = 0; revision < 50; ++revision) {
+    for (size_t i = 0; i < examples.size(); ++i) {
+      asff::Finding f = examples[i];
+      const std::string json = f.json;
+      const std::uint64_t version = evidence.Add(std::move(f));
+      correlator.Touch(examples[i], json, kNow, version, true, current[i]);
+      current[i] = version;
+    }
+    std::vector<CorrelatedChange> changes;
+    ASSERT_TRUE(correlator.Run(kNow, &changes).ok());
+    correlator.Stored(changes);
+  }
+  // One kept version per finding (and what the evaluations read), not 50 per finding.
+  EXPECT_LE(correlator.versions_kept(), 2 * examples.size());
+}
+
 }  // namespace
 }  // namespace corroborate::correlate
