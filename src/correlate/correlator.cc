@@ -132,6 +132,16 @@ void Correlator::Forget() {
   adjacency_of_version_.clear();
 }
 
+void Correlator::ForgetFindings(std::span<const asff::FindingIdentifier> findings) {
+  if (findings.empty()) return;
+  std::unordered_set<std::uint64_t> identities;
+  for (const asff::FindingIdentifier& f : findings) {
+    identities.insert(IdentityHash(f.product_arn, f.id));
+  }
+  std::erase_if(
+      cache_, [&](const auto& entry) { return identities.contains(entry.second.facts.identity); });
+}
+
 bool Correlator::Applies(const Rule& rule, std::string_view type) const {
   return rule.resource_type.empty() || rule.resource_type == type;
 }

@@ -49,6 +49,7 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -159,6 +160,9 @@ class Correlator {
              std::uint64_t version = 0, bool exact = true, std::uint64_t replaced = 0);
   // Drops what is kept per finding version and per resource (see the contract).
   void Forget();
+  // Drops what is kept for these findings' versions, which BatchUpdateFindings changed in place
+  // (same version, new analyst fields); what is kept per resource stays valid.
+  void ForgetFindings(std::span<const asff::FindingIdentifier> findings);
 
   // --- Added for inventory (issue 9); see the contract.
   void TouchRelations(const RelationChange& change);

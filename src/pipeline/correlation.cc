@@ -197,7 +197,9 @@ Status CorrelationStage::AfterBatch(std::span<const store::IncomingFinding> chan
 Status CorrelationStage::AfterUpdate(std::span<const asff::FindingIdentifier> updated,
                                      asff::TimeMs now) {
   if (Status s = Recover(now); !s.ok()) return s;
-  correlator_.Forget();  // BatchUpdateFindings changed findings without new versions
+  // BatchUpdateFindings changed these findings without new versions: what was kept for them is
+  // stale (and only that: dropping everything made every update cost a re-read of all evidence).
+  correlator_.ForgetFindings(updated);
   for (const asff::FindingIdentifier& id : updated) {
     store::StoredFinding f;
     Status s = store_.Get(id, &f);
@@ -208,6 +210,10 @@ Status CorrelationStage::AfterUpdate(std::span<const asff::FindingIdentifier> up
   std::vector<correlate::CorrelatedChange> changes;
   if (Status s = correlator_.Run(now, &changes); !s.ok()) return s;
   return Apply(changes, now);
+}
+
+void CorrelationStage::ForgetEvidence() {
+  correlator_.Forget();
 }
 
 Status CorrelationStage::Finish(asff::TimeMs now) {

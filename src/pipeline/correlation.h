@@ -75,6 +75,8 @@ class CorrelationStage {
   // After BatchUpdateFindings changed these findings (an analyst resolving or suppressing
   // evidence withdraws the incident it supported).
   Status AfterUpdate(std::span<const asff::FindingIdentifier> updated, asff::TimeMs now);
+  // After findings were deleted (retention): nothing kept about them is used again.
+  void ForgetEvidence();
   // Added for inventory (issue 9): `outcomes[i]` is how items[i] was stored.
   Status AfterInventory(std::span<const inventory::Item> items,
                         std::span<const store::InventoryOutcome> outcomes, asff::TimeMs now);

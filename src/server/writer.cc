@@ -260,7 +260,7 @@ void Writer::Periodic() {
           .Field("deleted_active", result.deleted_active)
           .Field("deleted_archived", result.deleted_archived);
       // Deleted findings are gone from the correlator's evidence too.
-      if (correlation_) (void)correlation_->AfterUpdate({}, now);
+      if (correlation_) correlation_->ForgetEvidence();
     }
   }
 }
