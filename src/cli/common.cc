@@ -1,5 +1,7 @@
 #include "cli/common.h"
 
+#include <unistd.h>
+
 #include "pipeline/resource_view.h"
 
 #include <algorithm>
@@ -66,6 +68,20 @@ std::unique_ptr<store::FindingStore> OpenStoreOrReport(const GlobalOptions& opti
     return nullptr;
   }
   return std::move(store).value();
+}
+
+bool ReadEachInput(const std::vector<std::string>& files, sources::FindingVisitor& visitor,
+                   const sources::ReadOptions& read) {
+  bool all_read = true;
+  for (const auto& file : files) {
+    const Status s = file == "-" ? sources::ReadFindingsFromFd(STDIN_FILENO, "-", visitor, read)
+                                 : sources::ReadFindingsFromFile(file, visitor, read);
+    if (!s.ok()) {
+      PrintError(s.message());
+      all_read = false;
+    }
+  }
+  return all_read;
 }
 
 Result<std::string> ReadJsonArgument(const std::string& text, const std::string& option_name) {

@@ -12,6 +12,7 @@
 #include "common/status.h"
 #include "correlate/correlator.h"
 #include "correlate/rules.h"
+#include "sources/sources.h"
 #include "store/store.h"
 
 namespace corroborate::cli {
@@ -49,6 +50,11 @@ Result<std::vector<std::string>> ExpandPaths(const std::vector<std::string>& pat
 
 // `text` itself, or the contents of the file when it starts with '@'.
 Result<std::string> ReadJsonArgument(const std::string& text, const std::string& option_name);
+
+// Reads every file (or stdin for "-") into `visitor`, printing each file that cannot be read;
+// returns whether every one was read.
+bool ReadEachInput(const std::vector<std::string>& files, sources::FindingVisitor& visitor,
+                   const sources::ReadOptions& read = {});
 
 // Which correlation rules a command runs: the built-in ones (rules/*.yaml, compiled in) unless
 // --no-builtin-rules, plus every --rules file or directory (*.yaml, *.yml).

@@ -95,16 +95,8 @@ void RunImport(const ImportArgs& args, GlobalOptions& global, int* exit_code) {
   };
   pipeline::InventoryImporter importer(*store, options);
   const sources::ReadOptions read = pipeline::InventoryImporter::ReadOptions();
-  bool read_failed = false;
   const auto start = std::chrono::steady_clock::now();
-  for (const auto& file : *files) {
-    const Status s = file == "-" ? sources::ReadFindingsFromFd(STDIN_FILENO, "-", importer, read)
-                                 : sources::ReadFindingsFromFile(file, importer, read);
-    if (!s.ok()) {
-      PrintError(s.message());
-      read_failed = true;
-    }
-  }
+  const bool read_failed = !ReadEachInput(*files, importer, read);
   const Status finished = importer.Finish();
   const auto& r = importer.report();
   const double secs =

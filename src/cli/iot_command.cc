@@ -125,16 +125,8 @@ void RunImport(const IotArgs& args, pipeline::IotAccept accept, GlobalOptions& g
   // ListAuditFindings output ({"findings": [...]}, however many pages awscli joined) is read
   // item by item, so memory stays at one item.
   read.streamed_array_key = "findings";
-  bool read_failed = false;
   const auto start = std::chrono::steady_clock::now();
-  for (const auto& file : *files) {
-    const Status s = file == "-" ? sources::ReadFindingsFromFd(STDIN_FILENO, "-", importer, read)
-                                 : sources::ReadFindingsFromFile(file, importer, read);
-    if (!s.ok()) {
-      PrintError(s.message());
-      read_failed = true;
-    }
-  }
+  const bool read_failed = !ReadEachInput(*files, importer, read);
   const Status finished = importer.Finish();
   const auto& r = importer.report();
   const double secs =
