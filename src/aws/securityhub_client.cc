@@ -68,7 +68,7 @@ SecurityHubClient::SecurityHubClient(HttpClient& http, CredentialChain& credenti
 }
 
 Result<HttpResponse> SecurityHubClient::Call(std::string_view operation, std::string method,
-                                             std::string path, std::string body) {
+                                             const std::string& path, std::string body) {
   auto credentials = credentials_.Get();
   if (!credentials.ok()) {
     return credentials.status().WithContext("Security Hub " + std::string(operation));

@@ -30,7 +30,7 @@ namespace corroborate::aws {
 
 // Security Hub's limits for BatchImportFindings (the API reference's).
 inline constexpr std::size_t kMaxFindingsPerImport = 100;
-inline constexpr std::size_t kMaxImportRequestBytes = 6 * 1024 * 1024;
+inline constexpr std::size_t kMaxImportRequestBytes = std::size_t{6} * 1024 * 1024;
 inline constexpr std::size_t kMaxIdentifiersPerUpdate = 100;
 
 struct SecurityHubOptions {
@@ -74,7 +74,7 @@ class SecurityHubClient {
   [[nodiscard]] const std::string& endpoint() const { return endpoint_; }
 
  private:
-  Result<HttpResponse> Call(std::string_view operation, std::string method, std::string path,
+  Result<HttpResponse> Call(std::string_view operation, std::string method, const std::string& path,
                             std::string body);
 
   HttpClient& http_;
