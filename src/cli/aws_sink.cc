@@ -12,19 +12,22 @@ std::string EnvOr(const char* name, std::string fallback) {
 
 }  // namespace
 
-void AddAwsOptions(CLI::App* command, AwsOptions& options, bool sink_flag) {
+void AddAwsOptions(CLI::App* command, AwsOptions& options, bool sink_flag, bool region_flag) {
   if (sink_flag) {
     command
         ->add_option("--sink", options.sink,
                      "Also send what is stored to AWS Security Hub: queued in the store's outbox "
-                     "with each batch, pushed when the command ends (docs/aws.md)")
+                     "with each batch, pushed when the command ends (serve: every --push-interval; "
+                     "docs/aws.md)")
         ->check(CLI::IsMember({"securityhub"}));
   }
   command->add_option("--endpoint-url", options.endpoint_url,
                       "Security Hub endpoint (default $AWS_ENDPOINT_URL_SECURITYHUB, "
                       "$AWS_ENDPOINT_URL, else https://securityhub.<region>.amazonaws.com)");
-  command->add_option("--region", options.region,
-                      "AWS region (default $AWS_REGION, $AWS_DEFAULT_REGION, the profile's)");
+  if (region_flag) {
+    command->add_option("--region", options.region,
+                        "AWS region (default $AWS_REGION, $AWS_DEFAULT_REGION, the profile's)");
+  }
   command->add_option("--profile", options.profile,
                       "Shared config/credentials profile (default $AWS_PROFILE, else default)");
   command

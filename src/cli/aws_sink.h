@@ -31,8 +31,9 @@ struct AwsOptions {
   int max_attempts = 5;
 };
 
-// --endpoint-url, --region, --profile, --max-attempts; with `sink_flag`, also --sink.
-void AddAwsOptions(CLI::App* command, AwsOptions& options, bool sink_flag);
+// --endpoint-url, --region (unless !region_flag: `serve` has a --region of its own), --profile,
+// --max-attempts; with `sink_flag`, also --sink.
+void AddAwsOptions(CLI::App* command, AwsOptions& options, bool sink_flag, bool region_flag = true);
 
 class SecurityHubPusher {
  public:

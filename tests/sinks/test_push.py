@@ -275,6 +275,34 @@ class PushTest(unittest.TestCase):
             p = self.ingest(server.endpoint, "--profile", "hub", env=env)
             self.assertIn("pushed 130 finding(s)", p.stdout)
 
+    def test_serve_with_a_sink_forwards_imports_and_updates(self):
+        with ServerProcess("--no-builtin-rules", "--rate-limit", "0") as target:
+            env = {k: v for k, v in self.env().items() if k.startswith("AWS_")}
+            with ServerProcess("--no-builtin-rules", "--rate-limit", "0", "--sink",
+                               "securityhub", "--endpoint-url", target.endpoint,
+                               "--push-interval", "1", env=env) as hub:
+                batch = self.findings[:40]
+                out = hub.client().batch_import_findings(Findings=batch)
+                self.assertEqual(out["SuccessCount"], 40)
+                hub.client().batch_update_findings(
+                    FindingIdentifiers=[{"Id": batch[3]["Id"], "ProductArn": PRODUCT}],
+                    Workflow={"Status": "SUPPRESSED"})
+
+                def arrived():
+                    got = {}
+                    for page in target.client().get_paginator("get_findings").paginate():
+                        got.update({f["Id"]: f for f in page["Findings"]})
+                    return got
+
+                deadline = time.time() + TIMEOUT
+                got = arrived()
+                while time.time() < deadline and (
+                        len(got) < 40 or got[batch[3]["Id"]]["Workflow"]["Status"] != "SUPPRESSED"):
+                    time.sleep(0.2)
+                    got = arrived()
+                self.assertEqual(set(got), {f["Id"] for f in batch})
+                self.assertEqual(got[batch[3]["Id"]]["Workflow"]["Status"], "SUPPRESSED")
+
     def test_push_help_explains_the_modes(self):
         p = subprocess.run([BIN, "push", "--help"], capture_output=True, text=True,
                            timeout=TIMEOUT)
