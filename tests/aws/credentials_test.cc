@@ -193,7 +193,7 @@ TEST_F(CredentialsTest, ContainerEndpointWithAuthorizationToken) {
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_EQ(c->keys.access_key_id, "ASIACONTAINERFAKE");
   EXPECT_EQ(c->keys.session_token, "c-token");
-  EXPECT_EQ(c->expires_at, kNow + 6 * 3600);
+  EXPECT_EQ(c->expires_at, kNow + std::int64_t{6} * 3600);
   EXPECT_EQ(container.requests()[0].target, "/creds");
 
   env_["AWS_CONTAINER_AUTHORIZATION_TOKEN"] = "wrong-auth-fake";
