@@ -68,9 +68,13 @@ std::string DescribeFailure(const HttpResponse& response) {
   return text;
 }
 
-// Reads the JSON the container endpoint and IMDS answer (AccessKeyId, SecretAccessKey, Token,
-// Expiration).
-Result<AwsCredentials> CredentialsFromJson(std::string_view body, const std::string& source) {
+std::string FormEncode(std::string_view s) {
+  return UriEncode(s, false);
+}
+
+}  // namespace
+
+Result<AwsCredentials> ParseCredentialsJson(std::string_view body, const std::string& source) {
   simdjson::dom::parser parser;
   simdjson::dom::element doc;
   if (parser.parse(body.data(), body.size()).get(doc) != simdjson::SUCCESS || !doc.is_object()) {
@@ -96,11 +100,18 @@ Result<AwsCredentials> CredentialsFromJson(std::string_view body, const std::str
   return c;
 }
 
-std::string FormEncode(std::string_view s) {
-  return UriEncode(s, false);
+Result<AwsCredentials> ParseStsCredentials(std::string_view xml, const std::string& source) {
+  AwsCredentials c;
+  c.source = source;
+  c.keys.access_key_id = XmlElement(xml, "AccessKeyId");
+  c.keys.secret_access_key = XmlElement(xml, "SecretAccessKey");
+  c.keys.session_token = XmlElement(xml, "SessionToken");
+  c.expires_at = ExpirationSeconds(XmlElement(xml, "Expiration"));
+  if (c.keys.access_key_id.empty() || c.keys.secret_access_key.empty()) {
+    return Status::InvalidInput(source + ": the answer holds no credentials");
+  }
+  return c;
 }
-
-}  // namespace
 
 const std::vector<std::pair<std::string, std::string>>* ProfileFile::Section(
     std::string_view name) const {
@@ -111,11 +122,22 @@ const std::vector<std::pair<std::string, std::string>>* ProfileFile::Section(
 }
 
 ProfileFile ReadProfileFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    ProfileFile missing;
+    missing.path = path;
+    return missing;
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return ParseProfileText(text.str(), path);
+}
+
+ProfileFile ParseProfileText(std::string_view contents, std::string path) {
   ProfileFile file;
-  file.path = path;
-  std::ifstream in(path);
-  if (!in) return file;
+  file.path = std::move(path);
   file.exists = true;
+  std::istringstream in{std::string(contents)};
   std::string line;
   while (std::getline(in, line)) {
     const std::string text = Trim(line);
@@ -375,16 +397,7 @@ Result<AwsCredentials> CredentialChain::FromWebIdentity(const std::string& token
   if (response->status != 200) {
     return Status::InvalidInput(source + " at " + endpoint + ": " + DescribeFailure(*response));
   }
-  AwsCredentials c;
-  c.source = source;
-  c.keys.access_key_id = XmlElement(response->body, "AccessKeyId");
-  c.keys.secret_access_key = XmlElement(response->body, "SecretAccessKey");
-  c.keys.session_token = XmlElement(response->body, "SessionToken");
-  c.expires_at = ExpirationSeconds(XmlElement(response->body, "Expiration"));
-  if (c.keys.access_key_id.empty() || c.keys.secret_access_key.empty()) {
-    return Status::InvalidInput(source + ": the answer holds no credentials");
-  }
-  return c;
+  return ParseStsCredentials(response->body, source);
 }
 
 Result<AwsCredentials> CredentialChain::FromContainer(const std::string& url) {
@@ -407,7 +420,7 @@ Result<AwsCredentials> CredentialChain::FromContainer(const std::string& url) {
   if (response->status != 200) {
     return Status::InvalidInput(source + ": " + DescribeFailure(*response));
   }
-  return CredentialsFromJson(response->body, source);
+  return ParseCredentialsJson(response->body, source);
 }
 
 Result<AwsCredentials> CredentialChain::FromImds(const std::string& endpoint) {
@@ -450,7 +463,7 @@ Result<AwsCredentials> CredentialChain::FromImds(const std::string& endpoint) {
     return Status::InvalidInput(source + ": credentials of role " + role_name + " answered " +
                                 DescribeFailure(*credentials));
   }
-  return CredentialsFromJson(credentials->body, source + " (role " + role_name + ")");
+  return ParseCredentialsJson(credentials->body, source + " (role " + role_name + ")");
 }
 
 Result<std::string> ResolveRegion(const CredentialOptions& options) {

@@ -100,5 +100,12 @@ struct ProfileFile {
       std::string_view name) const;
 };
 ProfileFile ReadProfileFile(const std::string& path);
+ProfileFile ParseProfileText(std::string_view text, std::string path);
+
+// The answers of the credential sources (exposed for tests and the fuzzer): the JSON of the
+// container endpoint and IMDS (AccessKeyId, SecretAccessKey, Token, Expiration), and STS's
+// AssumeRoleWithWebIdentity XML. InvalidInput, naming `source`, when they hold no credentials.
+Result<AwsCredentials> ParseCredentialsJson(std::string_view body, const std::string& source);
+Result<AwsCredentials> ParseStsCredentials(std::string_view xml, const std::string& source);
 
 }  // namespace corroborate::aws

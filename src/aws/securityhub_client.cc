@@ -2,6 +2,7 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
 #include <utility>
 
 namespace corroborate::aws {
@@ -112,23 +113,40 @@ Result<ImportResponse> SecurityHubClient::BatchImportFindings(std::string_view f
   body += '}';
   auto response = Call("BatchImportFindings", "POST", "/findings/import", std::move(body));
   if (!response.ok()) return response.status();
+  auto parsed = ParseImportResponse(response->body);
+  if (!parsed.ok())
+    return parsed.status().WithContext("Security Hub BatchImportFindings at " + endpoint_);
+  return parsed;
+}
+
+Result<UpdateResponse> SecurityHubClient::BatchUpdateFindings(std::string_view request) {
+  auto response =
+      Call("BatchUpdateFindings", "PATCH", "/findings/batchupdate", std::string(request));
+  if (!response.ok()) return response.status();
+  auto parsed = ParseUpdateResponse(response->body);
+  if (!parsed.ok())
+    return parsed.status().WithContext("Security Hub BatchUpdateFindings at " + endpoint_);
+  return parsed;
+}
+
+Result<ImportResponse> ParseImportResponse(std::string_view body) {
   simdjson::dom::parser parser;
   simdjson::dom::element doc;
-  if (parser.parse(response->body).get(doc) != simdjson::SUCCESS || !doc.is_object()) {
-    return Status::IOError("Security Hub BatchImportFindings at " + endpoint_ +
-                           ": the answer is not JSON");
+  if (parser.parse(body.data(), body.size()).get(doc) != simdjson::SUCCESS || !doc.is_object()) {
+    return Status::IOError("the answer is not a JSON object");
   }
   ImportResponse out;
   std::int64_t n = 0;
   if (doc["SuccessCount"].get_int64().get(n) == simdjson::SUCCESS) {
-    out.success_count = static_cast<int>(n);
+    out.success_count = static_cast<int>(std::clamp<std::int64_t>(n, 0, 1 << 20));
   }
   if (doc["FailedCount"].get_int64().get(n) == simdjson::SUCCESS) {
-    out.failed_count = static_cast<int>(n);
+    out.failed_count = static_cast<int>(std::clamp<std::int64_t>(n, 0, 1 << 20));
   }
   simdjson::dom::array failed;
   if (doc["FailedFindings"].get_array().get(failed) == simdjson::SUCCESS) {
     for (simdjson::dom::element f : failed) {
+      if (!f.is_object()) continue;
       out.failed.push_back(
           {StringOf(f, "Id"), StringOf(f, "ErrorCode"), StringOf(f, "ErrorMessage")});
     }
@@ -136,28 +154,26 @@ Result<ImportResponse> SecurityHubClient::BatchImportFindings(std::string_view f
   return out;
 }
 
-Result<UpdateResponse> SecurityHubClient::BatchUpdateFindings(std::string_view request) {
-  auto response =
-      Call("BatchUpdateFindings", "PATCH", "/findings/batchupdate", std::string(request));
-  if (!response.ok()) return response.status();
+Result<UpdateResponse> ParseUpdateResponse(std::string_view body) {
   simdjson::dom::parser parser;
   simdjson::dom::element doc;
-  if (parser.parse(response->body).get(doc) != simdjson::SUCCESS || !doc.is_object()) {
-    return Status::IOError("Security Hub BatchUpdateFindings at " + endpoint_ +
-                           ": the answer is not JSON");
+  if (parser.parse(body.data(), body.size()).get(doc) != simdjson::SUCCESS || !doc.is_object()) {
+    return Status::IOError("the answer is not a JSON object");
   }
   UpdateResponse out;
   simdjson::dom::array list;
   if (doc["ProcessedFindings"].get_array().get(list) == simdjson::SUCCESS) {
     for (simdjson::dom::element f : list) {
+      if (!f.is_object()) continue;
       out.processed.push_back({StringOf(f, "ProductArn"), StringOf(f, "Id")});
     }
   }
   if (doc["UnprocessedFindings"].get_array().get(list) == simdjson::SUCCESS) {
     for (simdjson::dom::element f : list) {
+      if (!f.is_object()) continue;
       simdjson::dom::element id;
       asff::FindingIdentifier identifier;
-      if (f["FindingIdentifier"].get(id) == simdjson::SUCCESS) {
+      if (f["FindingIdentifier"].get(id) == simdjson::SUCCESS && id.is_object()) {
         identifier = {StringOf(id, "ProductArn"), StringOf(id, "Id")};
       }
       out.unprocessed.push_back(

@@ -59,6 +59,11 @@ struct UpdateResponse {
   std::vector<UpdateFailure> unprocessed;
 };
 
+// The 2xx bodies of the two operations (exposed for tests and the fuzzer). IOError when the body
+// is not a JSON object; members of the wrong type are ignored.
+Result<ImportResponse> ParseImportResponse(std::string_view body);
+Result<UpdateResponse> ParseUpdateResponse(std::string_view body);
+
 // Whether a call's error may pass by itself (throttling, 5xx, connection): retry later.
 bool IsTransient(const Status& status);
 
