@@ -81,8 +81,9 @@ class ScriptedHub:
     """A fake Security Hub: answers each POST /findings/import with the next scripted status
     (then 200, accepting everything), and records what it accepted."""
 
-    def __init__(self, script):
+    def __init__(self, script, refuse=None):
         self.script = list(script)
+        self.refuse = dict(refuse or {})  # Id -> ErrorCode, answered in FailedFindings
         self.requests = []
         self.accepted = []
         hub = self
@@ -99,8 +100,12 @@ class ScriptedHub:
                 status, headers = hub.script.pop(0) if hub.script else (200, {})
                 if status == 200:
                     findings = json.loads(body)["Findings"]
-                    hub.accepted.extend(f["Id"] for f in findings)
-                    out = {"FailedCount": 0, "SuccessCount": len(findings), "FailedFindings": []}
+                    failed = [{"Id": f["Id"], "ErrorCode": hub.refuse[f["Id"]],
+                               "ErrorMessage": "refused by the scripted hub"}
+                              for f in findings if f["Id"] in hub.refuse]
+                    hub.accepted.extend(f["Id"] for f in findings if f["Id"] not in hub.refuse)
+                    out = {"FailedCount": len(failed),
+                           "SuccessCount": len(findings) - len(failed), "FailedFindings": failed}
                 else:
                     out = {"__type": "TooManyRequestsException" if status == 429
                            else "InternalException", "message": f"scripted {status}"}
@@ -239,6 +244,23 @@ class PushTest(unittest.TestCase):
             self.assertEqual(self.pending(), 0)
         finally:
             moto.stop()
+
+    def test_refused_findings_are_dead_letters_with_aws_error(self):
+        hub = ScriptedHub([], refuse={"test-finding-5": "InvalidInput"})
+        try:
+            p = self.ingest(hub.endpoint, check_rc=1)
+            self.assertIn("pushed 129 finding(s)", p.stdout)
+            self.assertIn("1 refused (dead letters)", p.stdout)
+            self.assertIn("refused: BatchImportFindings test-finding-5", p.stdout)
+            self.assertEqual(len(hub.accepted), 129)
+            self.assertEqual(self.pending(), 0)
+            p = self.run_cli("push", "--dead-letters", check_rc=0)
+            line = p.stdout.strip()
+            self.assertEqual(len(line.splitlines()), 1)
+            self.assertIn(f"BatchImportFindings\t{PRODUCT}\ttest-finding-5\tInvalidInput: "
+                          "refused by the scripted hub", line)
+        finally:
+            hub.stop()
 
     def test_bad_credentials_give_a_clear_error_and_keep_the_outbox(self):
         wrong_secret = "wrong/secret/for/the/push/test/000000000"
