@@ -325,6 +325,31 @@ class PushTest(unittest.TestCase):
                 self.assertEqual(set(got), {f["Id"] for f in batch})
                 self.assertEqual(got[batch[3]["Id"]]["Workflow"]["Status"], "SUPPRESSED")
 
+    def test_a_restarted_server_resumes_its_outbox(self):
+        env = {k: v for k, v in self.env().items() if k.startswith("AWS_")}
+        data = os.path.join(self.tmp, "hub-data")
+        down = f"http://127.0.0.1:{free_port()}"  # nothing listens: every push fails
+        with ServerProcess("--no-builtin-rules", "--rate-limit", "0", "--sink", "securityhub",
+                           "--endpoint-url", down, "--max-attempts", "1", "--push-interval", "1",
+                           env=env, data_dir=data) as hub:
+            out = hub.client().batch_import_findings(Findings=self.findings[:25])
+            self.assertEqual(out["SuccessCount"], 25)
+            deadline = time.time() + TIMEOUT
+            while time.time() < deadline and "push to Security Hub stopped" not in hub.stderr():
+                time.sleep(0.2)
+            self.assertIn("push to Security Hub stopped", hub.stderr())
+        with ServerProcess("--no-builtin-rules", "--rate-limit", "0") as target:
+            with ServerProcess("--no-builtin-rules", "--rate-limit", "0", "--sink",
+                               "securityhub", "--endpoint-url", target.endpoint,
+                               "--push-interval", "1", env=env, data_dir=data):
+                deadline = time.time() + TIMEOUT
+                got = set()
+                while time.time() < deadline and len(got) < 25:
+                    time.sleep(0.2)
+                    got = {f["Id"] for f in
+                           target.client().get_findings(MaxResults=100)["Findings"]}
+                self.assertEqual(got, {f["Id"] for f in self.findings[:25]})
+
     def test_push_help_explains_the_modes(self):
         p = subprocess.run([BIN, "push", "--help"], capture_output=True, text=True,
                            timeout=TIMEOUT)
