@@ -402,6 +402,22 @@ Result<AwsCredentials> CredentialChain::FromWebIdentity(const std::string& token
 
 Result<AwsCredentials> CredentialChain::FromContainer(const std::string& url) {
   const std::string source = "container endpoint " + url;
+  // As botocore: over plain HTTP only the ECS/EKS agent addresses and loopback, so that the
+  // authorization token is not sent in clear to anywhere else.
+  if (url.starts_with("http://")) {
+    std::string host = url.substr(7, url.find_first_of("/?", 7) - 7);
+    if (host.starts_with('[')) {
+      host = host.substr(0, host.find(']') + 1);
+    } else if (auto colon = host.find(':'); colon != std::string::npos) {
+      host.resize(colon);
+    }
+    if (host != "127.0.0.1" && host != "localhost" && host != "[::1]" && host != "169.254.170.2" &&
+        host != "169.254.170.23" && host != "[fd00:ec2::23]") {
+      return Status::InvalidInput(source +
+                                  ": plain http is allowed only to loopback or the container "
+                                  "agent (169.254.170.2, 169.254.170.23); use https");
+    }
+  }
   auto http = Http();
   if (!http.ok()) return http.status();
   HttpRequest request;

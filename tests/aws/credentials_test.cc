@@ -206,6 +206,15 @@ TEST_F(CredentialsTest, ContainerEndpointWithAuthorizationToken) {
   EXPECT_EQ(r.status().message().find("wrong-auth-fake"), std::string::npos);
 }
 
+TEST_F(CredentialsTest, ContainerEndpointOverPlainHttpOnlyToTheAgentOrLoopback) {
+  env_["AWS_CONTAINER_CREDENTIALS_FULL_URI"] = "http://203.0.113.7:8080/creds";
+  env_["AWS_CONTAINER_AUTHORIZATION_TOKEN"] = "container-auth-fake";
+  CredentialChain chain(Options());
+  auto c = chain.Get();
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("use https"), std::string::npos) << c.status().message();
+}
+
 TEST_F(CredentialsTest, ImdsV2TokenThenRoleThenCredentials) {
   FakeHttpServer imds([](const FakeRequest& r) {
     if (r.method == "PUT" && r.target == "/latest/api/token") {
