@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <memory>
 
+#include "cli/aws_sink.h"
 #include "cli/commands.h"
 #include "pipeline/correlation.h"
 #include "pipeline/pipeline.h"
@@ -65,6 +66,7 @@ void RegisterIngest(CLI::App& app, GlobalOptions& global, int* exit_code) {
     std::size_t batch_size = 1000;
     std::size_t max_errors_shown = 100;
     RuleOptions rules;
+    AwsOptions aws;  // --sink securityhub (issue 6)
   };
   auto args = std::make_shared<Args>();
   auto* cmd = app.add_subcommand(
@@ -78,7 +80,10 @@ void RegisterIngest(CLI::App& app, GlobalOptions& global, int* exit_code) {
       "are reported with file:line and the field at fault, the valid ones are stored.\n"
       "Each stored batch is correlated: the rules run on the resources it touched, and the\n"
       "incidents they create, update or withdraw are stored as findings and printed.\n"
-      "Exit status: 0 all stored, 1 some rejected (or a rule refused), 2 usage error,\n"
+      "With --sink securityhub, what is stored (incidents included) is also queued in the\n"
+      "store's outbox with each batch and pushed to AWS Security Hub at the end (docs/aws.md).\n"
+      "Exit status: 0 all stored, 1 some rejected (or a rule refused, or the push did not\n"
+      "complete), 2 usage error,\n"
       "3 store or file error.");
   cmd->add_option("paths", args->paths, "Files or directories to read; - for stdin")->required();
   cmd->add_flag("-r,--recursive", args->recursive, "Descend into subdirectories");
@@ -91,6 +96,7 @@ void RegisterIngest(CLI::App& app, GlobalOptions& global, int* exit_code) {
                   "Print at most this many rejected findings (all are counted)")
       ->default_val(100);
   AddRuleOptions(cmd, args->rules);
+  AddAwsOptions(cmd, args->aws, /*sink_flag=*/true);
   cmd->callback([args, &global, exit_code] {
     auto files = ExpandPaths(args->paths, args->recursive);
     if (!files.ok()) {
@@ -100,8 +106,23 @@ void RegisterIngest(CLI::App& app, GlobalOptions& global, int* exit_code) {
     }
     correlate::RuleSet rules;
     if (!LoadRulesOrReport(args->rules, &rules, exit_code)) return;
-    auto store = OpenStoreOrReport(global, exit_code);
-    if (!store) return;
+    auto opened = OpenStoreOrReport(global, exit_code);
+    if (!opened) return;
+    // With a sink, every write (findings and incidents) goes through the outbox first.
+    std::unique_ptr<SecurityHubPusher> pusher;
+    std::unique_ptr<sinks::OutboxStore> outbox_store;
+    store::FindingStore* store = opened.get();
+    if (args->aws.sink == "securityhub") {
+      auto created = SecurityHubPusher::Create(*opened, args->aws, /*dry_run=*/false);
+      if (!created.ok()) {
+        PrintError("--sink securityhub: " + created.status().message());
+        *exit_code = kExitFatal;
+        return;
+      }
+      pusher = std::move(created).value();
+      outbox_store = std::make_unique<sinks::OutboxStore>(*opened, pusher->outbox());
+      store = outbox_store.get();
+    }
     std::vector<correlate::CorrelatedChange> incidents;
     std::unique_ptr<pipeline::CorrelationStage> correlation;
     if (!rules.rules.empty()) {
@@ -184,9 +205,25 @@ void RegisterIngest(CLI::App& app, GlobalOptions& global, int* exit_code) {
         PrintIncident(stdout, incident);
       }
     }
+    bool push_failed = false;
+    if (pusher && finished.ok()) {
+      sinks::DrainReport pushed;
+      const Status s = pusher->Drain(&pushed);
+      if (!args->quiet || !s.ok() || pushed.dead_lettered > 0) {
+        PrintDrainReport(stdout, pushed, pusher->endpoint(), false);
+      }
+      if (!s.ok()) {
+        PrintError("--sink securityhub: " + s.message() +
+                   "; the findings are stored and stay in the outbox: `corroborate push` sends "
+                   "them");
+      }
+      push_failed = !s.ok() || pushed.dead_lettered > 0;
+    }
     if (!finished.ok()) {
       PrintError(finished.message());
       *exit_code = kExitFatal;
+    } else if (push_failed) {
+      *exit_code = kExitPartial;
     } else if (read_failed) {
       *exit_code = kExitFatal;
     } else {

@@ -8,6 +8,7 @@
 
 #include "asff/import.h"
 #include "asff/json_writer.h"
+#include "cli/aws_sink.h"
 #include "cli/commands.h"
 #include "filter/filter.h"
 #include "pipeline/correlation.h"
@@ -168,6 +169,7 @@ void RegisterUpdate(CLI::App& app, GlobalOptions& global, int* exit_code) {
     std::string product_arn;
     std::string workflow_status, note_text, note_by, severity_label, verification_state;
     RuleOptions rules;
+    AwsOptions aws;  // --sink securityhub (issue 6)
   };
   auto args = std::make_shared<Args>();
   auto* cmd = app.add_subcommand(
@@ -191,6 +193,7 @@ void RegisterUpdate(CLI::App& app, GlobalOptions& global, int* exit_code) {
   cmd->add_option("--verification-state", args->verification_state,
                   "UNKNOWN, TRUE_POSITIVE, FALSE_POSITIVE or BENIGN_POSITIVE");
   AddRuleOptions(cmd, args->rules);
+  AddAwsOptions(cmd, args->aws, /*sink_flag=*/true);
   cmd->callback([args, &global, exit_code] {
     std::string body;
     if (!args->input_json.empty()) {
@@ -252,8 +255,23 @@ void RegisterUpdate(CLI::App& app, GlobalOptions& global, int* exit_code) {
     }
     correlate::RuleSet rules;
     if (!LoadRulesOrReport(args->rules, &rules, exit_code)) return;
-    auto store = OpenStoreOrReport(global, exit_code);
-    if (!store) return;
+    auto opened = OpenStoreOrReport(global, exit_code);
+    if (!opened) return;
+    // With a sink, the change (and the incidents it withdraws) is queued for Security Hub.
+    std::unique_ptr<SecurityHubPusher> pusher;
+    std::unique_ptr<sinks::OutboxStore> outbox_store;
+    store::FindingStore* store = opened.get();
+    if (args->aws.sink == "securityhub") {
+      auto created = SecurityHubPusher::Create(*opened, args->aws, /*dry_run=*/false);
+      if (!created.ok()) {
+        PrintError("--sink securityhub: " + created.status().message());
+        *exit_code = kExitFatal;
+        return;
+      }
+      pusher = std::move(created).value();
+      outbox_store = std::make_unique<sinks::OutboxStore>(*opened, pusher->outbox());
+      store = outbox_store.get();
+    }
     store::BatchUpdateResult result;
     const asff::TimeMs now = Now(global);
     Status s = store->BatchUpdate(*update, now, &result);
@@ -291,6 +309,16 @@ void RegisterUpdate(CLI::App& app, GlobalOptions& global, int* exit_code) {
     w.EndArray().EndObject();
     fmt::print("{}\n", out);
     *exit_code = result.unprocessed.empty() ? kExitOk : kExitPartial;
+    if (pusher) {
+      sinks::DrainReport pushed;
+      const Status pushed_status = pusher->Drain(&pushed);
+      PrintDrainReport(stderr, pushed, pusher->endpoint(), false);
+      if (!pushed_status.ok()) {
+        PrintError("--sink securityhub: " + pushed_status.message() +
+                   "; the change is stored and stays in the outbox: `corroborate push` sends it");
+      }
+      if (!pushed_status.ok() || pushed.dead_lettered > 0) *exit_code = kExitPartial;
+    }
   });
 }
 

@@ -3,16 +3,19 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <mutex>
 #include <sstream>
 #include <thread>
 
 #include <simdjson.h>
 
+#include "cli/aws_sink.h"
 #include "cli/commands.h"
 #include "cli/yaml_config.h"
 #include "iot/iot.h"
@@ -33,6 +36,8 @@ struct ServeArgs {
   int max_clock_skew = 900;
   std::vector<std::string> auth_services{"securityhub"};
   std::string region = "us-east-1";
+  AwsOptions aws;         // --sink securityhub (issue 6)
+  int push_interval = 5;  // seconds between outbox drains
   std::string account_id = "000000000000";
   std::size_t max_body_bytes = std::size_t{6} << 20;
   std::size_t max_header_bytes = std::size_t{16} << 10;
@@ -264,8 +269,78 @@ void Run(const ServeArgs& args, GlobalOptions& global, int* exit_code) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   auto store = OpenStoreOrReport(global, exit_code);
   if (!store) return;
-  auto server = server::Server::Create(*store, &rules.rules, std::move(options), logger);
+  // With a sink, every write the server makes is queued in the outbox before it is stored (and
+  // so before it is acknowledged); a thread of its own drains the outbox to Security Hub.
+  std::unique_ptr<SecurityHubPusher> pusher;
+  std::unique_ptr<sinks::OutboxStore> outbox_store;
+  store::FindingStore* serving = store.get();
+  if (args.aws.sink == "securityhub") {
+    AwsOptions aws_options = args.aws;
+    aws::CredentialOptions chain_options;
+    chain_options.profile = aws_options.profile;
+    auto region = aws::ResolveRegion(chain_options);
+    aws_options.region = region.ok() ? *region : args.region;
+    auto created = SecurityHubPusher::Create(*store, aws_options, /*dry_run=*/false);
+    if (!created.ok()) {
+      PrintError("serve: --sink securityhub: " + created.status().message());
+      *exit_code = kExitFatal;
+      return;
+    }
+    pusher = std::move(created).value();
+    outbox_store = std::make_unique<sinks::OutboxStore>(*store, pusher->outbox());
+    serving = outbox_store.get();
+  }
+  auto drain = [&pusher, &logger] {
+    sinks::DrainReport report;
+    const Status s = pusher->Drain(&report);
+    if (report.imported + report.updated + report.dead_lettered > 0 || !s.ok()) {
+      logger.Info("pushed to Security Hub")
+          .Field("endpoint", pusher->endpoint())
+          .Field("findings", report.imported)
+          .Field("updated", report.updated)
+          .Field("refused", report.dead_lettered)
+          .Field("outbox", report.remaining);
+    }
+    for (const auto& d : report.dead) {
+      logger.Warn("Security Hub refused a finding; kept as a dead letter")
+          .Field("operation", d.operation)
+          .Field("id", d.finding.id)
+          .Field("error_code", d.error_code)
+          .Field("error_message", d.error_message);
+    }
+    if (!s.ok()) {
+      logger.Warn("push to Security Hub stopped; the outbox keeps the rest")
+          .Field("error", s.message());
+    }
+  };
+  std::mutex push_mu;
+  std::condition_variable push_cv;
+  bool push_stop = false;
+  std::thread pushing;
+  if (pusher) {
+    pushing = std::thread([&] {
+      std::unique_lock lock(push_mu);
+      while (!push_stop) {
+        push_cv.wait_for(lock, std::chrono::seconds(args.push_interval));
+        if (push_stop) break;
+        lock.unlock();
+        drain();
+        lock.lock();
+      }
+    });
+  }
+  auto stop_pushing = [&] {
+    if (!pushing.joinable()) return;
+    {
+      std::lock_guard lock(push_mu);
+      push_stop = true;
+    }
+    push_cv.notify_all();
+    pushing.join();
+  };
+  auto server = server::Server::Create(*serving, &rules.rules, std::move(options), logger);
   if (!server.ok()) {
+    stop_pushing();
     PrintError("serve: " + server.status().message());
     *exit_code = server.status().code() == Status::Code::kInvalidInput ? kExitUsage : kExitFatal;
     return;
@@ -284,6 +359,8 @@ void Run(const ServeArgs& args, GlobalOptions& global, int* exit_code) {
   });
   const Status s = running->Run();
   waiter.join();
+  stop_pushing();
+  if (pusher) drain();  // what the writer stored last
   server->reset();
   if (!s.ok()) {
     PrintError("serve: " + s.message());
@@ -433,6 +510,11 @@ void RegisterServe(CLI::App& app, GlobalOptions& global, int* exit_code) {
   cmd->add_flag("--no-access-log", args->no_access_log, "Log only failed requests (5xx)");
   cmd->add_flag("--metrics-require-auth", args->metrics_require_auth,
                 "Require authentication for /metrics too");
+  AddAwsOptions(cmd, args->aws, /*sink_flag=*/true, /*region_flag=*/false);
+  cmd->add_option("--push-interval", args->push_interval,
+                  "With --sink securityhub: seconds between pushes of the outbox")
+      ->default_val(5)
+      ->check(CLI::Range(1, 3600));
   cmd->add_option("--stats-interval", args->stats_interval,
                   "Seconds between refreshes of the store size metrics")
       ->default_val(60);

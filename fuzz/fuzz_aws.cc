@@ -1,0 +1,35 @@
+// What AWS endpoints answer, from outside: error bodies (JSON, XML, x-amzn-ErrorType), the two
+// Security Hub results, the credential sources' JSON and STS XML, and shared config files. None
+// may crash, and what they read must be bounded by the input (no invented credentials).
+#include <cstdio>
+#include <cstdlib>
+
+#include "aws/credentials.h"
+#include "aws/http_client.h"
+#include "aws/securityhub_client.h"
+#include "fuzz_util.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  using namespace corroborate;
+  const std::string_view text = fuzz::AsText(data, size);
+  aws::HttpResponse response;
+  response.status = 400;
+  response.body = std::string(text);
+  (void)aws::ParseAwsError(response);
+  (void)aws::IsRetryableResponse(response);
+  response.headers.push_back({"x-amzn-ErrorType", std::string(text.substr(0, 256))});
+  response.headers.push_back({"Retry-After", std::string(text.substr(0, 64))});
+  (void)aws::ParseAwsError(response);
+  (void)aws::ParseImportResponse(text);
+  (void)aws::ParseUpdateResponse(text);
+  for (const auto& credentials : {aws::ParseCredentialsJson(text, "container endpoint"),
+                                  aws::ParseStsCredentials(text, "web identity")}) {
+    if (credentials.ok() && (credentials->keys.access_key_id.empty() ||
+                             credentials->keys.access_key_id.size() > size)) {
+      std::fprintf(stderr, "credentials accepted without a key id of the input's\n");
+      std::abort();
+    }
+  }
+  (void)aws::ParseProfileText(text, "fuzz");
+  return 0;
+}
