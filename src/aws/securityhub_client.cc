@@ -1,5 +1,7 @@
 #include "aws/securityhub_client.h"
 
+#include "aws/signed_call.h"
+
 #include <simdjson.h>
 
 #include <algorithm>
@@ -7,45 +9,6 @@
 
 namespace corroborate::aws {
 namespace {
-
-// "https://host:port/prefix" -> ("host:port", "/prefix").
-std::pair<std::string, std::string> HostAndPath(std::string_view url) {
-  auto start = url.find("://");
-  start = start == std::string_view::npos ? 0 : start + 3;
-  const auto slash = url.find('/', start);
-  if (slash == std::string_view::npos) return {std::string(url.substr(start)), ""};
-  return {std::string(url.substr(start, slash - start)), std::string(url.substr(slash))};
-}
-
-bool IsAuthErrorType(std::string_view type) {
-  return type == "UnrecognizedClientException" || type == "InvalidSignatureException" ||
-         type == "SignatureDoesNotMatch" || type == "AccessDeniedException" ||
-         type == "ExpiredTokenException" || type == "ExpiredToken" ||
-         type == "InvalidClientTokenId" || type == "MissingAuthenticationTokenException" ||
-         type == "IncompleteSignatureException";
-}
-
-Status StatusFromResponse(std::string_view operation, const std::string& endpoint,
-                          const HttpResponse& response, const AwsCredentials& credentials) {
-  const AwsError error = ParseAwsError(response);
-  std::string message = "Security Hub " + std::string(operation) + " at " + endpoint + ": HTTP " +
-                        std::to_string(response.status);
-  if (!error.type.empty()) message += " " + error.type;
-  if (!error.message.empty()) message += ": " + error.message;
-  if (response.attempts > 1)
-    message += " (after " + std::to_string(response.attempts) + " attempts)";
-  if (IsAuthErrorType(error.type) || response.status == 401 || response.status == 403) {
-    // The key id is not a secret (AWS prints it in CloudTrail); it tells which identity failed.
-    message += "; credentials from " + credentials.source + ", access key id " +
-               credentials.keys.access_key_id;
-  }
-  if (response.status == 429 || IsThrottlingErrorType(error.type)) {
-    return Status::LimitExceeded(message);
-  }
-  if (response.status >= 500) return Status::IOError(message);
-  if (response.status == 404) return Status::NotFound(message);
-  return Status::InvalidInput(message);
-}
 
 std::string StringOf(simdjson::dom::element e, const char* key) {
   std::string_view v;
@@ -70,39 +33,9 @@ SecurityHubClient::SecurityHubClient(HttpClient& http, CredentialChain& credenti
 
 Result<HttpResponse> SecurityHubClient::Call(std::string_view operation, std::string method,
                                              const std::string& path, std::string body) {
-  auto credentials = credentials_.Get();
-  if (!credentials.ok()) {
-    return credentials.status().WithContext("Security Hub " + std::string(operation));
-  }
-  const auto [host, prefix] = HostAndPath(endpoint_);
-  HttpRequest request;
-  request.method = std::move(method);
-  request.url = endpoint_ + path;
-  request.body = std::move(body);
-  const std::string payload_hash = Sha256Hex(request.body);
-  const std::string raw_path = prefix + path;
-  auto& clock = http_.options().now_seconds;
-  const AwsCredentials& creds = *credentials;
-  auto sign = [&, host = host](HttpRequest& attempt) {
-    SigningRequest signing;
-    signing.method = attempt.method;
-    signing.raw_path = raw_path;
-    signing.headers = {{"Host", host}, {"Content-Type", "application/json"}};
-    signing.payload_hash = payload_hash;
-    const std::string authorization =
-        Sign(signing, creds.keys, options_.region, "securityhub", clock());
-    attempt.headers = signing.headers;
-    attempt.headers.push_back({"Authorization", authorization});
-  };
-  auto response = http_.Send(request, sign);
-  if (!response.ok()) {
-    return response.status().WithContext("Security Hub " + std::string(operation) + " at " +
-                                         endpoint_);
-  }
-  if (response->status < 200 || response->status >= 300) {
-    return StatusFromResponse(operation, endpoint_, *response, creds);
-  }
-  return response;
+  const ServiceEndpoint target{endpoint_, options_.region, "securityhub", "Security Hub"};
+  return SignedCall(http_, credentials_, target, operation, std::move(method), path, "",
+                    std::move(body));
 }
 
 Result<ImportResponse> SecurityHubClient::BatchImportFindings(std::string_view findings_array) {

@@ -3,14 +3,11 @@
 #include <cstdlib>
 
 namespace corroborate::cli {
-namespace {
 
 std::string EnvOr(const char* name, std::string fallback) {
   const char* v = std::getenv(name);  // NOLINT(concurrency-mt-unsafe): read only
   return v != nullptr && *v != 0 ? std::string(v) : std::move(fallback);
 }
-
-}  // namespace
 
 void AddAwsOptions(CLI::App* command, AwsOptions& options, bool sink_flag, bool region_flag) {
   if (sink_flag) {

@@ -31,6 +31,9 @@ struct AwsOptions {
   int max_attempts = 5;
 };
 
+// The environment variable's value, or `fallback` when it is unset or empty.
+std::string EnvOr(const char* name, std::string fallback);
+
 // --endpoint-url, --region (unless !region_flag: `serve` has a --region of its own), --profile,
 // --max-attempts; with `sink_flag`, also --sink.
 void AddAwsOptions(CLI::App* command, AwsOptions& options, bool sink_flag, bool region_flag = true);

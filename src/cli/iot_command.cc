@@ -4,13 +4,19 @@
 
 #include <chrono>
 #include <cstdio>
+#include <functional>
 #include <memory>
 
 #include <fmt/format.h>
 
+#include "aws/credentials.h"
+#include "aws/http_client.h"
+#include "aws/iot_client.h"
+#include "cli/aws_sink.h"
 #include "cli/commands.h"
 #include "pipeline/correlation.h"
 #include "pipeline/iot_import.h"
+#include "pipeline/iot_pull.h"
 #include "sources/sources.h"
 
 namespace corroborate::cli {
@@ -48,14 +54,15 @@ bool ParseJsonOption(const std::string& text, const std::string& option,
   return true;
 }
 
+// Where an import's messages come from: files (import-audit, import-detect) or the IoT API
+// (pull). `feed` gives them to the importer; an error it returns stops the run (exit 3).
+struct IotSource {
+  std::string what;  // "2 file(s)", "1 audit task(s) and the active violations"
+  std::function<Status(pipeline::IotImporter&)> feed;
+};
+
 void RunImport(const IotArgs& args, pipeline::IotAccept accept, GlobalOptions& global,
-               int* exit_code) {
-  auto files = ExpandPaths(args.paths, args.recursive);
-  if (!files.ok()) {
-    PrintError(files.status().message());
-    *exit_code = kExitFatal;
-    return;
-  }
+               int* exit_code, const IotSource& source) {
   if (!args.account.empty() &&
       (args.account.size() != 12 ||
        args.account.find_first_not_of("0123456789") != std::string::npos)) {
@@ -121,12 +128,10 @@ void RunImport(const IotArgs& args, pipeline::IotAccept accept, GlobalOptions& g
     if (!args.quiet) fmt::print("{}\n", line);
   };
   pipeline::IotImporter importer(*store, options);
-  sources::ReadOptions read;
-  // ListAuditFindings output ({"findings": [...]}, however many pages awscli joined) is read
-  // item by item, so memory stays at one item.
-  read.streamed_array_key = "findings";
   const auto start = std::chrono::steady_clock::now();
-  const bool read_failed = !ReadEachInput(*files, importer, read);
+  const Status fed = source.feed(importer);
+  const bool read_failed = !fed.ok();
+  if (!fed.ok() && !fed.message().empty()) PrintError(fed.message());
   const Status finished = importer.Finish();
   const auto& r = importer.report();
   const double secs =
@@ -136,13 +141,13 @@ void RunImport(const IotArgs& args, pipeline::IotAccept accept, GlobalOptions& g
   }
   if (!args.quiet || r.failed > 0 || !finished.ok()) {
     fmt::print(
-        "imported {} file(s): {} message(s), {} audit finding(s), {} violation(s): {} created, {} "
+        "imported {}: {} message(s), {} audit finding(s), {} violation(s): {} created, {} "
         "updated, {} unchanged (not newer than stored), {} archived as resolved by a later audit, "
         "{} resolved by alarm-cleared; verification states: {} applied, {} kept until their "
         "violation arrives, {} ignored; {} rejected ({:.2f} s)\n",
-        files->size(), r.messages, r.audit_findings, r.violations, r.created, r.updated,
-        r.unchanged, r.archived_resolved, r.resolved_cleared, r.verifications_applied,
-        r.verifications_kept, r.verifications_ignored, r.failed, secs);
+        source.what, r.messages, r.audit_findings, r.violations, r.created, r.updated, r.unchanged,
+        r.archived_resolved, r.resolved_cleared, r.verifications_applied, r.verifications_kept,
+        r.verifications_ignored, r.failed, secs);
   }
   if (correlation && (!args.quiet || !finished.ok())) {
     const auto c = correlation->report();
@@ -165,9 +170,118 @@ void RunImport(const IotArgs& args, pipeline::IotAccept accept, GlobalOptions& g
   }
 }
 
-void AddCommonOptions(CLI::App* cmd, IotArgs& args) {
-  cmd->add_option("paths", args.paths, "Files or directories to read; - for stdin")->required();
-  cmd->add_flag("-r,--recursive", args.recursive, "Descend into subdirectories");
+// The files of import-audit and import-detect.
+void RunFileImport(const IotArgs& args, pipeline::IotAccept accept, GlobalOptions& global,
+                   int* exit_code) {
+  auto files = ExpandPaths(args.paths, args.recursive);
+  if (!files.ok()) {
+    PrintError(files.status().message());
+    *exit_code = kExitFatal;
+    return;
+  }
+  IotSource source;
+  source.what = std::to_string(files->size()) + " file(s)";
+  source.feed = [&files](pipeline::IotImporter& importer) {
+    sources::ReadOptions read;
+    // ListAuditFindings output ({"findings": [...]}, however many pages awscli joined) is read
+    // item by item, so memory stays at one item.
+    read.streamed_array_key = "findings";
+    // Each unreadable file is printed as it is met.
+    return ReadEachInput(*files, importer, read) ? Status::Ok() : Status::IOError("");
+  };
+  RunImport(args, accept, global, exit_code, source);
+}
+
+// The IoT API as the pull sees it (pipeline/iot_pull.h), over the signed client.
+class LiveIotApi final : public pipeline::IotApi {
+ public:
+  explicit LiveIotApi(aws::IotClient& client) : client_(client) {}
+  Result<std::string> DescribeAuditTask(std::string_view task_id) override {
+    return client_.DescribeAuditTask(task_id);
+  }
+  Result<std::string> ListAuditFindings(std::string_view task_id, std::string_view token) override {
+    return client_.ListAuditFindings(task_id, token);
+  }
+  Result<std::string> ListActiveViolations(std::string_view token) override {
+    return client_.ListActiveViolations(token);
+  }
+
+ private:
+  aws::IotClient& client_;
+};
+
+struct PullArgs {
+  std::vector<std::string> task_ids;
+  bool violations = false;
+  AwsOptions aws;
+};
+
+void RunPull(const IotArgs& args, const PullArgs& pull, GlobalOptions& global, int* exit_code) {
+  if (pull.task_ids.empty() && !pull.violations) {
+    PrintError("iot pull: give --task-id ID (repeatable) and/or --active-violations");
+    *exit_code = kExitUsage;
+    return;
+  }
+  if (!pull.task_ids.empty() && args.account.empty()) {
+    PrintError(
+        "iot pull: --account is needed with --task-id (DescribeAuditTask does not say whose "
+        "audit it is)");
+    *exit_code = kExitUsage;
+    return;
+  }
+  aws::CredentialOptions credential_options;
+  credential_options.profile = pull.aws.profile;
+  std::string region = args.region;
+  if (region.empty()) {
+    auto resolved = aws::ResolveRegion(credential_options);
+    if (!resolved.ok()) {
+      PrintError("iot pull: " + resolved.status().message());
+      *exit_code = kExitUsage;
+      return;
+    }
+    region = *resolved;
+  }
+  aws::CredentialChain credentials(credential_options);
+  if (auto got = credentials.Get(); !got.ok()) {
+    PrintError("iot pull: " + got.status().message());
+    *exit_code = kExitFatal;
+    return;
+  }
+  aws::HttpClientOptions http_options;
+  http_options.retry.max_attempts = pull.aws.max_attempts;
+  auto http = aws::HttpClient::Create(http_options);
+  if (!http.ok()) {
+    PrintError(http.status().message());
+    *exit_code = kExitFatal;
+    return;
+  }
+  aws::IotOptions iot_options;
+  iot_options.region = region;
+  iot_options.endpoint_url = pull.aws.endpoint_url.empty()
+                                 ? EnvOr("AWS_ENDPOINT_URL_IOT", EnvOr("AWS_ENDPOINT_URL", ""))
+                                 : pull.aws.endpoint_url;
+  aws::IotClient client(**http, credentials, iot_options);
+  LiveIotApi api(client);
+  IotArgs scoped = args;
+  scoped.region = region;  // the pulled messages are the region's
+  IotSource source;
+  source.what = std::to_string(pull.task_ids.size()) + " audit task(s)" +
+                (pull.violations ? " and the active violations" : "") + " from " +
+                client.endpoint();
+  source.feed = [&](pipeline::IotImporter& importer) -> Status {
+    pipeline::IotPullReport report;
+    for (const std::string& task : pull.task_ids) {
+      if (Status s = pipeline::PullAudit(api, importer, task, args.account, &report); !s.ok()) {
+        return s;
+      }
+    }
+    if (pull.violations) return pipeline::PullActiveViolations(api, importer, &report);
+    return Status::Ok();
+  };
+  RunImport(scoped, pipeline::IotAccept::kAll, global, exit_code, source);
+}
+
+void AddScopeOptions(CLI::App* cmd, IotArgs& args) {
   cmd->add_flag("-q,--quiet", args.quiet, "Print only errors");
   cmd->add_option("--account", args.account,
                   "AWS account of messages that do not name theirs (12 digits)");
@@ -188,6 +302,12 @@ void AddCommonOptions(CLI::App* cmd, IotArgs& args) {
                   "Print at most this many rejected messages (all are counted)")
       ->default_val(100);
   AddRuleOptions(cmd, args.rules);
+}
+
+void AddCommonOptions(CLI::App* cmd, IotArgs& args) {
+  cmd->add_option("paths", args.paths, "Files or directories to read; - for stdin")->required();
+  cmd->add_flag("-r,--recursive", args.recursive, "Descend into subdirectories");
+  AddScopeOptions(cmd, args);
 }
 
 }  // namespace
@@ -215,7 +335,7 @@ void RegisterIot(CLI::App& app, GlobalOptions& global, int* exit_code) {
                          "Do not take MQTT client ids for the names of the things that use them "
                          "(AWS's convention, and how shared certificates reach their things)");
   import_audit->callback([audit, &global, exit_code] {
-    RunImport(*audit, pipeline::IotAccept::kAudit, global, exit_code);
+    RunFileImport(*audit, pipeline::IotAccept::kAudit, global, exit_code);
   });
 
   auto detect = std::make_shared<IotArgs>();
@@ -235,8 +355,37 @@ void RegisterIot(CLI::App& app, GlobalOptions& global, int* exit_code) {
       "without an entry the behavior name's suffix (-High ...), then the ML confidence, then "
       "MEDIUM decide");
   import_detect->callback([detect, &global, exit_code] {
-    RunImport(*detect, pipeline::IotAccept::kDetect, global, exit_code);
+    RunFileImport(*detect, pipeline::IotAccept::kDetect, global, exit_code);
   });
+
+  auto pulled = std::make_shared<IotArgs>();
+  auto pull = std::make_shared<PullArgs>();
+  auto* pull_cmd = iot->add_subcommand(
+      "pull",
+      "Read Device Defender data live from the IoT API and import it as import-audit and\n"
+      "import-detect would: for each --task-id, DescribeAuditTask (as the audit's notice) and\n"
+      "every page of ListAuditFindings (suppressed findings included), then the audit is\n"
+      "settled (what it no longer reports is archived as resolved); with --active-violations,\n"
+      "every page of ListActiveViolations, each an in-alarm violation with its verification\n"
+      "state. Credentials and region come from the AWS SDKs' chain (docs/aws.md).\n"
+      "Example: corroborate iot pull --account 111122223333 --region eu-west-1 --task-id 9f2c...\n"
+      "Exit status: 0 all imported, 1 some messages rejected, 2 usage error, 3 AWS, store or\n"
+      "credential error (the message says which call and what AWS answered).");
+  pull_cmd->add_option("--task-id", pull->task_ids, "An audit task to read (repeatable)");
+  pull_cmd->add_flag("--active-violations", pull->violations,
+                     "Read the active detect violations too");
+  AddScopeOptions(pull_cmd, *pulled);
+  pull_cmd->add_option("--endpoint-url", pull->aws.endpoint_url,
+                       "The IoT API's endpoint (default: $AWS_ENDPOINT_URL_IOT, $AWS_ENDPOINT_URL, "
+                       "else https://iot.<region>.amazonaws.com)");
+  pull_cmd->add_option("--profile", pull->aws.profile, "The shared-config profile to use");
+  pull_cmd
+      ->add_option("--max-attempts", pull->aws.max_attempts,
+                   "Attempts per call (throttling and 5xx are retried with backoff)")
+      ->default_val(5)
+      ->check(CLI::Range(1, 20));
+  pull_cmd->callback(
+      [pulled, pull, &global, exit_code] { RunPull(*pulled, *pull, global, exit_code); });
 }
 
 }  // namespace corroborate::cli
