@@ -21,5 +21,6 @@ void RegisterIot(CLI::App& app, GlobalOptions& global, int* exit_code);
 void RegisterInventory(CLI::App& app, GlobalOptions& global, int* exit_code);
 void RegisterResource(CLI::App& app, GlobalOptions& global, int* exit_code);
 void RegisterServe(CLI::App& app, GlobalOptions& global, int* exit_code);
+void RegisterLambda(CLI::App& app, GlobalOptions& global, int* exit_code);
 
 }  // namespace corroborate::cli

@@ -58,6 +58,7 @@ int main(int argc, char** argv) {
   RegisterInventory(app, global, &exit_code);  // added for inventory (issue 9)
   RegisterResource(app, global, &exit_code);
   RegisterServe(app, global, &exit_code);
+  RegisterLambda(app, global, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
