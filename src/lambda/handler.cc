@@ -1,5 +1,6 @@
 #include "lambda/handler.h"
 
+#include <algorithm>
 #include <memory>
 #include <optional>
 
@@ -234,8 +235,14 @@ Outcome EventHandler::Handle(const Invocation& invocation) {
   // Security Hub answers a BatchImportFindings whose findings all failed with FailedFindings;
   // an event of which nothing could be used is an error, so Lambda retries it and then hands it
   // to the function's failure destination instead of counting it a success.
+  // An audit-complete notice whose checks could not be settled (NotArchived: their findings
+  // come from ListAuditFindings, not in the notice) was understood all the same, and a retry
+  // would not change that.
+  const bool understood_notice =
+      std::any_of(summary.failures.begin(), summary.failures.end(),
+                  [](const pipeline::EventFailure& f) { return f.error_code == "NotArchived"; });
   if (classified.kind != "BatchImportFindings" && summary.Used() == 0 &&
-      summary.failures_total > 0) {
+      summary.failures_total > 0 && !understood_notice) {
     const pipeline::EventFailure& f = summary.failures.front();
     return Outcome::Error(
         std::string(kInvalidInput),

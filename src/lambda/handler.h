@@ -25,7 +25,9 @@
 //   verifications did), "Incidents" {"Created", "Updated", "Withdrawn"}}.
 // - Errors (the Lambda error document, errorType): Corroborate.UnsupportedEvent (see above);
 //   Corroborate.InvalidInput (not JSON, a BatchImportFindings request without 1..100 findings,
-//   or an event of which nothing could be used: its first failure is quoted); and
+//   or an event of which nothing could be used: its first failure is quoted; an audit-complete
+//   notice whose checks wait for their ListAuditFindings pages is a response with NotArchived
+//   failures, not an error, since a retry would not change it); and
 //   Corroborate.StoreError (the store failed; what was stored before stays and a retry is
 //   harmless: imports not newer than the stored version change nothing).
 #pragma once

@@ -260,6 +260,17 @@ TEST_F(HandlerTest, AnEventOfWhichNothingCouldBeUsedIsAnError) {
   EXPECT_NE(out.error.message.find("bad"), std::string::npos) << out.error.message;
 }
 
+TEST_F(HandlerTest, AnAuditNoticeAloneIsAResponseThatSaysWhichChecksWaitForTheirFindings) {
+  const Outcome out = Invoke(Read("tests/iot/data/02-audit-complete.lambda-sns-event.json"));
+  ASSERT_TRUE(out.ok) << out.error.message;
+  auto doc = Parse(out.response);
+  std::vector<std::string> codes;
+  for (simdjson::dom::element f : simdjson::dom::array(doc["FailedFindings"])) {
+    codes.emplace_back(std::string_view(f["ErrorCode"]));
+  }
+  EXPECT_EQ(codes, std::vector<std::string>(3, "NotArchived"));  // the 3 non-compliant checks
+}
+
 TEST_F(HandlerTest, CorrelationRunsOnWhatTheInvocationStored) {
   // The bundled IoT story: a device in alarm whose certificate is shared (docs/iot.md).
   ASSERT_TRUE(Invoke(Read("examples/sns-lambda-device-defender.json")).ok);
