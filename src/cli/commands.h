@@ -22,5 +22,6 @@ void RegisterInventory(CLI::App& app, GlobalOptions& global, int* exit_code);
 void RegisterResource(CLI::App& app, GlobalOptions& global, int* exit_code);
 void RegisterServe(CLI::App& app, GlobalOptions& global, int* exit_code);
 void RegisterPush(CLI::App& app, GlobalOptions& global, int* exit_code);  // issue 6
+void RegisterLambda(CLI::App& app, GlobalOptions& global, int* exit_code);
 
 }  // namespace corroborate::cli

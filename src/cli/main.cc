@@ -59,6 +59,7 @@ int main(int argc, char** argv) {
   RegisterResource(app, global, &exit_code);
   RegisterServe(app, global, &exit_code);
   RegisterPush(app, global, &exit_code);  // added for the AWS edge (issue 6)
+  RegisterLambda(app, global, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

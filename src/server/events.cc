@@ -1,147 +1,17 @@
 #include "server/events.h"
 
-#include "asff/json_writer.h"
-#include "iot/iot.h"
-#include "pipeline/iot_import.h"
-#include "pipeline/pipeline.h"
-#include "sources/sources.h"
-
 namespace corroborate::server {
-namespace {
-
-class EventRouter final : public sources::FindingVisitor {
- public:
-  EventRouter(pipeline::IngestPipeline& findings, pipeline::IotImporter& iot)
-      : findings_(findings), iot_(iot) {}
-
-  void OnFinding(simdjson::dom::element finding, const sources::Location& where) override {
-    if (iot::Classify(finding) == iot::MessageKind::kUnknown) {
-      findings_.OnFinding(finding, where);
-    } else {
-      iot_.OnFinding(finding, where);
-    }
-  }
-  void OnError(const sources::Location& where, const Status& error) override {
-    findings_.OnError(where, error);
-  }
-  void OnEvent(simdjson::dom::element event, std::string_view detail_type,
-               const sources::Location& where) override {
-    if (iot::Classify(event) != iot::MessageKind::kUnknown)
-      return iot_.OnEvent(event, detail_type, where);
-    simdjson::dom::element detail;
-    if (event["detail"].get(detail) == simdjson::SUCCESS &&
-        iot::Classify(detail) != iot::MessageKind::kUnknown) {
-      std::string path(where.path);
-      path += path.empty() ? "detail" : ".detail";
-      sources::Location inner = where;
-      inner.path = path;
-      return iot_.OnFinding(detail, inner);
-    }
-    findings_.OnError(where, Status::InvalidInput(
-                                 "EventBridge event of type '" + std::string(detail_type) +
-                                 "' carries neither ASFF findings (Security Hub Findings - "
-                                 "Imported) nor an AWS IoT Device Defender message or CloudTrail "
-                                 "verification-state event"));
-  }
-
- private:
-  pipeline::IngestPipeline& findings_;
-  pipeline::IotImporter& iot_;
-};
-
-}  // namespace
 
 Status IngestEvents(Writer& writer, simdjson::dom::element document, std::string_view source,
                     EventSummary* summary) {
-  auto fail = [summary](EventFailure f) {
-    ++summary->failures_total;
-    if (summary->failures.size() < EventSummary::kMaxReported) {
-      summary->failures.push_back(std::move(f));
-    }
-  };
-  pipeline::PipelineOptions options;
+  pipeline::EventIngestOptions options;
   options.clock = [&writer] { return writer.Now(); };
-  options.on_failure = [&](const pipeline::FailedFinding& f) {
-    writer.metrics().FindingsRejected(f.error_code);
-    fail({f.location, f.id, f.error_code, f.error_message});
+  options.iot = writer.iot_options();
+  // The writer correlates after the job, so the pipelines do not.
+  options.on_rejected = [&writer](const std::string& code) {
+    writer.metrics().FindingsRejected(code);
   };
-  pipeline::IngestPipeline findings(writer.store(), options);
-  pipeline::IotImportOptions iot_options;
-  iot_options.iot = writer.iot_options();
-  iot_options.accept = pipeline::IotAccept::kAll;
-  iot_options.clock = options.clock;
-  iot_options.on_failure = [&](const pipeline::IotFailure& f) {
-    writer.metrics().FindingsRejected(f.error_code);
-    fail({f.location, f.subject, f.error_code, f.error_message});
-  };
-  iot_options.on_info = [&](const std::string& line) {
-    if (summary->info.size() < EventSummary::kMaxReported) summary->info.push_back(line);
-  };
-  pipeline::IotImporter iot(writer.store(), iot_options);
-  EventRouter router(findings, iot);
-  const std::string name(source);
-  sources::VisitDocument(document, sources::Location{name, 0, ""}, router);
-  Status findings_done = findings.Finish();
-  Status iot_done = iot.Finish();
-  const auto& r = findings.report();
-  summary->findings_received = r.received;
-  summary->created = r.created;
-  summary->updated = r.updated;
-  summary->unchanged = r.stale;
-  summary->rejected = r.failed;
-  const auto& ir = iot.report();
-  summary->iot_messages = ir.messages;
-  summary->iot_created = ir.created;
-  summary->iot_updated = ir.updated;
-  summary->iot_unchanged = ir.unchanged;
-  summary->iot_failed = ir.failed;
-  if (!findings_done.ok()) return findings_done;
-  return iot_done;
-}
-
-void WriteEventSummaryJson(std::string& out, const EventSummary& s) {
-  asff::JsonWriter w(out);
-  auto n = [](std::uint64_t v) { return static_cast<std::int64_t>(v); };
-  w.BeginObject();
-  w.Key("Findings")
-      .BeginObject()
-      .Key("Received")
-      .Int(n(s.findings_received))
-      .Key("Created")
-      .Int(n(s.created))
-      .Key("Updated")
-      .Int(n(s.updated))
-      .Key("Unchanged")
-      .Int(n(s.unchanged))
-      .Key("Rejected")
-      .Int(n(s.rejected))
-      .EndObject();
-  w.Key("IotMessages")
-      .BeginObject()
-      .Key("Received")
-      .Int(n(s.iot_messages))
-      .Key("Created")
-      .Int(n(s.iot_created))
-      .Key("Updated")
-      .Int(n(s.iot_updated))
-      .Key("Unchanged")
-      .Int(n(s.iot_unchanged))
-      .Key("Rejected")
-      .Int(n(s.iot_failed))
-      .EndObject();
-  w.Key("FailedCount").Int(n(s.failures_total));
-  w.Key("Failures").BeginArray();
-  for (const EventFailure& f : s.failures) {
-    w.BeginObject().Key("Location").String(f.location);
-    if (!f.id.empty()) w.Key("Id").String(f.id);
-    w.Key("ErrorCode").String(f.error_code).Key("ErrorMessage").String(f.error_message);
-    w.EndObject();
-  }
-  w.EndArray();
-  w.Key("Info").BeginArray();
-  for (const std::string& line : s.info) w.String(line);
-  w.EndArray();
-  w.EndObject();
+  return pipeline::IngestEvents(writer.store(), document, source, options, summary);
 }
 
 }  // namespace corroborate::server
