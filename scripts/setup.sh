@@ -14,6 +14,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   clang clang-format clang-tidy libclang-rt-14-dev
   chromium chromium-driver
+  zip unzip binutils
 )
 # The dashboard's front end builds with Node.js and npm (web/); the machine's own Node.js is used
 # when there is one (Vite needs 20.19 or newer), else Debian's.
