@@ -170,11 +170,11 @@ class ServerProcess:
             aws_access_key_id=access_key, aws_secret_access_key=secret_key,
             config=botocore.config.Config(parameter_validation=validate, **config))
 
-    def aws(self, *args, check=True, stdin=None):
+    def aws(self, *args, check=True, stdin=None, max_attempts=3):
         """Runs `aws securityhub ARGS`; returns (exit status, parsed JSON stdout, stderr)."""
         env = dict(os.environ, AWS_SHARED_CREDENTIALS_FILE=self.creds_file,
                    AWS_CONFIG_FILE=os.devnull, AWS_DEFAULT_REGION=REGION, AWS_PAGER="",
-                   AWS_MAX_ATTEMPTS="3", AWS_RETRY_MODE="standard")
+                   AWS_MAX_ATTEMPTS=str(max_attempts), AWS_RETRY_MODE="standard")
         for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
             env.pop(k, None)
         cmd = ["aws", "securityhub", *args, "--endpoint-url", self.endpoint, "--output", "json"]
