@@ -54,4 +54,36 @@ Result<std::string> IotClient::ListActiveViolations(std::string_view next_token)
   return std::move(r->body);
 }
 
+Result<std::string> IotClient::ListThings(std::string_view next_token) {
+  std::string query = "maxResults=" + std::to_string(kPageSize);
+  if (!next_token.empty()) query += "&nextToken=" + UriEncode(next_token, false);
+  const ServiceEndpoint target{endpoint_, options_.region, "iot", "IoT"};
+  auto r = SignedCall(http_, credentials_, target, "ListThings", "GET", "/things", query, "");
+  if (!r.ok()) return r.status();
+  return std::move(r->body);
+}
+
+Result<std::string> IotClient::ListThingPrincipals(std::string_view thing_name,
+                                                   std::string_view next_token) {
+  std::string query = "maxResults=" + std::to_string(kPageSize);
+  if (!next_token.empty()) query += "&nextToken=" + UriEncode(next_token, false);
+  const ServiceEndpoint target{endpoint_, options_.region, "iot", "IoT"};
+  auto r = SignedCall(http_, credentials_, target, "ListThingPrincipals", "GET",
+                      "/things/" + UriEncode(thing_name, false) + "/principals", query, "");
+  if (!r.ok()) return r.status();
+  return std::move(r->body);
+}
+
+Result<std::string> IotClient::ListAttachedPolicies(std::string_view policy_target,
+                                                    std::string_view marker) {
+  std::string query;
+  if (!marker.empty()) query = "marker=" + UriEncode(marker, false) + "&";
+  query += "pageSize=" + std::to_string(kPageSize) + "&recursive=false";
+  const ServiceEndpoint target{endpoint_, options_.region, "iot", "IoT"};
+  auto r = SignedCall(http_, credentials_, target, "ListAttachedPolicies", "POST",
+                      "/attached-policies/" + UriEncode(policy_target, false), query, "");
+  if (!r.ok()) return r.status();
+  return std::move(r->body);
+}
+
 }  // namespace corroborate::aws

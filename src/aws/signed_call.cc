@@ -47,7 +47,8 @@ std::pair<std::string, std::string> HostAndPath(std::string_view url) {
 Result<HttpResponse> SignedCall(HttpClient& http, CredentialChain& credentials,
                                 const ServiceEndpoint& target, std::string_view operation,
                                 std::string method, std::string_view raw_path,
-                                std::string_view raw_query, std::string body) {
+                                std::string_view raw_query, std::string body,
+                                const JsonProtocol& protocol) {
   const std::string what = target.display + " " + std::string(operation);
   auto current = credentials.Get();
   if (!current.ok()) return current.status().WithContext(what);
@@ -66,7 +67,8 @@ Result<HttpResponse> SignedCall(HttpClient& http, CredentialChain& credentials,
     signing.method = attempt.method;
     signing.raw_path = signed_path;
     signing.raw_query = std::string(raw_query);
-    signing.headers = {{"Host", host}, {"Content-Type", "application/json"}};
+    signing.headers = {{"Host", host}, {"Content-Type", protocol.content_type}};
+    if (!protocol.target.empty()) signing.headers.push_back({"X-Amz-Target", protocol.target});
     signing.payload_hash = payload_hash;
     const std::string authorization =
         Sign(signing, creds.keys, target.region, target.service, clock());

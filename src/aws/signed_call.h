@@ -30,10 +30,17 @@ struct ServiceEndpoint {
   std::string display;  // for messages: "Security Hub", "IoT"
 };
 
+// The JSON 1.1 protocol's extras (AWS Config): its content type and X-Amz-Target, both signed.
+struct JsonProtocol {
+  std::string content_type = "application/json";
+  std::string target;  // X-Amz-Target ("StarlingDoveService.ListDiscoveredResources"); empty: none
+};
+
 Result<HttpResponse> SignedCall(HttpClient& http, CredentialChain& credentials,
                                 const ServiceEndpoint& target, std::string_view operation,
                                 std::string method, std::string_view raw_path,
-                                std::string_view raw_query, std::string body);
+                                std::string_view raw_query, std::string body,
+                                const JsonProtocol& protocol = {});
 
 // "https://host:port/prefix" -> ("host:port", "/prefix").
 std::pair<std::string, std::string> HostAndPath(std::string_view url);

@@ -5,13 +5,20 @@
 
 #include <chrono>
 #include <cstdio>
+#include <functional>
 #include <memory>
 
 #include <fmt/format.h>
 
+#include "aws/config_client.h"
+#include "aws/credentials.h"
+#include "aws/http_client.h"
+#include "aws/iot_client.h"
+#include "cli/aws_sink.h"
 #include "cli/commands.h"
 #include "pipeline/correlation.h"
 #include "pipeline/inventory_import.h"
+#include "pipeline/inventory_pull.h"
 #include "pipeline/resource_view.h"
 #include "sources/sources.h"
 
@@ -39,7 +46,16 @@ bool IsAccount(const std::string& s) {
   return s.size() == 12 && s.find_first_not_of("0123456789") == std::string::npos;
 }
 
-void RunImport(const ImportArgs& args, GlobalOptions& global, int* exit_code) {
+// Where an import's documents come from: files (import) or the AWS APIs (pull). `feed` gives
+// them to the importer; an error it returns stops the run (exit 3) after what was stored.
+struct InventorySource {
+  std::string what;  // "2 file(s)", "the IoT API and AWS Config"
+  std::function<Status(pipeline::InventoryImporter&)> feed;
+  std::vector<std::string> paths;  // files: expanded, checked before the store is opened
+};
+
+void RunImport(const ImportArgs& args, GlobalOptions& global, int* exit_code,
+               InventorySource source) {
   if (!args.account.empty() && !IsAccount(args.account)) {
     PrintError("--account: '" + args.account + "' is not a 12-digit AWS account id");
     *exit_code = kExitUsage;
@@ -62,11 +78,20 @@ void RunImport(const ImportArgs& args, GlobalOptions& global, int* exit_code) {
     }
     options.context.observed_at = *t;
   }
-  auto files = ExpandPaths(args.paths, args.recursive);
-  if (!files.ok()) {
-    PrintError(files.status().message());
-    *exit_code = kExitFatal;
-    return;
+  if (!source.feed) {
+    auto files = ExpandPaths(args.paths, args.recursive);
+    if (!files.ok()) {
+      PrintError(files.status().message());
+      *exit_code = kExitFatal;
+      return;
+    }
+    source.what = std::to_string(files->size()) + " file(s)";
+    source.feed = [paths = std::move(files).value()](pipeline::InventoryImporter& importer) {
+      // Each unreadable file is printed as it is met.
+      return ReadEachInput(paths, importer, pipeline::InventoryImporter::ReadOptions())
+                 ? Status::Ok()
+                 : Status::IOError("");
+    };
   }
   correlate::RuleSet rules;
   if (!LoadRulesOrReport(args.rules, &rules, exit_code)) return;
@@ -94,9 +119,10 @@ void RunImport(const ImportArgs& args, GlobalOptions& global, int* exit_code) {
     if (!args.quiet) fmt::print("{}\n", line);
   };
   pipeline::InventoryImporter importer(*store, options);
-  const sources::ReadOptions read = pipeline::InventoryImporter::ReadOptions();
   const auto start = std::chrono::steady_clock::now();
-  const bool read_failed = !ReadEachInput(*files, importer, read);
+  const Status fed = source.feed(importer);
+  const bool read_failed = !fed.ok();
+  if (!fed.ok() && !fed.message().empty()) PrintError(fed.message());
   const Status finished = importer.Finish();
   const auto& r = importer.report();
   const double secs =
@@ -106,11 +132,11 @@ void RunImport(const ImportArgs& args, GlobalOptions& global, int* exit_code) {
   }
   if (!args.quiet || r.failed > 0 || !finished.ok()) {
     fmt::print(
-        "imported {} file(s): {} document(s), {} item(s): {} created, {} replaced, {} refreshed "
+        "imported {}: {} document(s), {} item(s): {} created, {} replaced, {} refreshed "
         "(seen again), {} unchanged (older than stored), {} deleted; relations: {} added, {} "
         "removed; {} observed longer ago than the expiry window; {} passed over; {} rejected "
         "({:.2f} s)\n",
-        files->size(), r.documents, r.items, r.created, r.replaced, r.refreshed, r.stale, r.deleted,
+        source.what, r.documents, r.items, r.created, r.replaced, r.refreshed, r.stale, r.deleted,
         r.relations_added, r.relations_removed, r.expired_on_arrival, r.passed_over, r.failed,
         secs);
   }
@@ -190,6 +216,104 @@ void PrintView(const pipeline::ResourceView& view) {
   PrintExplanations(stdout, view.rules, "  ");
 }
 
+struct PullArgs {
+  std::vector<std::string> things;
+  bool all_things = false;
+  std::vector<std::string> config_types;
+  std::string iot_endpoint, config_endpoint, profile;
+  int max_attempts = 5;
+};
+
+// The APIs as the pull sees them (pipeline/inventory_pull.h), over the signed clients.
+class LiveInventoryApi final : public pipeline::InventoryApi {
+ public:
+  LiveInventoryApi(aws::IotClient& iot, aws::ConfigClient& config) : iot_(iot), config_(config) {}
+  Result<std::string> ListThings(std::string_view token) override { return iot_.ListThings(token); }
+  Result<std::string> ListThingPrincipals(std::string_view thing, std::string_view token) override {
+    return iot_.ListThingPrincipals(thing, token);
+  }
+  Result<std::string> ListAttachedPolicies(std::string_view target,
+                                           std::string_view marker) override {
+    return iot_.ListAttachedPolicies(target, marker);
+  }
+  Result<std::string> ListDiscoveredResources(std::string_view type,
+                                              std::string_view token) override {
+    return config_.ListDiscoveredResources(type, token);
+  }
+  Result<std::string> GetResourceConfigHistory(std::string_view type,
+                                               std::string_view id) override {
+    return config_.GetResourceConfigHistory(type, id);
+  }
+
+ private:
+  aws::IotClient& iot_;
+  aws::ConfigClient& config_;
+};
+
+void RunPull(ImportArgs args, const PullArgs& pull, GlobalOptions& global, int* exit_code) {
+  const bool iot = pull.all_things || !pull.things.empty();
+  if (!iot && pull.config_types.empty()) {
+    PrintError(
+        "inventory pull: say what to read: --iot-thing NAME, --iot-all-things and/or "
+        "--config-type TYPE");
+    *exit_code = kExitUsage;
+    return;
+  }
+  aws::CredentialOptions credential_options;
+  credential_options.profile = pull.profile;
+  if (args.region.empty()) {
+    auto resolved = aws::ResolveRegion(credential_options);
+    if (!resolved.ok()) {
+      PrintError("inventory pull: " + resolved.status().message());
+      *exit_code = kExitUsage;
+      return;
+    }
+    args.region = *resolved;
+  }
+  aws::CredentialChain credentials(credential_options);
+  if (auto got = credentials.Get(); !got.ok()) {
+    PrintError("inventory pull: " + got.status().message());
+    *exit_code = kExitFatal;
+    return;
+  }
+  aws::HttpClientOptions http_options;
+  http_options.retry.max_attempts = pull.max_attempts;
+  auto http = aws::HttpClient::Create(http_options);
+  if (!http.ok()) {
+    PrintError(http.status().message());
+    *exit_code = kExitFatal;
+    return;
+  }
+  aws::IotClient iot_client(
+      **http, credentials,
+      {args.region, pull.iot_endpoint.empty()
+                        ? EnvOr("AWS_ENDPOINT_URL_IOT", EnvOr("AWS_ENDPOINT_URL", ""))
+                        : pull.iot_endpoint});
+  aws::ConfigClient config_client(
+      **http, credentials,
+      {args.region, pull.config_endpoint.empty()
+                        ? EnvOr("AWS_ENDPOINT_URL_CONFIG_SERVICE", EnvOr("AWS_ENDPOINT_URL", ""))
+                        : pull.config_endpoint});
+  LiveInventoryApi api(iot_client, config_client);
+  InventorySource source;
+  source.what = iot && !pull.config_types.empty() ? "the IoT API and AWS Config"
+                : iot                             ? "the IoT API"
+                                                  : "AWS Config";
+  source.feed = [&](pipeline::InventoryImporter& importer) -> Status {
+    pipeline::InventoryPullReport report;
+    if (iot) {
+      const std::vector<std::string> none;
+      if (Status s = pipeline::PullIotInventory(api, importer, pull.all_things ? none : pull.things,
+                                                &report);
+          !s.ok()) {
+        return s;
+      }
+    }
+    return pipeline::PullConfigInventory(api, importer, pull.config_types, &report);
+  };
+  RunImport(args, global, exit_code, std::move(source));
+}
+
 }  // namespace
 
 void RegisterInventory(CLI::App& app, GlobalOptions& global, int* exit_code) {
@@ -247,27 +371,49 @@ void RegisterInventory(CLI::App& app, GlobalOptions& global, int* exit_code) {
                    "Print at most this many rejected documents or items (all are counted)")
       ->default_val(100);
   AddRuleOptions(import, args->rules);
-  import->callback([args, &global, exit_code] { RunImport(*args, global, exit_code);
+  import->callback([args, &global, exit_code] { RunImport(*args, global, exit_code, {});
 });
 
-auto* pull = inventory->add_subcommand(
+auto pull_args = std::make_shared<ImportArgs>();
+auto pull = std::make_shared<PullArgs>();
+auto* pull_cmd = inventory->add_subcommand(
     "pull",
-    "Pull the inventory live from AWS Config, EC2 and IoT with pagination. Needs the AWS edge\n"
-    "(credentials, SigV4, the API clients), which this build does not have yet: it says so\n"
-    "and exits 3. Meanwhile export with the AWS CLI and use `corroborate inventory import`.");
-pull->allow_extras();
-pull->callback([exit_code] {
-  PrintError(
-      "inventory pull needs the AWS edge (credentials, SigV4 signing, the AWS API clients), "
-      "which this build does not have yet. Export with the AWS CLI and import the output "
-      "instead, e.g.\n"
-      "  aws configservice get-resource-config-history --resource-type AWS::EC2::Instance "
-      "--resource-id i-0abc... | corroborate inventory import -\n"
-      "  aws ec2 describe-instances | corroborate inventory import -\n"
-      "  aws iot list-thing-principals --thing-name pump-017 | corroborate inventory import "
-      "--thing pump-017 -\n"
-      "(docs/inventory.md)");
-  *exit_code = kExitFatal;
+    "Pull the inventory live, with pagination, and import it as `inventory import` would:\n"
+    "from the IoT API, the things named with --iot-thing (or every thing, --iot-all-things):\n"
+    "their certificates (ListThingPrincipals) and the policies attached to those\n"
+    "(ListAttachedPolicies); from AWS Config, every resource of each --config-type as its\n"
+    "newest configuration item, with its relationships (ListDiscoveredResources,\n"
+    "GetResourceConfigHistory). Credentials and region come from the AWS SDKs' chain\n"
+    "(docs/aws.md). The EC2 API is not pulled (its answers are XML): import\n"
+    "`aws ec2 describe-instances` output, or pull AWS::EC2::Instance from Config.\n"
+    "Example: corroborate inventory pull --region eu-west-1 --iot-all-things \\\n"
+    "           --config-type AWS::EC2::Instance --config-type AWS::EC2::SecurityGroup\n"
+    "Exit status: 0 all imported, 1 some items rejected, 2 usage error, 3 AWS, credential or\n"
+    "store error (the message says which call and what AWS answered).");
+pull_cmd->add_option("--iot-thing", pull->things, "An IoT thing to read (repeatable)");
+pull_cmd->add_flag("--iot-all-things", pull->all_things, "Every IoT thing (ListThings)");
+pull_cmd->add_option("--config-type", pull->config_types,
+                     "An AWS Config resource type to read, e.g. AWS::EC2::Instance (repeatable)");
+pull_cmd->add_flag("-q,--quiet", pull_args->quiet, "Print only errors");
+pull_cmd->add_option("--account", pull_args->account,
+                     "AWS account of items that do not say theirs (IoT things by name)");
+pull_cmd->add_option("--region", pull_args->region,
+                     "The region to read (default: the AWS chain's: AWS_REGION, the profile)");
+pull_cmd->add_option("--iot-endpoint-url", pull->iot_endpoint,
+                     "The IoT API's endpoint (default: $AWS_ENDPOINT_URL_IOT, $AWS_ENDPOINT_URL, "
+                     "else https://iot.<region>.amazonaws.com)");
+pull_cmd->add_option("--config-endpoint-url", pull->config_endpoint,
+                     "AWS Config's endpoint (default: $AWS_ENDPOINT_URL_CONFIG_SERVICE, "
+                     "$AWS_ENDPOINT_URL, else https://config.<region>.amazonaws.com)");
+pull_cmd->add_option("--profile", pull->profile, "The shared-config profile to use");
+pull_cmd
+    ->add_option("--max-attempts", pull->max_attempts,
+                 "Attempts per call (throttling and 5xx are retried with backoff)")
+    ->default_val(5)
+    ->check(CLI::Range(1, 20));
+AddRuleOptions(pull_cmd, pull_args->rules);
+pull_cmd->callback([pull_args, pull, &global, exit_code] {
+  RunPull(*pull_args, *pull, global, exit_code);
 });
 }  // namespace corroborate::cli
 

@@ -4,6 +4,7 @@
 // certificate relation of list-thing-principals output; a group on thousands of instances is
 // re-evaluated in bounded steps; relation cycles, expiry and bad input.
 #include "pipeline/inventory_import.h"
+#include "pipeline/inventory_pull.h"
 
 #include <gtest/gtest.h>
 
@@ -388,6 +389,129 @@ TEST_F(InventoryImportTest, BadInputIsReportedWithWhereAndWhyAndTheRestIsStored)
   EXPECT_NE(failures[3].error_message.find("truncated"), std::string::npos);
   EXPECT_EQ(report_.created, 1U);  // the interface item
   EXPECT_EQ(report_.failed, 4U);
+}
+
+// --- Pulled live (pipeline/inventory_pull.h), from recorded pages -------------------------------
+
+class RecordedInventoryApi final : public InventoryApi {
+ public:
+  std::map<std::string, std::string> pages;  // "<call> <args> <token>" -> answer
+  std::vector<std::string> asked;
+  Result<std::string> Answer(const std::string& key) {
+    asked.push_back(key);
+    const auto it = pages.find(key);
+    if (it == pages.end()) return Status::IOError("AccessDeniedException: not recorded: " + key);
+    return it->second;
+  }
+  Result<std::string> ListThings(std::string_view t) override {
+    return Answer("ListThings " + std::string(t));
+  }
+  Result<std::string> ListThingPrincipals(std::string_view thing, std::string_view t) override {
+    return Answer("ListThingPrincipals " + std::string(thing) + " " + std::string(t));
+  }
+  Result<std::string> ListAttachedPolicies(std::string_view target, std::string_view m) override {
+    return Answer("ListAttachedPolicies " + std::string(target) + " " + std::string(m));
+  }
+  Result<std::string> ListDiscoveredResources(std::string_view type, std::string_view t) override {
+    return Answer("ListDiscoveredResources " + std::string(type) + " " + std::string(t));
+  }
+  Result<std::string> GetResourceConfigHistory(std::string_view type,
+                                               std::string_view id) override {
+    return Answer("GetResourceConfigHistory " + std::string(type) + " " + std::string(id));
+  }
+};
+
+TEST_F(InventoryImportTest, APulledThingPrincipalFiresTheIotIncidentAndPagesAreFollowed) {
+  EXPECT_TRUE(
+      Ingest({Finding(kDefault, "IoT Device Defender - Detect", "violation-117",
+                      "Unusual Behaviors/AWS IoT Device Defender/aws:num-messages-sent",
+                      "AwsIotRegisteredThing", kThing, R"(, "Compliance": {"Status": "FAILED"})"),
+              Finding(kDefault, "IoT Device Defender - Audit", "audit-shared-9d8c",
+                      "Software and Configuration Checks/AWS IoT Device Defender/"
+                      "DEVICE_CERTIFICATE_SHARED_CHECK",
+                      "AwsIotCertificate", kCertificate,
+                      R"(, "ProductFields": {"CheckName": "DEVICE_CERTIFICATE_SHARED_CHECK"},
+                         "Compliance": {"Status": "FAILED"})")})
+          .empty());
+  RecordedInventoryApi api;
+  const std::string cert(kCertificate);
+  api.pages["ListThings "] = R"({"things": [{"thingName": "pump-001"}], "nextToken": "t2"})";
+  api.pages["ListThings t2"] = R"({"things": [{"thingName": "pump-117"}]})";
+  api.pages["ListThingPrincipals pump-001 "] = R"({"principals": []})";
+  api.pages["ListThingPrincipals pump-117 "] =
+      R"({"principals": ["arn:aws:iot:eu-west-1:111122223333:cognito/other"], "nextToken": "p2"})";
+  api.pages["ListThingPrincipals pump-117 p2"] = R"({"principals": [")" + cert + R"("]})";
+  api.pages["ListAttachedPolicies " + cert + " "] =
+      R"({"policies": [{"policyName": "PumpFleetPolicy",
+          "policyArn": "arn:aws:iot:eu-west-1:111122223333:policy/PumpFleetPolicy"}]})";
+
+  std::vector<std::string> changes;
+  CorrelationStage stage(*store_, rules_.rules, Recorder(&changes));
+  ASSERT_TRUE(stage.Start().ok());
+  InventoryImportOptions options;
+  options.context.defaults = {"aws", "eu-west-1", "111122223333"};  // things named by name
+  options.clock = [] { return kNow; };
+  options.correlation = &stage;
+  std::vector<std::string> failures;
+  options.on_failure = [&](const InventoryFailure& f) { failures.push_back(f.error_message); };
+  InventoryImporter importer(*store_, options);
+  InventoryPullReport report;
+  ASSERT_TRUE(PullIotInventory(api, importer, {}, &report).ok());
+  ASSERT_TRUE(importer.Finish().ok());
+  EXPECT_TRUE(failures.empty()) << failures[0];
+  EXPECT_EQ(report.things, 2U);
+  EXPECT_EQ(report.certificates, 1U);  // the cognito principal is not a certificate
+  EXPECT_EQ(report.calls, 6U);
+  EXPECT_EQ(changes, std::vector<std::string>{"created iot-device-with-compromised-certificate " +
+                                              std::string(kThing)});
+  // The thing's relations now say where they come from.
+  std::vector<store::StoredInventoryItem> items;
+  ASSERT_TRUE(store_->InventoryItemsOf(kThing, &items).ok());
+  ASSERT_EQ(items.size(), 1U);
+  EXPECT_EQ(items[0].item.source, inventory::kListThingPrincipals);
+}
+
+TEST_F(InventoryImportTest, PulledConfigItemsAttachTheOpenGroupAndCallsThatFailSayWhich) {
+  EXPECT_TRUE(Ingest(ExposureFindings(kInstanceId)).empty());
+  RecordedInventoryApi api;
+  const std::string eni(kInterfaceId);
+  api.pages["ListDiscoveredResources AWS::EC2::NetworkInterface "] =
+      R"({"resourceIdentifiers": [{"resourceType": "AWS::EC2::NetworkInterface", "resourceId": ")" +
+      eni + R"("}]})";
+  // The API's form of a configuration item, as get-resource-config-history answers.
+  api.pages["GetResourceConfigHistory AWS::EC2::NetworkInterface " + eni] =
+      R"({"configurationItems": [{"version": "1.3", "accountId": "111122223333",
+          "configurationItemCaptureTime": 1795300000.0, "configurationItemStatus": "OK",
+          "resourceType": "AWS::EC2::NetworkInterface", "resourceId": ")" +
+      eni + R"(", "awsRegion": "eu-west-1", "relationships": [
+          {"resourceType": "AWS::EC2::Instance", "resourceId": ")" +
+      std::string(kInstanceId) + R"(", "relationshipName": "Is attached to Instance"},
+          {"resourceType": "AWS::EC2::SecurityGroup", "resourceId": ")" +
+      std::string(kOpenGroupId) +
+      R"(", "relationshipName": "Is associated with SecurityGroup"}]}]})";
+  std::vector<std::string> changes;
+  CorrelationStage stage(*store_, rules_.rules, Recorder(&changes));
+  ASSERT_TRUE(stage.Start().ok());
+  InventoryImportOptions options;
+  options.clock = [] { return kNow; };
+  options.correlation = &stage;
+  options.on_failure = [](const InventoryFailure& f) { ADD_FAILURE() << f.error_message; };
+  InventoryImporter importer(*store_, options);
+  InventoryPullReport report;
+  ASSERT_TRUE(PullConfigInventory(api, importer, {"AWS::EC2::NetworkInterface"}, &report).ok());
+  ASSERT_TRUE(importer.Finish().ok());
+  EXPECT_EQ(report.config_resources, 1U);
+  EXPECT_EQ(changes, std::vector<std::string>{"created " + kExposed});
+
+  const Status failed = PullConfigInventory(api, importer, {"AWS::S3::Bucket"}, &report);
+  EXPECT_NE(failed.message().find("ListDiscoveredResources AWS::S3::Bucket page 1"),
+            std::string::npos)
+      << failed.ToString();
+  EXPECT_NE(failed.message().find("AccessDeniedException"), std::string::npos);
+  api.pages["ListThingPrincipals pump-9 "] = R"({"items": []})";
+  const Status bad = PullIotInventory(api, importer, {"pump-9"}, &report);
+  EXPECT_EQ(bad.code(), Status::Code::kInvalidInput);
+  EXPECT_NE(bad.message().find("has no principals array"), std::string::npos) << bad.ToString();
 }
 
 }  // namespace
