@@ -149,32 +149,7 @@ std::string ResponseJson(const std::string& kind, const pipeline::EventSummary& 
         .EndObject();
   }
   w.EndArray();
-  w.Key("Findings")
-      .BeginObject()
-      .Key("Received")
-      .Int(n(s.findings_received))
-      .Key("Created")
-      .Int(n(s.created))
-      .Key("Updated")
-      .Int(n(s.updated))
-      .Key("Unchanged")
-      .Int(n(s.unchanged))
-      .Key("Rejected")
-      .Int(n(s.rejected))
-      .EndObject();
-  w.Key("IotMessages")
-      .BeginObject()
-      .Key("Received")
-      .Int(n(s.iot_messages))
-      .Key("Created")
-      .Int(n(s.iot_created))
-      .Key("Updated")
-      .Int(n(s.iot_updated))
-      .Key("Unchanged")
-      .Int(n(s.iot_unchanged))
-      .Key("Rejected")
-      .Int(n(s.iot_failed))
-      .EndObject();
+  pipeline::WriteEventCounts(w, s);
   w.Key("Info").BeginArray();
   for (const std::string& line : s.info) w.String(line);
   w.EndArray();

@@ -101,10 +101,8 @@ Status IngestEvents(store::FindingStore& store, simdjson::dom::element document,
   return iot_done;
 }
 
-void WriteEventSummaryJson(std::string& out, const EventSummary& s) {
-  asff::JsonWriter w(out);
+void WriteEventCounts(asff::JsonWriter& w, const EventSummary& s) {
   auto n = [](std::uint64_t v) { return static_cast<std::int64_t>(v); };
-  w.BeginObject();
   w.Key("Findings")
       .BeginObject()
       .Key("Received")
@@ -131,6 +129,13 @@ void WriteEventSummaryJson(std::string& out, const EventSummary& s) {
       .Key("Rejected")
       .Int(n(s.iot_failed))
       .EndObject();
+}
+
+void WriteEventSummaryJson(std::string& out, const EventSummary& s) {
+  asff::JsonWriter w(out);
+  auto n = [](std::uint64_t v) { return static_cast<std::int64_t>(v); };
+  w.BeginObject();
+  WriteEventCounts(w, s);
   w.Key("FailedCount").Int(n(s.failures_total));
   w.Key("Failures").BeginArray();
   for (const EventFailure& f : s.failures) {

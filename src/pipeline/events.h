@@ -26,6 +26,7 @@
 
 #include <simdjson.h>
 
+#include "asff/json_writer.h"
 #include "asff/timestamp.h"
 #include "common/status.h"
 #include "iot/iot.h"
@@ -72,6 +73,8 @@ Status IngestEvents(store::FindingStore& store, simdjson::dom::element document,
 
 // The summary as the server's event endpoints answer it: Findings and IotMessages counters,
 // FailedCount, Failures (Location, Id, ErrorCode, ErrorMessage), Info.
+// The "Findings" and "IotMessages" members of a summary (for the Lambda's response too).
+void WriteEventCounts(asff::JsonWriter& w, const EventSummary& s);
 void WriteEventSummaryJson(std::string& out, const EventSummary& summary);
 
 }  // namespace corroborate::pipeline
