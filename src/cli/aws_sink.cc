@@ -34,6 +34,31 @@ void AddAwsOptions(CLI::App* command, AwsOptions& options, bool sink_flag, bool 
       ->check(CLI::Range(1, 20));
 }
 
+Result<AwsSession> AwsSession::Open(const std::string& profile, std::string region,
+                                    int max_attempts) {
+  AwsSession session;
+  aws::CredentialOptions credential_options;
+  credential_options.profile = profile;
+  if (region.empty()) {
+    auto resolved = aws::ResolveRegion(credential_options);
+    if (!resolved.ok()) return Status::InvalidInput(resolved.status().message());
+    region = *resolved;
+  }
+  session.region = std::move(region);
+  session.credentials = std::make_unique<aws::CredentialChain>(credential_options);
+  if (auto got = session.credentials->Get(); !got.ok()) {
+    return got.status().code() == Status::Code::kInvalidInput
+               ? Status::IOError(got.status().message())
+               : got.status();
+  }
+  aws::HttpClientOptions http_options;
+  http_options.retry.max_attempts = max_attempts;
+  auto http = aws::HttpClient::Create(http_options);
+  if (!http.ok()) return http.status();
+  session.http = std::move(http).value();
+  return session;
+}
+
 Result<std::unique_ptr<SecurityHubPusher>> SecurityHubPusher::Create(store::FindingStore& store,
                                                                      const AwsOptions& options,
                                                                      bool dry_run) {

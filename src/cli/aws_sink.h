@@ -38,6 +38,19 @@ std::string EnvOr(const char* name, std::string fallback);
 // --max-attempts; with `sink_flag`, also --sink.
 void AddAwsOptions(CLI::App* command, AwsOptions& options, bool sink_flag, bool region_flag = true);
 
+// What a command needs to call AWS: the region (given, else the chain's), the credential chain
+// (checked: Create fails with the chain's reason when no source has credentials), an HTTP
+// client with `max_attempts` attempts per call.
+struct AwsSession {
+  std::string region;
+  std::unique_ptr<aws::CredentialChain> credentials;
+  std::unique_ptr<aws::HttpClient> http;
+
+  // InvalidInput when there is no region (a usage error), the chain's or the client's error
+  // otherwise.
+  static Result<AwsSession> Open(const std::string& profile, std::string region, int max_attempts);
+};
+
 class SecurityHubPusher {
  public:
   static Result<std::unique_ptr<SecurityHubPusher>> Create(store::FindingStore& store,

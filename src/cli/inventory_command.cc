@@ -259,38 +259,20 @@ void RunPull(ImportArgs args, const PullArgs& pull, GlobalOptions& global, int* 
     *exit_code = kExitUsage;
     return;
   }
-  aws::CredentialOptions credential_options;
-  credential_options.profile = pull.profile;
-  if (args.region.empty()) {
-    auto resolved = aws::ResolveRegion(credential_options);
-    if (!resolved.ok()) {
-      PrintError("inventory pull: " + resolved.status().message());
-      *exit_code = kExitUsage;
-      return;
-    }
-    args.region = *resolved;
-  }
-  aws::CredentialChain credentials(credential_options);
-  if (auto got = credentials.Get(); !got.ok()) {
-    PrintError("inventory pull: " + got.status().message());
-    *exit_code = kExitFatal;
+  auto session = AwsSession::Open(pull.profile, args.region, pull.max_attempts);
+  if (!session.ok()) {
+    PrintError("inventory pull: " + session.status().message());
+    *exit_code = session.status().code() == Status::Code::kInvalidInput ? kExitUsage : kExitFatal;
     return;
   }
-  aws::HttpClientOptions http_options;
-  http_options.retry.max_attempts = pull.max_attempts;
-  auto http = aws::HttpClient::Create(http_options);
-  if (!http.ok()) {
-    PrintError(http.status().message());
-    *exit_code = kExitFatal;
-    return;
-  }
+  args.region = session->region;
   aws::IotClient iot_client(
-      **http, credentials,
+      *session->http, *session->credentials,
       {args.region, pull.iot_endpoint.empty()
                         ? EnvOr("AWS_ENDPOINT_URL_IOT", EnvOr("AWS_ENDPOINT_URL", ""))
                         : pull.iot_endpoint});
   aws::ConfigClient config_client(
-      **http, credentials,
+      *session->http, *session->credentials,
       {args.region, pull.config_endpoint.empty()
                         ? EnvOr("AWS_ENDPOINT_URL_CONFIG_SERVICE", EnvOr("AWS_ENDPOINT_URL", ""))
                         : pull.config_endpoint});

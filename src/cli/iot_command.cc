@@ -229,38 +229,19 @@ void RunPull(const IotArgs& args, const PullArgs& pull, GlobalOptions& global, i
     *exit_code = kExitUsage;
     return;
   }
-  aws::CredentialOptions credential_options;
-  credential_options.profile = pull.aws.profile;
-  std::string region = args.region;
-  if (region.empty()) {
-    auto resolved = aws::ResolveRegion(credential_options);
-    if (!resolved.ok()) {
-      PrintError("iot pull: " + resolved.status().message());
-      *exit_code = kExitUsage;
-      return;
-    }
-    region = *resolved;
-  }
-  aws::CredentialChain credentials(credential_options);
-  if (auto got = credentials.Get(); !got.ok()) {
-    PrintError("iot pull: " + got.status().message());
-    *exit_code = kExitFatal;
+  auto session = AwsSession::Open(pull.aws.profile, args.region, pull.aws.max_attempts);
+  if (!session.ok()) {
+    PrintError("iot pull: " + session.status().message());
+    *exit_code = session.status().code() == Status::Code::kInvalidInput ? kExitUsage : kExitFatal;
     return;
   }
-  aws::HttpClientOptions http_options;
-  http_options.retry.max_attempts = pull.aws.max_attempts;
-  auto http = aws::HttpClient::Create(http_options);
-  if (!http.ok()) {
-    PrintError(http.status().message());
-    *exit_code = kExitFatal;
-    return;
-  }
+  const std::string region = session->region;
   aws::IotOptions iot_options;
   iot_options.region = region;
   iot_options.endpoint_url = pull.aws.endpoint_url.empty()
                                  ? EnvOr("AWS_ENDPOINT_URL_IOT", EnvOr("AWS_ENDPOINT_URL", ""))
                                  : pull.aws.endpoint_url;
-  aws::IotClient client(**http, credentials, iot_options);
+  aws::IotClient client(*session->http, *session->credentials, iot_options);
   LiveIotApi api(client);
   IotArgs scoped = args;
   scoped.region = region;  // the pulled messages are the region's
