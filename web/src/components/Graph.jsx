@@ -32,10 +32,19 @@ export function ResourceGraph({ center, centerType, relations, onOpen }) {
     });
   });
   if (nodes.size === 1) return <p className="muted">No related resources are known.</p>;
+  // The view box fits the nodes (and their labels) rather than the whole rings, so one related
+  // resource does not leave a mostly empty picture.
+  const xs = [...position.values()].map((p) => p.x);
+  const ys = [...position.values()].map((p) => p.y);
+  const left = Math.min(...xs) - 80;
+  const top = Math.min(...ys) - 24;
+  const width = Math.max(...xs) - Math.min(...xs) + 160;
+  const height = Math.max(...ys) - Math.min(...ys) + 72;
   return (
     <svg
       className="graph"
-      viewBox={`0 0 ${size} ${size}`}
+      viewBox={`${left} ${top} ${width} ${height}`}
+      style={{ maxHeight: `${Math.max(160, height * 1.2)}px` }}
       role="img"
       aria-label={`${nodes.size - 1} resources related to ${center}`}
     >
