@@ -70,6 +70,40 @@ std::unique_ptr<store::FindingStore> OpenStoreOrReport(const GlobalOptions& opti
   return std::move(store).value();
 }
 
+bool CorrelatedStore::Open(const RuleOptions& options, const GlobalOptions& global,
+                           int* exit_code) {
+  if (!LoadRulesOrReport(options, &rules, exit_code)) return false;
+  store = OpenStoreOrReport(global, exit_code);
+  if (!store) return false;
+  if (rules.rules.empty()) return true;
+  correlation = std::make_unique<pipeline::CorrelationStage>(
+      *store, rules.rules,
+      [this](const correlate::CorrelatedChange& c) { incidents.push_back(c); });
+  if (Status s = correlation->Start(); !s.ok()) {
+    PrintError(s.message());
+    *exit_code = kExitFatal;
+    return false;
+  }
+  return true;
+}
+
+void CorrelatedStore::PrintOutcome(bool quiet, bool finished_ok) const {
+  if (correlation && (!quiet || !finished_ok)) {
+    const auto c = correlation->report();
+    std::fprintf(stdout,
+                 "correlated with %zu rule(s): %llu incident(s) created, %llu updated, %llu "
+                 "withdrawn\n",
+                 rules.rules.size(), static_cast<unsigned long long>(c.created),
+                 static_cast<unsigned long long>(c.updated),
+                 static_cast<unsigned long long>(c.archived));
+  }
+  if (quiet) return;
+  for (const auto& incident : incidents) {
+    std::fprintf(stdout, "\n");
+    PrintIncident(stdout, incident);
+  }
+}
+
 bool ReadEachInput(const std::vector<std::string>& files, sources::FindingVisitor& visitor,
                    const sources::ReadOptions& read) {
   bool all_read = true;

@@ -12,6 +12,7 @@
 #include "common/status.h"
 #include "correlate/correlator.h"
 #include "correlate/rules.h"
+#include "pipeline/correlation.h"
 #include "sources/sources.h"
 #include "store/store.h"
 
@@ -70,6 +71,23 @@ Result<std::vector<std::string>> ListRuleFiles(const std::vector<std::string>& p
 // Loads the rules; prints each refused rule as file:line: reason (the others still load). Returns
 // false, printing why and setting *exit_code to kExitFatal, when a rule file cannot be read.
 bool LoadRulesOrReport(const RuleOptions& options, correlate::RuleSet* rules, int* exit_code);
+
+// What an importing command (iot, inventory) works with: the rules, the store and, with rules,
+// a started correlation stage whose incidents are collected. Not movable once opened (the stage
+// appends to `incidents`).
+struct CorrelatedStore {
+  correlate::RuleSet rules;
+  std::unique_ptr<store::FindingStore> store;
+  std::unique_ptr<pipeline::CorrelationStage> correlation;  // null without rules
+  std::vector<correlate::CorrelatedChange> incidents;
+
+  // Loads the rules, opens the store, starts correlation; false (printed, exit code set) when one
+  // of them fails.
+  bool Open(const RuleOptions& options, const GlobalOptions& global, int* exit_code);
+  // "correlated with N rule(s): ..." (unless quiet and all went well) and, unless quiet, each
+  // incident, as ingest prints them.
+  void PrintOutcome(bool quiet, bool finished_ok) const;
+};
 
 // Prints a created, updated or archived incident with its evidence, for people.
 void PrintIncident(std::FILE* out, const correlate::CorrelatedChange& change);

@@ -93,21 +93,11 @@ void RunImport(const ImportArgs& args, GlobalOptions& global, int* exit_code,
                  : Status::IOError("");
     };
   }
-  correlate::RuleSet rules;
-  if (!LoadRulesOrReport(args.rules, &rules, exit_code)) return;
-  auto store = OpenStoreOrReport(global, exit_code);
-  if (!store) return;
-  std::vector<correlate::CorrelatedChange> incidents;
-  std::unique_ptr<pipeline::CorrelationStage> correlation;
-  if (!rules.rules.empty()) {
-    correlation = std::make_unique<pipeline::CorrelationStage>(
-        *store, rules.rules, [&](const correlate::CorrelatedChange& c) { incidents.push_back(c); });
-    if (Status s = correlation->Start(); !s.ok()) {
-      PrintError(s.message());
-      *exit_code = kExitFatal;
-      return;
-    }
-  }
+  CorrelatedStore run;
+  if (!run.Open(args.rules, global, exit_code)) return;
+  auto& store = run.store;
+  auto& rules = run.rules;
+  auto& correlation = run.correlation;
   std::uint64_t errors_shown = 0;
   options.correlation = correlation.get();
   options.clock = [&global] { return Now(global); };
@@ -140,17 +130,8 @@ void RunImport(const ImportArgs& args, GlobalOptions& global, int* exit_code,
         r.relations_added, r.relations_removed, r.expired_on_arrival, r.passed_over, r.failed,
         secs);
   }
-  if (correlation && (!args.quiet || !finished.ok())) {
-    const auto c = correlation->report();
-    fmt::print("correlated with {} rule(s): {} incident(s) created, {} updated, {} withdrawn\n",
-               rules.rules.size(), c.created, c.updated, c.archived);
-  }
-  if (!args.quiet) {
-    for (const auto& incident : incidents) {
-      fmt::print("\n");
-      PrintIncident(stdout, incident);
-    }
-  }
+  std::fflush(stdout);
+  run.PrintOutcome(args.quiet, finished.ok());
   if (!finished.ok()) {
     PrintError(finished.message());
     *exit_code = kExitFatal;
