@@ -1,10 +1,15 @@
 // What AWS endpoints answer, from outside: error bodies (JSON, XML, x-amzn-ErrorType), the two
-// Security Hub results, the credential sources' JSON and STS XML, and shared config files. None
-// may crash, and what they read must be bounded by the input (no invented credentials).
+// Security Hub results, the credential sources' JSON and STS XML, shared config files, and EC2's
+// XML answers. None may crash, what they read must be bounded by the input (no invented
+// credentials), and an EC2 answer converted must be JSON.
 #include <cstdio>
 #include <cstdlib>
 
+#include <simdjson.h>
+
 #include "aws/credentials.h"
+#include "aws/ec2_shapes.h"
+#include "aws/ec2_xml.h"
 #include "aws/http_client.h"
 #include "aws/securityhub_client.h"
 #include "fuzz_util.h"
@@ -31,5 +36,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
   }
   (void)aws::ParseProfileText(text, "fuzz");
+  for (const auto& operation : aws::ec2::Operations()) {
+    auto json = aws::Ec2XmlToJson(operation.name, text);
+    simdjson::dom::parser parser;
+    simdjson::dom::element doc;
+    if (json.ok() && parser.parse(*json).get(doc) != simdjson::SUCCESS) {
+      std::fprintf(stderr, "EC2 answer converted to something that is not JSON: %s\n",
+                   json->c_str());
+      std::abort();
+    }
+  }
   return 0;
 }

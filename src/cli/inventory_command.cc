@@ -12,6 +12,7 @@
 
 #include "aws/config_client.h"
 #include "aws/credentials.h"
+#include "aws/ec2_client.h"
 #include "aws/http_client.h"
 #include "aws/iot_client.h"
 #include "cli/aws_sink.h"
@@ -201,14 +202,17 @@ struct PullArgs {
   std::vector<std::string> things;
   bool all_things = false;
   std::vector<std::string> config_types;
-  std::string iot_endpoint, config_endpoint, profile;
+  bool ec2 = false;
+  int ec2_page_size = 1000;
+  std::string iot_endpoint, config_endpoint, ec2_endpoint, profile;
   int max_attempts = 5;
 };
 
 // The APIs as the pull sees them (pipeline/inventory_pull.h), over the signed clients.
 class LiveInventoryApi final : public pipeline::InventoryApi {
  public:
-  LiveInventoryApi(aws::IotClient& iot, aws::ConfigClient& config) : iot_(iot), config_(config) {}
+  LiveInventoryApi(aws::IotClient& iot, aws::ConfigClient& config, aws::Ec2Client& ec2)
+      : iot_(iot), config_(config), ec2_(ec2) {}
   Result<std::string> ListThings(std::string_view token) override { return iot_.ListThings(token); }
   Result<std::string> ListThingPrincipals(std::string_view thing, std::string_view token) override {
     return iot_.ListThingPrincipals(thing, token);
@@ -225,18 +229,22 @@ class LiveInventoryApi final : public pipeline::InventoryApi {
                                                std::string_view id) override {
     return config_.GetResourceConfigHistory(type, id);
   }
+  Result<std::string> DescribeEc2(std::string_view operation, std::string_view token) override {
+    return ec2_.Describe(operation, token);
+  }
 
  private:
   aws::IotClient& iot_;
   aws::ConfigClient& config_;
+  aws::Ec2Client& ec2_;
 };
 
 void RunPull(ImportArgs args, const PullArgs& pull, GlobalOptions& global, int* exit_code) {
   const bool iot = pull.all_things || !pull.things.empty();
-  if (!iot && pull.config_types.empty()) {
+  if (!iot && pull.config_types.empty() && !pull.ec2) {
     PrintError(
-        "inventory pull: say what to read: --iot-thing NAME, --iot-all-things and/or "
-        "--config-type TYPE");
+        "inventory pull: say what to read: --iot-thing NAME, --iot-all-things, "
+        "--config-type TYPE and/or --ec2");
     *exit_code = kExitUsage;
     return;
   }
@@ -257,11 +265,22 @@ void RunPull(ImportArgs args, const PullArgs& pull, GlobalOptions& global, int* 
       {args.region, pull.config_endpoint.empty()
                         ? EnvOr("AWS_ENDPOINT_URL_CONFIG_SERVICE", EnvOr("AWS_ENDPOINT_URL", ""))
                         : pull.config_endpoint});
-  LiveInventoryApi api(iot_client, config_client);
+  aws::Ec2Client ec2_client(
+      *session->http, *session->credentials,
+      {args.region,
+       pull.ec2_endpoint.empty() ? EnvOr("AWS_ENDPOINT_URL_EC2", EnvOr("AWS_ENDPOINT_URL", ""))
+                                 : pull.ec2_endpoint,
+       pull.ec2_page_size});
+  LiveInventoryApi api(iot_client, config_client, ec2_client);
   InventorySource source;
-  source.what = iot && !pull.config_types.empty() ? "the IoT API and AWS Config"
-                : iot                             ? "the IoT API"
-                                                  : "AWS Config";
+  std::vector<std::string> apis;
+  if (iot) apis.emplace_back("the IoT API");
+  if (!pull.config_types.empty()) apis.emplace_back("AWS Config");
+  if (pull.ec2) apis.emplace_back("the EC2 API");
+  for (std::size_t i = 0; i < apis.size(); ++i) {
+    if (i > 0) source.what += i + 1 == apis.size() ? " and " : ", ";
+    source.what += apis[i];
+  }
   source.feed = [&](pipeline::InventoryImporter& importer) -> Status {
     pipeline::InventoryPullReport report;
     if (iot) {
@@ -272,7 +291,11 @@ void RunPull(ImportArgs args, const PullArgs& pull, GlobalOptions& global, int* 
         return s;
       }
     }
-    return pipeline::PullConfigInventory(api, importer, pull.config_types, &report);
+    if (Status s = pipeline::PullConfigInventory(api, importer, pull.config_types, &report);
+        !s.ok()) {
+      return s;
+    }
+    return pull.ec2 ? pipeline::PullEc2Inventory(api, importer, &report) : Status::Ok();
   };
   RunImport(args, global, exit_code, std::move(source));
 }
@@ -346,17 +369,20 @@ auto* pull_cmd = inventory->add_subcommand(
     "their certificates (ListThingPrincipals) and the policies attached to those\n"
     "(ListAttachedPolicies); from AWS Config, every resource of each --config-type as its\n"
     "newest configuration item, with its relationships (ListDiscoveredResources,\n"
-    "GetResourceConfigHistory). Credentials and region come from the AWS SDKs' chain\n"
-    "(docs/aws.md). The EC2 API is not pulled (its answers are XML): import\n"
-    "`aws ec2 describe-instances` output, or pull AWS::EC2::Instance from Config.\n"
-    "Example: corroborate inventory pull --region eu-west-1 --iot-all-things \\\n"
-    "           --config-type AWS::EC2::Instance --config-type AWS::EC2::SecurityGroup\n"
+    "GetResourceConfigHistory); with --ec2, every security group, network interface and\n"
+    "instance of the region from the EC2 API (DescribeSecurityGroups,\n"
+    "DescribeNetworkInterfaces, DescribeInstances), read as `aws ec2 describe-*` output.\n"
+    "Credentials and region come from the AWS SDKs' chain (docs/aws.md).\n"
+    "Example: corroborate inventory pull --region eu-west-1 --iot-all-things --ec2 \\\n"
+    "           --config-type AWS::EC2::SecurityGroup\n"
     "Exit status: 0 all imported, 1 some items rejected, 2 usage error, 3 AWS, credential or\n"
     "store error (the message says which call and what AWS answered).");
 pull_cmd->add_option("--iot-thing", pull->things, "An IoT thing to read (repeatable)");
 pull_cmd->add_flag("--iot-all-things", pull->all_things, "Every IoT thing (ListThings)");
 pull_cmd->add_option("--config-type", pull->config_types,
                      "An AWS Config resource type to read, e.g. AWS::EC2::Instance (repeatable)");
+pull_cmd->add_flag("--ec2", pull->ec2,
+                   "Every security group, network interface and instance in the region (EC2 API)");
 pull_cmd->add_flag("-q,--quiet", pull_args->quiet, "Print only errors");
 pull_cmd->add_option("--account", pull_args->account,
                      "AWS account of items that do not say theirs (IoT things by name)");
@@ -368,6 +394,12 @@ pull_cmd->add_option("--iot-endpoint-url", pull->iot_endpoint,
 pull_cmd->add_option("--config-endpoint-url", pull->config_endpoint,
                      "AWS Config's endpoint (default: $AWS_ENDPOINT_URL_CONFIG_SERVICE, "
                      "$AWS_ENDPOINT_URL, else https://config.<region>.amazonaws.com)");
+pull_cmd->add_option("--ec2-endpoint-url", pull->ec2_endpoint,
+                     "The EC2 API's endpoint (default: $AWS_ENDPOINT_URL_EC2, $AWS_ENDPOINT_URL, "
+                     "else https://ec2.<region>.amazonaws.com)");
+pull_cmd->add_option("--ec2-page-size", pull->ec2_page_size, "MaxResults of each EC2 Describe call")
+    ->default_val(1000)
+    ->check(CLI::Range(5, 1000));
 pull_cmd->add_option("--profile", pull->profile, "The shared-config profile to use");
 pull_cmd
     ->add_option("--max-attempts", pull->max_attempts,

@@ -160,4 +160,32 @@ Status PullConfigInventory(InventoryApi& api, InventoryImporter& importer,
   return Status::Ok();
 }
 
+Status PullEc2Inventory(InventoryApi& api, InventoryImporter& importer,
+                        InventoryPullReport* report) {
+  // Groups first, then the interfaces that use them, then the instances: the order a reader of
+  // the resource view would follow; the import coalesces the re-evaluation of them all anyway.
+  static constexpr struct {
+    std::string_view operation, member;
+  } kCalls[] = {{"DescribeSecurityGroups", "SecurityGroups"},
+                {"DescribeNetworkInterfaces", "NetworkInterfaces"},
+                {"DescribeInstances", "Reservations"}};
+  for (const auto& call : kCalls) {
+    Status s = EachPage(
+        std::string(call.operation), call.member, "NextToken", report,
+        [&](const std::string& t) { return api.DescribeEc2(call.operation, t); },
+        [&](Page& page, const std::string& name) {
+          ++report->ec2_pages;
+          std::string json;
+          asff::JsonWriter w(json);
+          w.BeginObject().Key(call.member).BeginArray();
+          for (const element item : page.items) w.Element(item);
+          w.EndArray().EndObject();
+          Import(importer, json, name);
+          return Status::Ok();
+        });
+    if (!s.ok()) return s;
+  }
+  return Status::Ok();
+}
+
 }  // namespace corroborate::pipeline

@@ -1,10 +1,11 @@
-// InventoryPull: the resource graph's inventory read live from the IoT API and AWS Config, fed
+// InventoryPull: the resource graph's inventory read live from the IoT API, AWS Config and EC2, fed
 // to an InventoryImporter as the documents `corroborate inventory import` reads from files
 // (docs/inventory.md, "Pulling live").
 //
 // Contract:
 // - InventoryApi is the calls a pull makes, each answering the API's JSON body (the AWS edge
-//   implements it over signed HTTPS: aws/iot_client.h, aws/config_client.h; tests serve recorded
+//   implements it over signed HTTPS: aws/iot_client.h, aws/config_client.h, aws/ec2_client.h,
+//   which answers EC2's XML as the CLI's JSON; tests serve recorded
 //   pages). A call that fails returns its error, which the pull returns with what it was doing.
 // - PullIotInventory: the things named (or, with none named, every thing: ListThings, page by
 //   page); for each, every page of ListThingPrincipals, imported as list-thing-principals output
@@ -15,6 +16,9 @@
 // - PullConfigInventory: for each resource type, every page of ListDiscoveredResources, and for
 //   each resource found, its newest configuration item (GetResourceConfigHistory, limit 1),
 //   imported as get-resource-config-history output: with its relationships.
+// - PullEc2Inventory: every page of DescribeSecurityGroups, DescribeNetworkInterfaces and
+//   DescribeInstances, each page imported as that command's output (NextToken and all), so each
+//   group, interface and instance replaces what an earlier pull or import said about it.
 // - A page that is not the JSON the API documents is an error naming the call and page, never
 //   skipped; what the importer cannot use it reports itself (on_failure).
 #pragma once
@@ -41,6 +45,10 @@ class InventoryApi {
                                                       std::string_view next_token) = 0;
   virtual Result<std::string> GetResourceConfigHistory(std::string_view resource_type,
                                                        std::string_view resource_id) = 0;
+  // `operation`: DescribeInstances, DescribeNetworkInterfaces or DescribeSecurityGroups; the
+  // answer as `aws ec2 describe-*` prints it.
+  virtual Result<std::string> DescribeEc2(std::string_view operation,
+                                          std::string_view next_token) = 0;
 };
 
 struct InventoryPullReport {
@@ -48,6 +56,7 @@ struct InventoryPullReport {
   std::uint64_t things = 0;
   std::uint64_t certificates = 0;
   std::uint64_t config_resources = 0;
+  std::uint64_t ec2_pages = 0;
 };
 
 Status PullIotInventory(InventoryApi& api, InventoryImporter& importer,
@@ -55,5 +64,7 @@ Status PullIotInventory(InventoryApi& api, InventoryImporter& importer,
 Status PullConfigInventory(InventoryApi& api, InventoryImporter& importer,
                            const std::vector<std::string>& resource_types,
                            InventoryPullReport* report);
+Status PullEc2Inventory(InventoryApi& api, InventoryImporter& importer,
+                        InventoryPullReport* report);
 
 }  // namespace corroborate::pipeline

@@ -419,6 +419,9 @@ class RecordedInventoryApi final : public InventoryApi {
                                                std::string_view id) override {
     return Answer("GetResourceConfigHistory " + std::string(type) + " " + std::string(id));
   }
+  Result<std::string> DescribeEc2(std::string_view operation, std::string_view t) override {
+    return Answer(std::string(operation) + " " + std::string(t));
+  }
 };
 
 TEST_F(InventoryImportTest, APulledThingPrincipalFiresTheIotIncidentAndPagesAreFollowed) {
@@ -512,6 +515,76 @@ TEST_F(InventoryImportTest, PulledConfigItemsAttachTheOpenGroupAndCallsThatFailS
   const Status bad = PullIotInventory(api, importer, {"pump-9"}, &report);
   EXPECT_EQ(bad.code(), Status::Code::kInvalidInput);
   EXPECT_NE(bad.message().find("has no principals array"), std::string::npos) << bad.ToString();
+}
+
+TEST_F(InventoryImportTest, PulledEc2PagesAttachTheOpenGroupAndADetachingPullEndsTheIncident) {
+  EXPECT_TRUE(Ingest(ExposureFindings(kInstanceId)).empty());
+  RecordedInventoryApi api;
+  const std::string instance(kInstanceId), eni(kInterfaceId), group(kOpenGroupId);
+  api.pages["DescribeSecurityGroups "] =
+      R"({"SecurityGroups": [{"GroupId": ")" + group +
+      R"(", "GroupName": "open", "OwnerId": "111122223333", "VpcId": "vpc-1"}]})";
+  api.pages["DescribeNetworkInterfaces "] = R"({"NetworkInterfaces": []})";
+  // Two pages of instances: the instance with the open group is on the second.
+  api.pages["DescribeInstances "] =
+      R"({"Reservations": [{"OwnerId": "111122223333", "Instances": []}], "NextToken": "r2"})";
+  const std::string attached =
+      R"({"Reservations": [{"OwnerId": "111122223333", "Instances": [{"InstanceId": ")" + instance +
+      R"(", "Placement": {"AvailabilityZone": "eu-west-1a"}, "State": {"Name": "running"},
+          "NetworkInterfaces": [{"NetworkInterfaceId": ")" +
+      eni + R"(", "Groups": [{"GroupId": ")" + group + R"(", "GroupName": "open"}]}],
+          "SecurityGroups": [{"GroupId": ")" +
+      group + R"(", "GroupName": "open"}]}]}]})";
+  api.pages["DescribeInstances r2"] = attached;
+  std::vector<std::string> changes;
+  CorrelationStage stage(*store_, rules_.rules, Recorder(&changes));
+  ASSERT_TRUE(stage.Start().ok());
+  InventoryImportOptions options;
+  options.context.defaults = {"aws", "eu-west-1", ""};  // the region pulled, as the CLI sets it
+  options.clock = [] { return kNow; };
+  options.correlation = &stage;
+  options.on_failure = [](const InventoryFailure& f) { ADD_FAILURE() << f.error_message; };
+  {
+    InventoryImporter importer(*store_, options);
+    InventoryPullReport report;
+    ASSERT_TRUE(PullEc2Inventory(api, importer, &report).ok());
+    ASSERT_TRUE(importer.Finish().ok());
+    EXPECT_EQ(report.ec2_pages, 4U);
+    EXPECT_EQ(report.calls, 4U);
+  }
+  EXPECT_EQ(api.asked,
+            (std::vector<std::string>{"DescribeSecurityGroups ", "DescribeNetworkInterfaces ",
+                                      "DescribeInstances ", "DescribeInstances r2"}));
+  EXPECT_EQ(changes, std::vector<std::string>{"created " + kExposed});
+
+  // A later pull finds the group detached from the instance and its interface.
+  std::string detached = attached;
+  for (const std::string& from :
+       {R"("Groups": [{"GroupId": ")" + group + R"(", "GroupName": "open"}])",
+        R"("SecurityGroups": [{"GroupId": ")" + group + R"(", "GroupName": "open"}])"}) {
+    detached.replace(
+        detached.find(from), from.size(),
+        from.starts_with(R"("Groups")") ? R"("Groups": [])" : R"("SecurityGroups": [])");
+  }
+  api.pages["DescribeInstances "] = detached;
+  changes.clear();
+  {
+    InventoryImporter importer(*store_, options);
+    InventoryPullReport report;
+    ASSERT_TRUE(PullEc2Inventory(api, importer, &report).ok());
+    ASSERT_TRUE(importer.Finish().ok());
+  }
+  EXPECT_EQ(changes, std::vector<std::string>{"archived " + kExposed});
+
+  // A page that is not what the API documents stops the pull and says which.
+  api.pages["DescribeSecurityGroups "] = R"({"Groups": []})";
+  InventoryImporter importer(*store_, options);
+  InventoryPullReport report;
+  const Status bad = PullEc2Inventory(api, importer, &report);
+  EXPECT_EQ(bad.code(), Status::Code::kInvalidInput);
+  EXPECT_NE(bad.message().find("DescribeSecurityGroups page 1 has no SecurityGroups array"),
+            std::string::npos)
+      << bad.ToString();
 }
 
 }  // namespace

@@ -20,41 +20,14 @@ import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "server"))
 from harness import (ACCESS_KEY, ACCOUNT, BIN, PRODUCT, REGION, SECRET_KEY, TIMEOUT,  # noqa: E402
-                     ServerProcess, finding, now_iso)
-
-import boto3  # noqa: E402
+                     MotoServer, ServerProcess, finding, free_port, now_iso)
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+class Moto(MotoServer):
+    """moto_server with the Security Hub client the push tests read back through."""
 
-
-class Moto:
-    """moto_server on a free port, stopped at the end."""
-
-    def __init__(self):
-        self.port = free_port()
-        self.proc = subprocess.Popen(["moto_server", "-H", "127.0.0.1", "-p", str(self.port)],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.time() + TIMEOUT
-        while time.time() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-                return
-            except OSError:
-                time.sleep(0.1)
-        self.stop()
-        raise RuntimeError("moto_server did not start")
-
-    @property
-    def endpoint(self):
-        return f"http://127.0.0.1:{self.port}"
-
-    def client(self):
-        return boto3.client("securityhub", endpoint_url=self.endpoint, region_name=REGION,
-                            aws_access_key_id="AKIAMOTOFAKE", aws_secret_access_key="fake")
+    def client(self, service="securityhub"):
+        return super().client(service)
 
     def finding_ids(self):
         ids, token = set(), None
@@ -67,14 +40,6 @@ class Moto:
             token = page.get("NextToken")
             if not token:
                 return ids
-
-    def stop(self):
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
 
 
 class ScriptedHub:
