@@ -63,6 +63,14 @@ Result<std::string> IotClient::ListThings(std::string_view next_token) {
   return std::move(r->body);
 }
 
+Result<std::string> IotClient::DescribeThing(std::string_view thing_name) {
+  const ServiceEndpoint target{endpoint_, options_.region, "iot", "IoT"};
+  auto r = SignedCall(http_, credentials_, target, "DescribeThing", "GET",
+                      "/things/" + UriEncode(thing_name, false), "", "");
+  if (!r.ok()) return r.status();
+  return std::move(r->body);
+}
+
 Result<std::string> IotClient::ListThingPrincipals(std::string_view thing_name,
                                                    std::string_view next_token) {
   std::string query = "maxResults=" + std::to_string(kPageSize);

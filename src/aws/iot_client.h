@@ -30,9 +30,10 @@ class IotClient {
   Result<std::string> DescribeAuditTask(std::string_view task_id);
   Result<std::string> ListAuditFindings(std::string_view task_id, std::string_view next_token);
   Result<std::string> ListActiveViolations(std::string_view next_token);
-  // For the inventory (corroborate inventory pull): GET /things, GET
+  // For the inventory (corroborate inventory pull): GET /things, GET /things/{thingName}, GET
   // /things/{thingName}/principals, POST /attached-policies/{target} (its page token is `marker`).
   Result<std::string> ListThings(std::string_view next_token);
+  Result<std::string> DescribeThing(std::string_view thing_name);
   Result<std::string> ListThingPrincipals(std::string_view thing_name, std::string_view next_token);
   Result<std::string> ListAttachedPolicies(std::string_view target, std::string_view marker);
 

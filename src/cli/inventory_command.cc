@@ -214,6 +214,9 @@ class LiveInventoryApi final : public pipeline::InventoryApi {
   LiveInventoryApi(aws::IotClient& iot, aws::ConfigClient& config, aws::Ec2Client& ec2)
       : iot_(iot), config_(config), ec2_(ec2) {}
   Result<std::string> ListThings(std::string_view token) override { return iot_.ListThings(token); }
+  Result<std::string> DescribeThing(std::string_view thing) override {
+    return iot_.DescribeThing(thing);
+  }
   Result<std::string> ListThingPrincipals(std::string_view thing, std::string_view token) override {
     return iot_.ListThingPrincipals(thing, token);
   }
@@ -366,7 +369,8 @@ auto* pull_cmd = inventory->add_subcommand(
     "pull",
     "Pull the inventory live, with pagination, and import it as `inventory import` would:\n"
     "from the IoT API, the things named with --iot-thing (or every thing, --iot-all-things):\n"
-    "their certificates (ListThingPrincipals) and the policies attached to those\n"
+    "each thing's type and attributes (DescribeThing), its certificates\n"
+    "(ListThingPrincipals) and the policies attached to those\n"
     "(ListAttachedPolicies); from AWS Config, every resource of each --config-type as its\n"
     "newest configuration item, with its relationships (ListDiscoveredResources,\n"
     "GetResourceConfigHistory); with --ec2, every security group, network interface and\n"

@@ -98,6 +98,21 @@ Status PullIotInventory(InventoryApi& api, InventoryImporter& importer,
   std::set<std::string> certificates;
   for (const std::string& thing : things) {
     ++report->things;
+    const std::string described = "DescribeThing " + thing;
+    auto description = api.DescribeThing(thing);
+    ++report->calls;
+    if (!description.ok()) return description.status().WithContext(described);
+    {
+      simdjson::dom::parser parser;
+      element doc;
+      std::string_view name;
+      if (parser.parse(*description).get(doc) != simdjson::SUCCESS ||
+          doc["thingName"].get_string().get(name) != simdjson::SUCCESS) {
+        return Status::InvalidInput(described +
+                                    " is not the JSON the API documents (no thingName)");
+      }
+    }
+    Import(importer, *description, described);
     Status s = EachPage(
         "ListThingPrincipals " + thing, "principals", "nextToken", report,
         [&](const std::string& t) { return api.ListThingPrincipals(thing, t); },

@@ -8,7 +8,8 @@
 //   which answers EC2's XML as the CLI's JSON; tests serve recorded
 //   pages). A call that fails returns its error, which the pull returns with what it was doing.
 // - PullIotInventory: the things named (or, with none named, every thing: ListThings, page by
-//   page); for each, every page of ListThingPrincipals, imported as list-thing-principals output
+//   page); for each, DescribeThing, imported as describe-thing output (its type, billing group
+//   and attributes), and every page of ListThingPrincipals, imported as list-thing-principals output
 //   about that thing ({"thingName", "principals"}); for each certificate principal seen, every
 //   page of ListAttachedPolicies, imported as list-attached-policies output about it ({"target",
 //   "policies"}); each certificate once. So a thing's certificates, and their policies, replace
@@ -37,6 +38,7 @@ class InventoryApi {
  public:
   virtual ~InventoryApi() = default;
   virtual Result<std::string> ListThings(std::string_view next_token) = 0;
+  virtual Result<std::string> DescribeThing(std::string_view thing) = 0;
   virtual Result<std::string> ListThingPrincipals(std::string_view thing,
                                                   std::string_view next_token) = 0;
   virtual Result<std::string> ListAttachedPolicies(std::string_view target,

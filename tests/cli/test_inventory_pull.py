@@ -64,6 +64,11 @@ class FakeAws:
                 target = self.headers.get("X-Amz-Target", "")
                 fake.calls.append((self.command, url.path, target))
                 if fake.service == "iot":
+                    if url.path == "/things/pump-117":
+                        return self.answer(200, {
+                            "thingName": "pump-117", "thingTypeName": "pump",
+                            "thingArn": f"arn:aws:iot:{REGION}:{ACCOUNT}:thing/pump-117",
+                            "attributes": {"site": "north"}, "version": 3})
                     if url.path == "/things/pump-117/principals":
                         return self.answer(200, {"principals": [CERT]})
                     if url.path == "/attached-policies/" + urllib.parse.quote(CERT, safe=""):
@@ -137,7 +142,9 @@ class InventoryPullTest(unittest.TestCase):
         self.assertEqual([c[2] for c in config.calls],
                          ["StarlingDoveService.ListDiscoveredResources"] * 2 +
                          ["StarlingDoveService.GetResourceConfigHistory"])
-        self.assertEqual(len(iot.calls), 2)
+        self.assertEqual([c[1] for c in iot.calls],
+                         ["/things/pump-117", "/things/pump-117/principals",
+                          "/attached-policies/" + urllib.parse.quote(CERT, safe="")])
         self.assertIn("imported the IoT API and AWS Config", p.stdout)
         view = self.cli("resource", "--output", "json", "--no-builtin-rules",
                         f"arn:aws:iot:{REGION}:{ACCOUNT}:thing/pump-117")
@@ -145,6 +152,10 @@ class InventoryPullTest(unittest.TestCase):
         relations = json.loads(view.stdout)["Relations"]
         self.assertEqual([r["Id"] for r in relations], [CERT])
         self.assertEqual(relations[0]["Provenance"][0]["Source"], "iot:ListThingPrincipals")
+        described = [i for i in json.loads(view.stdout)["Inventory"]
+                     if i["Source"] == "iot:DescribeThing"]
+        self.assertEqual(len(described), 1)
+        self.assertEqual(described[0]["Attributes"].get("attributes.site"), "north")
         view = self.cli("resource", "--output", "json", "--no-builtin-rules",
                         f"arn:aws:ec2:{REGION}:{ACCOUNT}:network-interface/{ENI}")
         self.assertEqual(view.returncode, 0, view.stderr)

@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <string>
@@ -406,6 +407,9 @@ class RecordedInventoryApi final : public InventoryApi {
   Result<std::string> ListThings(std::string_view t) override {
     return Answer("ListThings " + std::string(t));
   }
+  Result<std::string> DescribeThing(std::string_view thing) override {
+    return Answer("DescribeThing " + std::string(thing));
+  }
   Result<std::string> ListThingPrincipals(std::string_view thing, std::string_view t) override {
     return Answer("ListThingPrincipals " + std::string(thing) + " " + std::string(t));
   }
@@ -440,6 +444,10 @@ TEST_F(InventoryImportTest, APulledThingPrincipalFiresTheIotIncidentAndPagesAreF
   const std::string cert(kCertificate);
   api.pages["ListThings "] = R"({"things": [{"thingName": "pump-001"}], "nextToken": "t2"})";
   api.pages["ListThings t2"] = R"({"things": [{"thingName": "pump-117"}]})";
+  api.pages["DescribeThing pump-001"] = R"({"thingName": "pump-001", "attributes": {}})";
+  api.pages["DescribeThing pump-117"] =
+      R"({"thingName": "pump-117", "thingArn": "arn:aws:iot:eu-west-1:111122223333:thing/pump-117",
+          "thingTypeName": "pump", "attributes": {"site": "north"}, "version": 3})";
   api.pages["ListThingPrincipals pump-001 "] = R"({"principals": []})";
   api.pages["ListThingPrincipals pump-117 "] =
       R"({"principals": ["arn:aws:iot:eu-west-1:111122223333:cognito/other"], "nextToken": "p2"})";
@@ -464,14 +472,21 @@ TEST_F(InventoryImportTest, APulledThingPrincipalFiresTheIotIncidentAndPagesAreF
   EXPECT_TRUE(failures.empty()) << failures[0];
   EXPECT_EQ(report.things, 2U);
   EXPECT_EQ(report.certificates, 1U);  // the cognito principal is not a certificate
-  EXPECT_EQ(report.calls, 6U);
+  EXPECT_EQ(report.calls, 8U);
   EXPECT_EQ(changes, std::vector<std::string>{"created iot-device-with-compromised-certificate " +
                                               std::string(kThing)});
   // The thing's relations now say where they come from.
   std::vector<store::StoredInventoryItem> items;
   ASSERT_TRUE(store_->InventoryItemsOf(kThing, &items).ok());
-  ASSERT_EQ(items.size(), 1U);
-  EXPECT_EQ(items[0].item.source, inventory::kListThingPrincipals);
+  ASSERT_EQ(items.size(), 2U);
+  std::map<std::string, const inventory::Item*> by_source;
+  for (const auto& stored : items) by_source[stored.item.source] = &stored.item;
+  ASSERT_EQ(by_source.count(std::string(inventory::kListThingPrincipals)), 1U);
+  ASSERT_EQ(by_source.count(std::string(inventory::kDescribeThing)), 1U);
+  const auto& attributes = by_source[std::string(inventory::kDescribeThing)]->attributes;
+  EXPECT_NE(std::find(attributes.begin(), attributes.end(),
+                      std::pair<std::string, std::string>("attributes.site", "north")),
+            attributes.end());
 }
 
 TEST_F(InventoryImportTest, PulledConfigItemsAttachTheOpenGroupAndCallsThatFailSayWhich) {
@@ -511,6 +526,9 @@ TEST_F(InventoryImportTest, PulledConfigItemsAttachTheOpenGroupAndCallsThatFailS
             std::string::npos)
       << failed.ToString();
   EXPECT_NE(failed.message().find("AccessDeniedException"), std::string::npos);
+  api.pages["DescribeThing pump-9"] =
+      R"({"thingName": "pump-9", "thingArn": "arn:aws:iot:eu-west-1:111122223333:thing/pump-9",
+          "attributes": {}, "version": 1})";
   api.pages["ListThingPrincipals pump-9 "] = R"({"items": []})";
   const Status bad = PullIotInventory(api, importer, {"pump-9"}, &report);
   EXPECT_EQ(bad.code(), Status::Code::kInvalidInput);
