@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 FUZZ_SECONDS=${FUZZ_SECONDS:-20}
 FUZZ_DIR=${FUZZ_DIR:-build-fuzz}
-TARGETS=(${FUZZ_TARGETS:-fuzz_asff fuzz_filter fuzz_rules fuzz_sources fuzz_iot fuzz_batch_update fuzz_aws})
+TARGETS=(${FUZZ_TARGETS:-fuzz_asff fuzz_filter fuzz_rules fuzz_sources fuzz_iot fuzz_batch_update fuzz_aws fuzz_lambda})
 
 cmake -S . -B "$FUZZ_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
   -DCORROBORATE_FUZZ=ON -DCORROBORATE_BUILD_TESTS=OFF -DCORROBORATE_BUILD_BENCH=OFF >/dev/null

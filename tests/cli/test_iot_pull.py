@@ -5,10 +5,14 @@ leaves it from the SNS notice and the page file, and AWS's errors must be said."
 import http.server
 import json
 import os
+import random
 import shutil
+import socket
+import sys
 import subprocess
 import tempfile
 import threading
+import time
 import unittest
 import urllib.parse
 
@@ -138,6 +142,146 @@ class FakeIot:
         self.httpd.server_close()
 
 
+OLD_TASK, NEW_TASK = "0ld0ld0ld0ld0ld0ld0ld0ld0ld0ld01", "4ew4ew4ew4ew4ew4ew4ew4ew4ew4ew01"
+OLD_START, NEW_START = 1795248000, 1795334400
+
+
+def shared_certificate_audit(task, start, certificates):
+    """DescribeAuditTask's answer and the ListAuditFindings findings of an audit whose one check,
+    DEVICE_CERTIFICATE_SHARED_CHECK, finds each of `certificates` shared."""
+    findings = [{
+        "findingId": f"{task[:8]}-{n:04d}-4000-8000-{n:012d}", "taskId": task,
+        "checkName": "DEVICE_CERTIFICATE_SHARED_CHECK", "taskStartTime": start,
+        "findingTime": start + 600, "severity": "CRITICAL",
+        "nonCompliantResource": {"resourceType": "DEVICE_CERTIFICATE", "resourceIdentifier": {
+            "deviceCertificateId": f"{n:064x}"}},
+        "reasonForNonCompliance": "Certificate shared by two or more client ids",
+        "reasonForNonComplianceCode": "CERTIFICATE_SHARED_BY_MULTIPLE_DEVICES",
+        "isSuppressed": False} for n in certificates]
+    describe = {"taskStatus": "COMPLETED", "taskType": "SCHEDULED_AUDIT_TASK",
+                "taskStartTime": start, "scheduledAuditName": "DailyFleetAudit",
+                "taskStatistics": {"totalChecks": 1, "compliantChecks": 0,
+                                   "nonCompliantChecks": 1, "failedChecks": 0,
+                                   "canceledChecks": 0},
+                "auditDetails": {"DEVICE_CERTIFICATE_SHARED_CHECK": {
+                    "checkRunStatus": "COMPLETED_NON_COMPLIANT",
+                    "nonCompliantResourcesCount": len(findings),
+                    "totalResourcesCount": 5000, "suppressedNonCompliantResourcesCount": 0}}}
+    return describe, findings
+
+
+class ChaoticIot:
+    """A fake IoT API serving two audits (25 findings a page) and 150 active violations (50 a
+    page) that misbehaves at random, seeded: throttles (429, Retry-After), fails (500, 503),
+    drops the connection without answering, answers slowly, and answers 200 with a truncated
+    page (which no retry may paper over: the pull must stop and say which page). Requests 12-14
+    fail whatever the dice say: an outage the first run cannot outlast, between audit pages."""
+
+    def __init__(self, seed, chaos=True):
+        self.rng = random.Random(seed)
+        self.faults = {"throttled": 0, "failed": 0, "dropped": 0, "slow": 0, "truncated": 0}
+        self.requests = 0
+        self.audits = {OLD_TASK: shared_certificate_audit(OLD_TASK, OLD_START, range(0, 40)),
+                       NEW_TASK: shared_certificate_audit(NEW_TASK, NEW_START, range(20, 620))}
+        violations = [{
+            "violationId": f"chaos-{n}", "thingName": f"pump-{n:03d}",
+            "securityProfileName": "PumpBaseline",
+            "behavior": {"name": "MessagesSent-High", "metric": "aws:num-messages-sent",
+                         "criteria": {"comparisonOperator": "greater-than",
+                                      "value": {"count": 100}, "durationSeconds": 300}},
+            "lastViolationValue": {"count": 4000 + n},
+            "lastViolationTime": NEW_START + n} for n in range(150)]
+        fake = self
+
+        def page(items, token, size):
+            start = int(token or 0)
+            out = items[start:start + size]
+            return out, (str(start + size) if start + size < len(items) else None)
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def answer(self, status, body, headers=()):
+                data = body if isinstance(body, bytes) else json.dumps(body).encode()
+                self.send_response(status)
+                for k, v in headers:
+                    self.send_header(k, v)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def handle_call(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                url = urllib.parse.urlparse(self.path)
+                query = dict(urllib.parse.parse_qsl(url.query))
+                fake.requests += 1
+                roll = fake.rng.random() if chaos else 1.0
+                if chaos and 12 <= fake.requests <= 14:
+                    roll = 0.14  # an outage the 3 attempts do not outlast, mid-audit: a 503
+                if roll < 0.10:
+                    fake.faults["throttled"] += 1
+                    return self.answer(429, {"message": "Rate exceeded"},
+                                       [("x-amzn-ErrorType", "ThrottlingException"),
+                                        ("Retry-After", "0")])
+                if roll < 0.16:
+                    fake.faults["failed"] += 1
+                    return self.answer(500 if roll < 0.13 else 503, {"message": "oops"},
+                                       [("x-amzn-ErrorType", "InternalFailureException")])
+                if roll < 0.23:
+                    fake.faults["dropped"] += 1
+                    self.close_connection = True
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    return None
+                if roll < 0.28:
+                    fake.faults["slow"] += 1
+                    time.sleep(0.3)
+                truncate = chaos and roll > 0.985
+                if self.command == "GET" and url.path.startswith("/audit/tasks/"):
+                    reply = fake.audits[url.path.rsplit("/", 1)[1]][0]
+                elif self.command == "POST" and url.path == "/audit/findings":
+                    request = json.loads(body)
+                    items, token = page(fake.audits[request["taskId"]][1],
+                                        request.get("nextToken"), 25)
+                    reply = {"findings": items}
+                    if token:
+                        reply["nextToken"] = token
+                elif self.command == "GET" and url.path == "/active-violations":
+                    items, token = page(violations, query.get("nextToken"), 50)
+                    reply = {"activeViolations": items}
+                    if token:
+                        reply["nextToken"] = token
+                else:
+                    return self.answer(404, {"message": "no such route " + url.path},
+                                       [("x-amzn-ErrorType", "ResourceNotFoundException")])
+                if truncate:
+                    fake.faults["truncated"] += 1
+                    return self.answer(200, json.dumps(reply).encode()[:40])
+                return self.answer(200, reply)
+
+            do_GET = handle_call
+            do_POST = handle_call
+
+        class Server(http.server.ThreadingHTTPServer):
+            def handle_error(self, request, client_address):
+                if not isinstance(sys.exc_info()[1], OSError):
+                    super().handle_error(request, client_address)
+
+        self.httpd = Server(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    @property
+    def endpoint(self):
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
+
+    def stop(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
 class IotPullTest(unittest.TestCase):
     def setUp(self):
         self.tmp = tempfile.mkdtemp(prefix="corroborate-iot-pull-")
@@ -190,6 +334,60 @@ class IotPullTest(unittest.TestCase):
         [violation] = [f for f in pulled if ":audit/" not in f[0]]
         self.assertEqual(violation[1:3], ("ACTIVE", "FAILED"))
         self.assertTrue(violation[0].endswith(":detect/violation/live-1"), violation)
+
+    def test_faults_of_every_kind_lose_nothing_and_a_partial_pull_settles_nothing(self):
+        """Fault injection (docs/reliability.md): runs with bounded attempts (--max-attempts 3)
+        are repeated until one completes. A run that gives up exits 3 naming the call and page;
+        before an audit's last page has been read nothing of the earlier audit is archived; the
+        store the faults leave equals the one a fault-free pull of the same API leaves (every
+        finding once, by its stable Id)."""
+        def pull(data, fake, task):
+            return self.cli(data, "iot", "pull", "--account", ACCOUNT, "--region", REGION,
+                            "--endpoint-url", fake.endpoint, "--task-id", task,
+                            "--active-violations", "--no-builtin-rules", "--max-attempts", "3")
+
+        def archived(data):
+            return sum(1 for f in self.stored(data) if f[1] == "ARCHIVED")
+
+        calm = ChaoticIot(seed=0, chaos=False)
+        try:
+            for task in (OLD_TASK, NEW_TASK):
+                p = pull("calm", calm, task)
+                self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+            p = pull("chaos", calm, OLD_TASK)  # the earlier audit, stored before the faults
+            self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        finally:
+            calm.stop()
+        self.assertEqual(archived("calm"), 20)  # certificates 0-19: no longer reported
+
+        fake = ChaoticIot(seed=int(os.environ.get("CORROBORATE_CHAOS_SEED", "20261201")))
+        runs, gave_up = 0, []
+        try:
+            while True:
+                runs += 1
+                p = pull("chaos", fake, NEW_TASK)
+                if p.returncode == 0:
+                    break
+                self.assertEqual(p.returncode, 3, p.stdout + p.stderr)
+                what = p.stderr.strip()
+                self.assertRegex(what, r"(DescribeAuditTask|ListAuditFindings page \d+|"
+                                       r"ListActiveViolations page \d+)")
+                gave_up.append(what)
+                if "ListActiveViolations" not in what:
+                    self.assertEqual(archived("chaos"), 0, "a partial audit pull settled: " + what)
+                self.assertLess(runs, 40, "the pull never completed: " + what)
+        finally:
+            fake.stop()
+        self.assertEqual(self.stored("chaos"), self.stored("calm"))
+        self.assertEqual(archived("chaos"), 20)
+        self.assertTrue(any("ListAuditFindings page" in g for g in gave_up),
+                        f"no run gave up between an audit's pages: {gave_up}")
+        for kind, n in fake.faults.items():
+            self.assertGreater(n, 0, f"no {kind} fault was injected: {fake.faults}")
+        print(f"\niot pull fault injection: {sum(fake.faults.values())} faults {fake.faults} "
+              f"in {fake.requests} requests over {runs} run(s), {len(gave_up)} gave up; store "
+              f"equal to a fault-free pull's ({len(self.stored('calm'))} findings)",
+              file=sys.stderr)
 
     def test_what_aws_refuses_is_said_with_the_credentials_used(self):
         fake = FakeIot(deny=True)
