@@ -828,15 +828,23 @@ Status EmbeddedStore::RelatedResources(std::string_view canonical_key,
 
 // Candidates in UpdatedAt-descending order (or ascending, for `reverse`), from one or more ranges
 // of the index whose keys end in desc(UpdatedAt) | seq; merged with a heap when there are several.
+// Each range is what is written (read at the query's snapshot) overlaid with what is pending for
+// its prefix at that moment (PendingDerived::Ordered): a pending removal hides a written key, a
+// pending put adds one.
 class OrderedCandidates {
  public:
+  using Overlay = std::shared_ptr<const PendingDerived::OrderedOps>;
+
   OrderedCandidates(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
-                    const rocksdb::ReadOptions& ro, std::vector<std::string> prefixes, bool reverse,
-                    const std::string& resume_after)
+                    const rocksdb::ReadOptions& ro, std::vector<std::string> prefixes,
+                    std::vector<Overlay> overlays, bool reverse, const std::string& resume_after)
       : reverse_(reverse) {
-    for (auto& p : prefixes) {
+    const bool resume = resume_after.size() == 16;
+    const Op resume_at = resume ? Op{Word(resume_after, 0), Word(resume_after, 8), false} : Op{};
+    for (size_t n = 0; n < prefixes.size(); ++n) {
       Range r;
-      r.prefix = std::move(p);
+      r.prefix = std::move(prefixes[n]);
+      r.overlay = n < overlays.size() ? std::move(overlays[n]) : nullptr;
       r.it.reset(db->NewIterator(ro, cf));
       if (reverse_) {
         std::string upper = r.prefix;
@@ -848,6 +856,16 @@ class OrderedCandidates {
         r.it->SeekForPrev(upper);
       } else {
         r.it->Seek(r.prefix + resume_after);
+      }
+      if (r.overlay) {
+        const auto& ops = *r.overlay;
+        // Forward: the first key after the resume point; reverse: pos counts the keys before it.
+        r.pos = !resume
+                    ? (reverse_ ? ops.size() : 0)
+                    : static_cast<size_t>(
+                          (reverse_ ? std::lower_bound(ops.begin(), ops.end(), resume_at, Less)
+                                    : std::upper_bound(ops.begin(), ops.end(), resume_at, Less)) -
+                          ops.begin());
       }
       ranges_.push_back(std::move(r));
     }
@@ -875,10 +893,26 @@ class OrderedCandidates {
   }
 
  private:
+  using Op = PendingDerived::OrderedOp;
   struct Range {
     std::string prefix;
     std::unique_ptr<rocksdb::Iterator> it;
+    Overlay overlay;
+    size_t pos = 0;             // forward: the next overlay op; reverse: one past it
+    bool from_overlay = false;  // which side the current candidate comes from
   };
+  static bool Less(const Op& x, const Op& y) { return x.a != y.a ? x.a < y.a : x.b < y.b; }
+  static std::uint64_t Word(std::string_view s, size_t at) {
+    std::uint64_t v = 0;
+    for (size_t k = 0; k < 8; ++k) v = (v << 8) | static_cast<unsigned char>(s[at + k]);
+    return v;
+  }
+  static std::string SuffixOf(const Op& op) {
+    std::string out;
+    keys::PutBigEndian64(out, op.a);
+    keys::PutBigEndian64(out, op.b);
+    return out;
+  }
   bool InRange(size_t i) const {
     return ranges_[i].it->Valid() && ranges_[i].it->key().starts_with(ranges_[i].prefix);
   }
@@ -886,18 +920,64 @@ class OrderedCandidates {
     const auto k = ranges_[i].it->key();
     return {k.data() + ranges_[i].prefix.size(), k.size() - ranges_[i].prefix.size()};
   }
-  void Advance(size_t i) {
+  bool OverlayValid(const Range& r) const {
+    return r.overlay && (reverse_ ? r.pos > 0 : r.pos < r.overlay->size());
+  }
+  const Op& OverlayAt(const Range& r) const { return (*r.overlay)[reverse_ ? r.pos - 1 : r.pos]; }
+  void OverlayAdvance(Range& r) const {
+    if (reverse_) {
+      --r.pos;
+    } else {
+      ++r.pos;
+    }
+  }
+  void IteratorAdvance(size_t i) {
     if (reverse_) {
       ranges_[i].it->Prev();
     } else {
       ranges_[i].it->Next();
     }
   }
+  // Passes over what the overlay hides: its own removals, and written keys it removes or puts
+  // again (the overlay then yields those).
+  void Settle(size_t i) {
+    Range& r = ranges_[i];
+    while (OverlayValid(r) && OverlayAt(r).remove) OverlayAdvance(r);
+    if (!r.overlay) return;
+    while (InRange(i)) {
+      const std::string suffix = SuffixOf(i);
+      if (suffix.size() != 16) return;
+      const Op key{Word(suffix, 0), Word(suffix, 8), false};
+      if (!std::binary_search(r.overlay->begin(), r.overlay->end(), key, Less)) return;
+      IteratorAdvance(i);
+    }
+  }
+  void Advance(size_t i) {
+    if (ranges_[i].from_overlay) {
+      OverlayAdvance(ranges_[i]);
+    } else {
+      IteratorAdvance(i);
+    }
+  }
   void SkipPast(size_t i, const std::string& resume_after) {
-    if (!resume_after.empty() && InRange(i) && SuffixOf(i) == resume_after) Advance(i);
+    if (!resume_after.empty() && InRange(i) && SuffixOf(i) == resume_after) IteratorAdvance(i);
   }
   void Push(size_t i) {
-    if (InRange(i)) heap_.emplace(SuffixOf(i), i);
+    Settle(i);
+    Range& r = ranges_[i];
+    const bool written = InRange(i);
+    const bool pending = OverlayValid(r);
+    if (!written && !pending) return;
+    std::string suffix;
+    if (written && pending) {
+      std::string mine = SuffixOf(i), theirs = SuffixOf(OverlayAt(r));
+      r.from_overlay = reverse_ ? theirs > mine : theirs < mine;
+      suffix = r.from_overlay ? std::move(theirs) : std::move(mine);
+    } else {
+      r.from_overlay = pending;
+      suffix = pending ? SuffixOf(OverlayAt(r)) : SuffixOf(i);
+    }
+    heap_.emplace(std::move(suffix), i);
   }
   struct Later {
     bool reverse;
@@ -973,19 +1053,10 @@ Status BadToken() {
 
 Status EmbeddedStore::Query(const QueryRequest& request, TimeMs now, QueryPage* page) {
   *page = {};
-  if (Status s = FlushDerivedLocked(); !s.ok()) return s;
   if (request.max_results < 1 || request.max_results > 100) {
     return Status::InvalidInput("Invalid parameter 'MaxResults'. Value must be between 1 and 100.");
   }
   const filter::FindingFilter* filter = request.filter;
-  rocksdb::ReadOptions ro;
-  const rocksdb::Snapshot* snapshot = db_->GetSnapshot();
-  ro.snapshot = snapshot;
-  struct SnapshotGuard {
-    rocksdb::DB* db;
-    const rocksdb::Snapshot* s;
-    ~SnapshotGuard() { db->ReleaseSnapshot(s); }
-  } guard{db_.get(), snapshot};
 
   // Plan: the indexed field whose EQUALS values cover the fewest bytes of index, else everything.
   std::vector<std::string> prefixes{std::string(1, keys::kByUpdatedDesc)};
@@ -1015,6 +1086,24 @@ Status EmbeddedStore::Query(const QueryRequest& request, TimeMs now, QueryPage* 
       }
     }
   }
+
+  // What is written as of a snapshot, and what is pending at that moment for the chosen ranges,
+  // taken together under the write lock: every acknowledged import is seen, and the pending state
+  // need not be written first.
+  rocksdb::ReadOptions ro;
+  std::vector<OrderedCandidates::Overlay> overlays;
+  const rocksdb::Snapshot* snapshot = nullptr;
+  {
+    std::lock_guard lock(write_mu_);
+    snapshot = db_->GetSnapshot();
+    for (const std::string& p : prefixes) overlays.push_back(derived_.Ordered(p));
+  }
+  ro.snapshot = snapshot;
+  struct SnapshotGuard {
+    rocksdb::DB* db;
+    const rocksdb::Snapshot* s;
+    ~SnapshotGuard() { db->ReleaseSnapshot(s); }
+  } guard{db_.get(), snapshot};
 
   const bool default_order =
       request.sort.empty() || (request.sort.size() == 1 && request.sort[0].field == "UpdatedAt");
@@ -1049,7 +1138,7 @@ Status EmbeddedStore::Query(const QueryRequest& request, TimeMs now, QueryPage* 
 
   if (default_order) {
     if (!token_body.empty() && token_body.size() < 8) return BadToken();
-    OrderedCandidates candidates(db_.get(), index_, ro, prefixes, ascending, token_body);
+    OrderedCandidates candidates(db_.get(), index_, ro, prefixes, overlays, ascending, token_body);
     std::string last;
     while (auto suffix = candidates.Next()) {
       StoredFinding f;
@@ -1094,7 +1183,7 @@ Status EmbeddedStore::Query(const QueryRequest& request, TimeMs now, QueryPage* 
     return compare(a.values, a.seq, b.values, b.seq);
   };
   std::priority_queue<Entry, std::vector<Entry>, decltype(entry_less)> best(entry_less);
-  OrderedCandidates candidates(db_.get(), index_, ro, prefixes, false, "");
+  OrderedCandidates candidates(db_.get(), index_, ro, prefixes, overlays, false, "");
   while (auto suffix = candidates.Next()) {
     StoredFinding f;
     auto match = load_if_match(*suffix, &f);

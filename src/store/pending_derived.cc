@@ -84,7 +84,51 @@ void PendingDerived::Index(std::string_view prefix, int words, std::uint64_t a, 
                       static_cast<std::uint8_t>(words), remove});
   if (prefix.starts_with(keys::kByResource) || prefix.starts_with(keys::kByRelation)) {
     scannable_[id].push_back({a, static_cast<std::uint32_t>(entries_.size() - 1), remove});
+  } else if (words == 2 &&
+             (prefix.starts_with(keys::kByUpdatedDesc) || prefix.starts_with(keys::kByField))) {
+    ordered_[id].arrived.push_back(
+        {{a, b, remove}, static_cast<std::uint32_t>(entries_.size() - 1)});
   }
+}
+
+std::shared_ptr<const PendingDerived::OrderedOps> PendingDerived::Ordered(std::string_view prefix) {
+  scratch_.assign(prefix);
+  const auto id = prefix_ids_.find(scratch_);
+  if (id == prefix_ids_.end()) return nullptr;
+  const auto it = ordered_.find(id->second);
+  if (it == ordered_.end()) return nullptr;
+  OrderedPrefix& p = it->second;
+  if (p.arrived.empty()) return p.merged;
+  auto less = [](const OrderedOp& x, const OrderedOp& y) {
+    return x.a != y.a ? x.a < y.a : x.b < y.b;
+  };
+  auto same = [](const OrderedOp& x, const OrderedOp& y) { return x.a == y.a && x.b == y.b; };
+  // Stable: of the operations on one key, the last added stays last, and is the one kept.
+  std::stable_sort(p.arrived.begin(), p.arrived.end(),
+                   [&](const auto& x, const auto& y) { return less(x.first, y.first); });
+  OrderedOps fresh;
+  fresh.reserve(p.arrived.size());
+  for (std::size_t i = 0; i < p.arrived.size(); ++i) {
+    if (i + 1 < p.arrived.size() && same(p.arrived[i].first, p.arrived[i + 1].first)) continue;
+    fresh.push_back(p.arrived[i].first);
+  }
+  p.arrived.clear();
+  if (!p.merged) {
+    p.merged = std::make_shared<const OrderedOps>(std::move(fresh));
+    return p.merged;
+  }
+  // Merge, the newer operation winning on a key both hold.
+  auto merged = std::make_shared<OrderedOps>();
+  merged->reserve(p.merged->size() + fresh.size());
+  auto old = p.merged->begin();
+  for (const OrderedOp& op : fresh) {
+    while (old != p.merged->end() && less(*old, op)) merged->push_back(*old++);
+    if (old != p.merged->end() && same(*old, op)) ++old;
+    merged->push_back(op);
+  }
+  merged->insert(merged->end(), old, p.merged->end());
+  p.merged = std::move(merged);
+  return p.merged;
 }
 
 void PendingDerived::Rollback(Marker marker) {
@@ -92,6 +136,12 @@ void PendingDerived::Rollback(Marker marker) {
     if (auto it = scannable_.find(entries_[i - 1].prefix); it != scannable_.end()) {
       while (!it->second.empty() && it->second.back().entry >= marker.entries) {
         it->second.pop_back();
+      }
+    }
+    // Not merged yet: Ordered runs under the same lock as the import being rolled back.
+    if (auto it = ordered_.find(entries_[i - 1].prefix); it != ordered_.end()) {
+      while (!it->second.arrived.empty() && it->second.arrived.back().second >= marker.entries) {
+        it->second.arrived.pop_back();
       }
     }
   }
@@ -223,6 +273,7 @@ void PendingDerived::Clear() {
   prefixes_.clear();
   prefix_ids_.clear();
   scannable_.clear();
+  ordered_.clear();
   relation_groups_.clear();
 }
 

@@ -12,6 +12,13 @@
 // - ScanPrefix answers, for a resource ("r|lp(key)") or relation ("g|lp(from)") prefix, which
 //   pending keys it adds or removes, so reads see every acknowledged import without the pending
 //   state being written first.
+// - Ordered answers, for an ordered prefix (two words: "u", "f|field|lp(value)"), the pending
+//   operations under it, each key once with its last operation, in key order, as an immutable
+//   snapshot that later additions do not change: Query merges it with what is written instead of
+//   writing the pending state first (which, with GetFindings arriving between every few imports,
+//   turned the batched, table-file writes of the derived state into memtable inserts of a few
+//   hundred findings at a time; docs/performance.md). It sorts only what arrived since the last
+//   call for that prefix and merges it in.
 // - Mark/Rollback undo what an import added when its durable write failed.
 // - Commit writes everything in key order (a table file ingested per column family when large,
 //   else one WriteBatch) and clears it; it is not atomic across column families: the records are
@@ -21,6 +28,7 @@
 #include <rocksdb/db.h>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -62,6 +70,17 @@ class PendingDerived {
   // removals, keeping the order.
   void ApplyToScan(std::string_view scan_prefix, std::vector<std::string>* keys) const;
 
+  // A pending operation on an ordered index key, prefix|a|b.
+  struct OrderedOp {
+    std::uint64_t a;
+    std::uint64_t b;
+    bool remove;
+  };
+  using OrderedOps = std::vector<OrderedOp>;
+  // The pending operations under an ordered prefix (see the contract); null when there are none.
+  // Callers hold the owner's write lock (the call merges what arrived since the last one).
+  std::shared_ptr<const OrderedOps> Ordered(std::string_view prefix);
+
   rocksdb::Status Commit(rocksdb::DB* db, const Handles& cf, const std::string& table_dir);
   void Clear();
 
@@ -94,6 +113,13 @@ class PendingDerived {
     bool remove;
   };
   std::unordered_map<std::uint32_t, std::vector<ScanOp>> scannable_;
+  // For the ordered prefixes Query reads: what Ordered last answered, and what arrived since (in
+  // the order added, with its index in entries_, for Rollback).
+  struct OrderedPrefix {
+    std::shared_ptr<const OrderedOps> merged;
+    std::vector<std::pair<OrderedOp, std::uint32_t>> arrived;
+  };
+  std::unordered_map<std::uint32_t, OrderedPrefix> ordered_;
   std::unordered_map<std::string, std::vector<std::uint32_t>> relation_groups_;
   std::string scratch_;
 };
