@@ -16,8 +16,10 @@
 
 #include "aws/credentials.h"
 #include "aws/http_client.h"
+#include "aws/iot_client.h"
 #include "aws/securityhub_client.h"
 #include "common/status.h"
+#include "pipeline/iot_pull.h"
 #include "sinks/securityhub_sink.h"
 #include "store/store.h"
 
@@ -29,6 +31,25 @@ struct AwsOptions {
   std::string region;
   std::string profile;
   int max_attempts = 5;
+};
+
+// The IoT API as a Device Defender pull sees it (pipeline/iot_pull.h), over the signed client:
+// `iot pull`, and the Lambda completing audit-complete notices.
+class IotApiOverClient final : public pipeline::IotApi {
+ public:
+  explicit IotApiOverClient(aws::IotClient& client) : client_(client) {}
+  Result<std::string> DescribeAuditTask(std::string_view task_id) override {
+    return client_.DescribeAuditTask(task_id);
+  }
+  Result<std::string> ListAuditFindings(std::string_view task_id, std::string_view token) override {
+    return client_.ListAuditFindings(task_id, token);
+  }
+  Result<std::string> ListActiveViolations(std::string_view token) override {
+    return client_.ListActiveViolations(token);
+  }
+
+ private:
+  aws::IotClient& client_;
 };
 
 // The environment variable's value, or `fallback` when it is unset or empty.

@@ -173,24 +173,6 @@ void RunFileImport(const IotArgs& args, pipeline::IotAccept accept, GlobalOption
   RunImport(args, accept, global, exit_code, source);
 }
 
-// The IoT API as the pull sees it (pipeline/iot_pull.h), over the signed client.
-class LiveIotApi final : public pipeline::IotApi {
- public:
-  explicit LiveIotApi(aws::IotClient& client) : client_(client) {}
-  Result<std::string> DescribeAuditTask(std::string_view task_id) override {
-    return client_.DescribeAuditTask(task_id);
-  }
-  Result<std::string> ListAuditFindings(std::string_view task_id, std::string_view token) override {
-    return client_.ListAuditFindings(task_id, token);
-  }
-  Result<std::string> ListActiveViolations(std::string_view token) override {
-    return client_.ListActiveViolations(token);
-  }
-
- private:
-  aws::IotClient& client_;
-};
-
 struct PullArgs {
   std::vector<std::string> task_ids;
   bool violations = false;
@@ -223,7 +205,7 @@ void RunPull(const IotArgs& args, const PullArgs& pull, GlobalOptions& global, i
                                  ? EnvOr("AWS_ENDPOINT_URL_IOT", EnvOr("AWS_ENDPOINT_URL", ""))
                                  : pull.aws.endpoint_url;
   aws::IotClient client(*session->http, *session->credentials, iot_options);
-  LiveIotApi api(client);
+  IotApiOverClient api(client);
   IotArgs scoped = args;
   scoped.region = region;  // the pulled messages are the region's
   IotSource source;

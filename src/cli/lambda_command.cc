@@ -4,11 +4,14 @@
 #include <cstdio>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <sstream>
 
 #include <fmt/format.h>
 
 #include "asff/json_writer.h"
+#include "aws/iot_client.h"
+#include "cli/aws_sink.h"
 #include "cli/commands.h"
 #include "correlate/builtin_rules.h"
 #include "lambda/handler.h"
@@ -28,6 +31,7 @@ struct LambdaArgs {
   std::vector<std::string> rule_paths;
   bool no_builtin_rules = false;
   std::string iot_account, iot_region, iot_partition;
+  bool pull_audits = true;
 };
 
 // The rules as `ingest` loads them, except that a refused rule is an initialisation error: a
@@ -96,6 +100,26 @@ void Run(const LambdaArgs& args, GlobalOptions global, int* exit_code) {
   lambda::HandlerOptions options;
   options.iot.defaults = {args.iot_partition, args.iot_region, args.iot_account};
   options.clock = [&global] { return Now(global); };
+  // Audit-complete notices come without their findings: the function's own credentials (the
+  // execution role, in the environment) read them from the IoT API.
+  std::optional<AwsSession> session;
+  std::unique_ptr<aws::IotClient> iot_client;
+  std::unique_ptr<IotApiOverClient> iot_api;
+  if (args.pull_audits) {
+    auto opened = AwsSession::Open("", args.iot_region, 5);
+    if (opened.ok()) {
+      session = std::move(opened).value();
+      iot_client = std::make_unique<aws::IotClient>(
+          *session->http, *session->credentials,
+          aws::IotOptions{session->region,
+                          EnvOr("AWS_ENDPOINT_URL_IOT", EnvOr("AWS_ENDPOINT_URL", ""))});
+      iot_api = std::make_unique<IotApiOverClient>(*iot_client);
+      options.iot_api = iot_api.get();
+    } else {
+      Log("warning", "audit-complete notices will not be completed from the IoT API: " +
+                         opened.status().message());
+    }
+  }
   lambda::EventHandler handler(**store, &rules.rules, options);
   Log("info", fmt::format("corroborate lambda ready: store {}, {} correlation rule(s)",
                           global.data_dir, rules.rules.size()));
@@ -152,6 +176,11 @@ void RegisterLambda(CLI::App& app, GlobalOptions& global, int* exit_code) {
   cmd->add_option("--iot-partition", args->iot_partition,
                   "Partition of such messages (default: the function's)")
       ->check(CLI::IsMember({"aws", "aws-cn", "aws-us-gov"}));
+  cmd->add_flag("!--no-audit-pull", args->pull_audits,
+                "Do not read an audit-complete notice's findings from the IoT API "
+                "(DescribeAuditTask, ListAuditFindings, with the function's credentials); its "
+                "checks are then reported NotArchived ($CORROBORATE_NO_AUDIT_PULL)")
+      ->envname("CORROBORATE_NO_AUDIT_PULL");
   cmd->callback([args, &global, exit_code] { Run(*args, global, exit_code); });
 }
 

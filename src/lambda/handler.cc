@@ -15,6 +15,7 @@ namespace {
 constexpr std::string_view kUnsupported = "Corroborate.UnsupportedEvent";
 constexpr std::string_view kInvalidInput = "Corroborate.InvalidInput";
 constexpr std::string_view kStoreError = "Corroborate.StoreError";
+constexpr std::string_view kIotApiError = "Corroborate.IotApiError";
 constexpr std::string_view kExpected =
     "expected an EventBridge event of detail-type 'Security Hub Findings - Imported' (source "
     "aws.securityhub) or 'AWS API Call via CloudTrail' (source aws.iot, "
@@ -166,6 +167,70 @@ std::string ResponseJson(const std::string& kind, const pipeline::EventSummary& 
   return out;
 }
 
+// Pulls each audit task whose notice settled nothing for want of its findings (see handler.h),
+// and replaces its NotArchived failures in `summary` by what the pull did; an error outcome when
+// the IoT API or the store failed.
+std::optional<Outcome> PullAwaitingAudits(store::FindingStore& store, pipeline::IotApi& api,
+                                          const pipeline::EventIngestOptions& options,
+                                          pipeline::EventSummary* summary) {
+  for (const std::string& task : summary->audits_awaiting_pages) {
+    pipeline::IotImportOptions iot_options;
+    iot_options.iot = options.iot;
+    iot_options.accept = pipeline::IotAccept::kAll;
+    iot_options.clock = options.clock;
+    iot_options.correlation = options.correlation;
+    std::vector<pipeline::EventFailure> failures;
+    iot_options.on_failure = [&](const pipeline::IotFailure& f) {
+      failures.push_back({f.location, f.subject, f.error_code, f.error_message});
+    };
+    iot_options.on_info = [&](const std::string& line) {
+      if (summary->info.size() < pipeline::EventSummary::kMaxReported) {
+        summary->info.push_back(line);
+      }
+    };
+    pipeline::IotImporter importer(store, iot_options);
+    pipeline::IotPullReport pulled;
+    const Status s =
+        pipeline::PullAudit(api, importer, task, options.iot.defaults.account, &pulled);
+    const Status finished = importer.Finish();
+    if (!s.ok()) {
+      return Outcome::Error(std::string(kIotApiError),
+                            "audit task " + task + ": " + s.message() +
+                                " (a retry pulls the audit again; nothing was settled)");
+    }
+    if (!finished.ok()) {
+      return Outcome::Error(
+          std::string(kStoreError),
+          "audit task " + task + ": " + finished.message() + " (a retry is safe)");
+    }
+    // The notice's NotArchived failures for this task are answered by the pull.
+    const std::string subject = "audit task " + task;
+    auto& listed = summary->failures;
+    const auto before = listed.size();
+    std::erase_if(listed, [&](const pipeline::EventFailure& f) {
+      return f.error_code == "NotArchived" && (f.id == subject || f.id.starts_with(subject + " "));
+    });
+    summary->failures_total -=
+        std::min<std::uint64_t>(summary->failures_total, before - listed.size());
+    const pipeline::IotImportReport& r = importer.report();
+    summary->iot_messages += r.messages;
+    summary->iot_created += r.created;
+    summary->iot_updated += r.updated;
+    summary->iot_unchanged += r.unchanged;
+    summary->iot_failed += r.failed;
+    for (auto& f : failures) {
+      ++summary->failures_total;
+      if (listed.size() < pipeline::EventSummary::kMaxReported) listed.push_back(std::move(f));
+    }
+    if (summary->info.size() < pipeline::EventSummary::kMaxReported) {
+      summary->info.push_back(subject + ": pulled from the IoT API, " +
+                              std::to_string(pulled.audit_findings) + " finding(s) in " +
+                              std::to_string(pulled.pages) + " ListAuditFindings page(s)");
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 EventHandler::EventHandler(store::FindingStore& store, const std::vector<correlate::Rule>* rules,
@@ -206,6 +271,11 @@ Outcome EventHandler::Handle(const Invocation& invocation) {
     return Outcome::Error(std::string(kStoreError),
                           s.message() + " (" + std::to_string(summary.Used()) +
                               " item(s) were used before it; a retry is safe)");
+  }
+  if (options_.iot_api != nullptr && !summary.audits_awaiting_pages.empty()) {
+    if (auto failed = PullAwaitingAudits(store_, *options_.iot_api, options, &summary)) {
+      return *failed;
+    }
   }
   // Security Hub answers a BatchImportFindings whose findings all failed with FailedFindings;
   // an event of which nothing could be used is an error, so Lambda retries it and then hands it

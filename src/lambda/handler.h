@@ -23,13 +23,21 @@
 //   "ErrorCode", "ErrorMessage", "Location"}] (as Security Hub's BatchImportFindings reports
 //   them, the first 100), "Findings" and "IotMessages" counters, "Info" (what notices and
 //   verifications did), "Incidents" {"Created", "Updated", "Withdrawn"}}.
+// - An audit-complete notice arrives without its findings (SNS carries the notice only). With an
+//   IoT API (HandlerOptions::iot_api), every audit task whose notice settled nothing for want of
+//   them is pulled as `corroborate iot pull` does (pipeline::PullAudit: DescribeAuditTask, every
+//   ListAuditFindings page, then the task settled, archiving what it no longer reports), and the
+//   response says so in Info; its NotArchived failures are then left out. Without one, the
+//   response lists them (NotArchived), as before.
 // - Errors (the Lambda error document, errorType): Corroborate.UnsupportedEvent (see above);
 //   Corroborate.InvalidInput (not JSON, a BatchImportFindings request without 1..100 findings,
 //   or an event of which nothing could be used: its first failure is quoted; an audit-complete
 //   notice whose checks wait for their ListAuditFindings pages is a response with NotArchived
 //   failures, not an error, since a retry would not change it); and
 //   Corroborate.StoreError (the store failed; what was stored before stays and a retry is
-//   harmless: imports not newer than the stored version change nothing).
+//   harmless: imports not newer than the stored version change nothing); and
+//   Corroborate.IotApiError (pulling an audit's findings failed after the HTTP client's retries:
+//   Lambda retries the notice, and the pull starts again; nothing is settled by a partial pull).
 #pragma once
 
 #include <functional>
@@ -40,6 +48,7 @@
 #include "correlate/rules.h"
 #include "iot/iot.h"
 #include "lambda/runtime.h"
+#include "pipeline/iot_pull.h"
 #include "store/store.h"
 
 namespace corroborate::lambda {
@@ -47,6 +56,7 @@ namespace corroborate::lambda {
 struct HandlerOptions {
   iot::Options iot;                     // defaults; empty scope parts come from the function ARN
   std::function<asff::TimeMs()> clock;  // default: the system clock
+  pipeline::IotApi* iot_api = nullptr;  // outlives the handler; null: audits are not pulled
 };
 
 class EventHandler final : public Handler {

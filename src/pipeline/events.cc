@@ -1,5 +1,7 @@
 #include "pipeline/events.h"
 
+#include <algorithm>
+
 #include "asff/json_writer.h"
 #include "pipeline/iot_import.h"
 #include "pipeline/pipeline.h"
@@ -74,6 +76,15 @@ Status IngestEvents(store::FindingStore& store, simdjson::dom::element document,
   iot_options.clock = clock;
   iot_options.correlation = options.correlation;
   iot_options.on_failure = [&](const IotFailure& f) {
+    constexpr std::string_view kTask = "audit task ";
+    if (f.error_code == "NotArchived" && f.subject.starts_with(kTask)) {
+      const std::string_view rest = std::string_view(f.subject).substr(kTask.size());
+      const std::string task(rest.substr(0, rest.find(' ')));
+      auto& awaiting = summary->audits_awaiting_pages;
+      if (std::find(awaiting.begin(), awaiting.end(), task) == awaiting.end()) {
+        awaiting.push_back(task);
+      }
+    }
     fail({f.location, f.subject, f.error_code, f.error_message});
   };
   iot_options.on_info = [&](const std::string& line) {

@@ -49,6 +49,9 @@ struct EventSummary {
   std::uint64_t iot_failed = 0;
   std::vector<EventFailure> failures;  // the first kMaxReported
   std::vector<std::string> info;       // what IoT notices, verifications and audits did
+  // Audit tasks whose audit-complete notice settled nothing (NotArchived): their findings come
+  // from ListAuditFindings, not with the notice. In order, each once.
+  std::vector<std::string> audits_awaiting_pages;
   std::uint64_t failures_total = 0;
   static constexpr std::size_t kMaxReported = 100;
 

@@ -271,6 +271,73 @@ TEST_F(HandlerTest, AnAuditNoticeAloneIsAResponseThatSaysWhichChecksWaitForTheir
   EXPECT_EQ(codes, std::vector<std::string>(3, "NotArchived"));  // the 3 non-compliant checks
 }
 
+// An IoT API serving one audit task: one shared-certificate finding, on one page.
+class OneAuditIotApi final : public pipeline::IotApi {
+ public:
+  bool fail = false;
+  std::vector<std::string> asked;
+  Result<std::string> DescribeAuditTask(std::string_view task_id) override {
+    asked.push_back("DescribeAuditTask " + std::string(task_id));
+    if (fail) return Status::IOError("IoT DescribeAuditTask at https://iot: HTTP 503");
+    return std::string(R"({"taskStatus": "COMPLETED", "taskType": "SCHEDULED_AUDIT_TASK",
+        "taskStartTime": 1795334400, "taskStatistics": {"totalChecks": 1, "nonCompliantChecks": 1},
+        "auditDetails": {"DEVICE_CERTIFICATE_SHARED_CHECK": {
+          "checkRunStatus": "COMPLETED_NON_COMPLIANT", "totalResourcesCount": 420,
+          "nonCompliantResourcesCount": 1, "suppressedNonCompliantResourcesCount": 0}}})");
+  }
+  Result<std::string> ListAuditFindings(std::string_view task_id, std::string_view token) override {
+    asked.push_back("ListAuditFindings " + std::string(task_id) + " " + std::string(token));
+    simdjson::dom::parser parser;
+    const std::string page = Read("tests/iot/data/03-list-audit-findings.page.json");
+    simdjson::dom::element first = parser.parse(page)["findings"].at(0).value();
+    return R"({"findings": [)" + simdjson::minify(first) + "]}";
+  }
+  Result<std::string> ListActiveViolations(std::string_view) override {
+    return Status::Internal("not asked for");
+  }
+};
+
+std::string OneCheckNotice() {
+  return R"({"accountId": "111122223333", "taskId": "9f2c1b7e4d8a4c0f8e61a3b5d7c9e012",
+      "taskStatus": "COMPLETED", "taskType": "SCHEDULED_AUDIT_TASK", "failedChecksCount": 0,
+      "canceledChecksCount": 0, "nonCompliantChecksCount": 1, "compliantChecksCount": 0,
+      "totalChecksCount": 1, "taskStartTime": 1795334400, "auditDetails": [
+        {"checkName": "DEVICE_CERTIFICATE_SHARED_CHECK", "checkRunStatus": "COMPLETED_NON_COMPLIANT",
+         "nonCompliantResourcesCount": 1, "totalResourcesCount": 420,
+         "suppressedNonCompliantResourcesCount": 0}]})";
+}
+
+TEST_F(HandlerTest, AnAuditNoticeIsCompletedFromTheIotApiWhenTheFunctionCanReadIt) {
+  OneAuditIotApi api;
+  HandlerOptions options;
+  options.clock = [] { return kNow; };
+  options.iot_api = &api;
+  handler_ = std::make_unique<EventHandler>(*store_, &rules_.rules, options);
+  const Outcome out = Invoke(LambdaSns(OneCheckNotice()));
+  ASSERT_TRUE(out.ok) << out.error.message;
+  EXPECT_EQ(api.asked,
+            (std::vector<std::string>{"DescribeAuditTask 9f2c1b7e4d8a4c0f8e61a3b5d7c9e012",
+                                      "ListAuditFindings 9f2c1b7e4d8a4c0f8e61a3b5d7c9e012 "}));
+  auto doc = Parse(out.response);
+  EXPECT_EQ(simdjson::dom::array(doc["FailedFindings"]).size(), 0U) << out.response;
+  EXPECT_NE(out.response.find("audit task 9f2c1b7e4d8a4c0f8e61a3b5d7c9e012: pulled from the IoT "
+                              "API, 1 finding(s) in 1 ListAuditFindings page(s)"),
+            std::string::npos)
+      << out.response;
+  size_t audit_findings = 0;
+  for (const auto& json : All()) {
+    audit_findings += json.find("DEVICE_CERTIFICATE_SHARED_CHECK") != std::string::npos ? 1 : 0;
+  }
+  EXPECT_EQ(audit_findings, 1U);
+
+  // The API failing is an error Lambda retries, not a success that settled nothing.
+  api.fail = true;
+  const Outcome failed = Invoke(LambdaSns(OneCheckNotice()));
+  ASSERT_FALSE(failed.ok);
+  EXPECT_EQ(failed.error.type, "Corroborate.IotApiError");
+  EXPECT_NE(failed.error.message.find("HTTP 503"), std::string::npos) << failed.error.message;
+}
+
 TEST_F(HandlerTest, CorrelationRunsOnWhatTheInvocationStored) {
   // The bundled IoT story: a device in alarm whose certificate is shared (docs/iot.md).
   ASSERT_TRUE(Invoke(Read("examples/sns-lambda-device-defender.json")).ok);

@@ -6,10 +6,14 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 import unittest
 
 from fake_runtime_api import FakeRuntimeApi
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "cli"))
+import test_iot_pull  # noqa: E402  (its fake IoT API, which checks each signature with botocore)
 
 SOURCE_DIR = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BIN = os.environ.get("CORROBORATE_BIN", os.path.join(SOURCE_DIR, "build", "corroborate"))
@@ -131,6 +135,32 @@ class LambdaRuntimeTest(unittest.TestCase):
                          ["r-securityhub", "r-sns", "r-unsupported", "r-not-json", "r-cloudtrail",
                           "r-batch"])
         self.assertNotIn("pump-017", p.stderr)
+
+    def test_an_audit_notice_is_completed_from_the_iot_api_with_the_functions_credentials(self):
+        iot = test_iot_pull.FakeIot()
+        try:
+            self.api.add(json.loads(read(os.path.join(IOT_DATA,
+                                                       "02-audit-complete.lambda-sns-event.json"))),
+                         "r-notice")
+            p = self.run_lambda("--max-invocations", "1", "--no-builtin-rules", env={
+                "AWS_ACCESS_KEY_ID": test_iot_pull.ACCESS_KEY,
+                "AWS_SECRET_ACCESS_KEY": test_iot_pull.SECRET_KEY,
+                "AWS_REGION": "eu-west-1", "AWS_ENDPOINT_URL_IOT": iot.endpoint,
+                "AWS_EC2_METADATA_DISABLED": "true"})
+        finally:
+            iot.stop()
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(iot.bad_signatures, [])
+        self.assertEqual([(c[0], c[1]) for c in iot.calls],
+                         [("GET", f"/audit/tasks/{test_iot_pull.TASK}")] * 2 +  # throttled once
+                         [("POST", "/audit/findings")] * 2)
+        body, _ = self.expect("r-notice", "response")
+        self.assertEqual(body["FailedFindings"], [])  # no check waits for its findings now
+        self.assertIn(f"audit task {test_iot_pull.TASK}: pulled from the IoT API, 4 finding(s) in "
+                      "2 ListAuditFindings page(s)", body["Info"])
+        audit = [f for f in self.stored().values() if ":audit/" in f["Id"]]
+        self.assertEqual(len(audit), 4)
+        self.assertNotIn(test_iot_pull.SECRET_KEY, p.stderr)
 
     def test_an_invocation_past_its_deadline_is_an_error_and_stores_nothing(self):
         self.api.add(imported_event([finding("too-late")]), "r-late", deadline_in_ms=-1000)
