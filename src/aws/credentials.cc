@@ -2,7 +2,10 @@
 
 #include <simdjson.h>
 
+#include <sys/wait.h>
+
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -324,14 +327,9 @@ Result<AwsCredentials> CredentialChain::Resolve() {
                                   (id ? "aws_access_key_id but no aws_secret_access_key"
                                       : "aws_secret_access_key but no aws_access_key_id"));
     }
-    if (ValueOf(section, "source_profile") || ValueOf(section, "credential_source") ||
-        ValueOf(section, "sso_start_url") || ValueOf(section, "sso_session") ||
-        ValueOf(section, "credential_process")) {
-      return Status::InvalidInput(
-          what +
-          ": uses role chaining, SSO or credential_process, which corroborate does not support; "
-          "export the credentials (aws configure export-credentials) or use another profile");
-    }
+    auto stated = FromProfileSection(section, profile, what, 0);
+    if (!stated.ok()) return stated.status();
+    if (*stated) return std::move(**stated);
     tried.push_back(what + ": no aws_access_key_id");
   }
   if (explicit_profile && files.credentials_section == nullptr && files.config_section == nullptr) {
@@ -370,12 +368,83 @@ Result<AwsCredentials> CredentialChain::Resolve() {
   return Status::NotFound(message);
 }
 
-Result<AwsCredentials> CredentialChain::FromWebIdentity(const std::string& token_file,
-                                                        const std::string& role_arn,
-                                                        const std::string& session_name) {
-  const std::string source = "web identity (STS AssumeRoleWithWebIdentity for " + role_arn + ")";
-  auto token = ReadSmallFile(token_file, "web identity: token file");
-  if (!token.ok()) return token.status();
+Result<std::optional<AwsCredentials>> CredentialChain::FromProfileSection(
+    const Section* section, const std::string& profile, const std::string& what, int depth) {
+  auto id = ValueOf(section, "aws_access_key_id");
+  auto secret = ValueOf(section, "aws_secret_access_key");
+  if (id && secret) {
+    AwsCredentials c;
+    c.keys.access_key_id = *id;
+    c.keys.secret_access_key = *secret;
+    c.keys.session_token = ValueOf(section, "aws_session_token").value_or("");
+    c.source = what;
+    return std::optional<AwsCredentials>(std::move(c));
+  }
+  if (auto command = ValueOf(section, "credential_process")) {
+    auto c = FromProcess(*command, what + " credential_process");
+    if (!c.ok()) return c.status();
+    return std::optional<AwsCredentials>(std::move(c).value());
+  }
+  if (ValueOf(section, "role_arn") &&
+      (ValueOf(section, "source_profile") || ValueOf(section, "credential_source"))) {
+    auto c = FromAssumeRole(section, profile, what, depth);
+    if (!c.ok()) return c.status();
+    return std::optional<AwsCredentials>(std::move(c).value());
+  }
+  if (ValueOf(section, "sso_start_url") || ValueOf(section, "sso_session")) {
+    return Status::InvalidInput(
+        what +
+        ": is an SSO profile, which needs an interactive login corroborate cannot do; export "
+        "the credentials (aws configure export-credentials --profile " +
+        profile + " --format env) or use another profile");
+  }
+  return std::optional<AwsCredentials>();
+}
+
+Result<AwsCredentials> CredentialChain::FromProcess(const std::string& command,
+                                                    const std::string& source) {
+  // The command's output holds secrets: it is read here and never echoed into a message.
+  std::FILE* pipe = ::popen(command.c_str(), "r");  // NOLINT(cert-env33-c): the user's own command
+  if (pipe == nullptr) return Status::IOError(source + ": could not run the command");
+  std::string out;
+  char buffer[4096];
+  std::size_t n = 0;
+  while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0 && out.size() < (1U << 20)) {
+    out.append(buffer, n);
+  }
+  const int status = ::pclose(pipe);
+  if (status != 0) {
+    return Status::InvalidInput(source + ": the command failed (exit status " +
+                                std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : status) +
+                                ")");
+  }
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  std::int64_t version = 0;
+  if (parser.parse(out).get(doc) != simdjson::SUCCESS || !doc.is_object()) {
+    return Status::InvalidInput(source + ": the command's output is not a JSON object");
+  }
+  if (doc["Version"].get_int64().get(version) != simdjson::SUCCESS || version != 1) {
+    return Status::InvalidInput(source + ": the command's output has no \"Version\": 1");
+  }
+  AwsCredentials c;
+  c.source = source;
+  std::string_view v;
+  if (doc["AccessKeyId"].get_string().get(v) == simdjson::SUCCESS) c.keys.access_key_id = v;
+  if (doc["SecretAccessKey"].get_string().get(v) == simdjson::SUCCESS) c.keys.secret_access_key = v;
+  if (doc["SessionToken"].get_string().get(v) == simdjson::SUCCESS) c.keys.session_token = v;
+  if (doc["Expiration"].get_string().get(v) == simdjson::SUCCESS) {
+    c.expires_at = ExpirationSeconds(v);
+  }
+  if (c.keys.access_key_id.empty() || c.keys.secret_access_key.empty()) {
+    return Status::InvalidInput(source +
+                                ": the command's output has no AccessKeyId or "
+                                "SecretAccessKey");
+  }
+  return c;
+}
+
+std::string CredentialChain::StsEndpoint() {
   std::string endpoint = Env("AWS_ENDPOINT_URL_STS").value_or(Env("AWS_ENDPOINT_URL").value_or(""));
   if (endpoint.empty()) {
     auto region = ResolveRegion(options_);
@@ -383,6 +452,136 @@ Result<AwsCredentials> CredentialChain::FromWebIdentity(const std::string& token
                            : std::string("https://sts.amazonaws.com");
   }
   while (!endpoint.empty() && endpoint.back() == '/') endpoint.pop_back();
+  return endpoint;
+}
+
+Result<AwsCredentials> CredentialChain::FromAssumeRole(const Section* section,
+                                                       const std::string& profile,
+                                                       const std::string& what, int depth) {
+  constexpr int kMaxChain = 5;
+  const std::string role_arn = *ValueOf(section, "role_arn");
+  const std::string source = what + " (STS AssumeRole for " + role_arn + ")";
+  if (depth >= kMaxChain) {
+    return Status::InvalidInput(source + ": source_profile chain longer than " +
+                                std::to_string(kMaxChain) + " profiles, or a cycle");
+  }
+  if (ValueOf(section, "mfa_serial")) {
+    return Status::InvalidInput(source +
+                                ": needs an MFA code (mfa_serial), which nobody is there to type; "
+                                "use a role without MFA or export credentials");
+  }
+  // The credentials that sign the AssumeRole call.
+  Result<AwsCredentials> signer = Status::Internal("no source");
+  if (auto source_profile = ValueOf(section, "source_profile")) {
+    const SharedFiles files = LoadSharedFiles(options_.getenv, *source_profile);
+    std::optional<AwsCredentials> found;
+    for (const auto* s : {files.credentials_section, files.config_section}) {
+      if (s == nullptr || found) continue;
+      const std::string where =
+          (s == files.credentials_section ? "shared credentials file " + files.credentials.path
+                                          : "config file " + files.config.path) +
+          " [" + *source_profile + "]";
+      // A profile naming itself as its source uses its own static keys, as botocore does.
+      if (*source_profile == profile && s == section) continue;
+      auto stated = FromProfileSection(s, *source_profile, where, depth + 1);
+      if (!stated.ok()) return stated.status();
+      found = std::move(*stated);
+    }
+    if (!found) {
+      return Status::InvalidInput(source + ": source_profile '" + *source_profile +
+                                  "' has no credentials (no keys, credential_process or role)");
+    }
+    signer = std::move(*found);
+  } else {
+    const std::string kind = *ValueOf(section, "credential_source");
+    if (kind == "Environment") {
+      auto id = Env("AWS_ACCESS_KEY_ID");
+      auto secret = Env("AWS_SECRET_ACCESS_KEY");
+      if (!id || !secret) {
+        return Status::InvalidInput(source +
+                                    ": credential_source Environment, but "
+                                    "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY are not set");
+      }
+      AwsCredentials c;
+      c.keys = {*id, *secret, Env("AWS_SESSION_TOKEN").value_or("")};
+      c.source = "environment";
+      signer = std::move(c);
+    } else if (kind == "Ec2InstanceMetadata") {
+      std::string endpoint =
+          Env("AWS_EC2_METADATA_SERVICE_ENDPOINT").value_or("http://169.254.169.254");
+      while (!endpoint.empty() && endpoint.back() == '/') endpoint.pop_back();
+      signer = FromImds(endpoint);
+    } else if (kind == "EcsContainer") {
+      if (auto full = Env("AWS_CONTAINER_CREDENTIALS_FULL_URI")) {
+        signer = FromContainer(*full);
+      } else if (auto relative = Env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")) {
+        signer = FromContainer("http://169.254.170.2" + *relative);
+      } else {
+        return Status::InvalidInput(source +
+                                    ": credential_source EcsContainer, but "
+                                    "AWS_CONTAINER_CREDENTIALS_*_URI is not set");
+      }
+    } else {
+      return Status::InvalidInput(source + ": credential_source '" + kind +
+                                  "' is not Environment, Ec2InstanceMetadata or EcsContainer");
+    }
+    if (!signer.ok()) return signer.status().WithContext(source);
+  }
+
+  const std::string endpoint = StsEndpoint();
+  auto region = ResolveRegion(options_);
+  const std::string signing_region = region.ok() ? *region : std::string("us-east-1");
+  auto http = Http();
+  if (!http.ok()) return http.status();
+  HttpRequest request;
+  request.method = "POST";
+  request.url = endpoint + "/";
+  request.body = "Action=AssumeRole&Version=2011-06-15&RoleArn=" + FormEncode(role_arn) +
+                 "&RoleSessionName=" +
+                 FormEncode(ValueOf(section, "role_session_name")
+                                .value_or("corroborate-" + std::to_string(options_.now_seconds())));
+  if (auto external = ValueOf(section, "external_id")) {
+    request.body += "&ExternalId=" + FormEncode(*external);
+  }
+  if (auto duration = ValueOf(section, "duration_seconds")) {
+    request.body += "&DurationSeconds=" + FormEncode(*duration);
+  }
+  const std::string payload_hash = Sha256Hex(request.body);
+  std::string host =
+      endpoint.substr(endpoint.find("://") == std::string::npos ? 0 : endpoint.find("://") + 3);
+  const std::string path =
+      host.find('/') == std::string::npos ? "/" : host.substr(host.find('/')) + "/";
+  host = host.substr(0, host.find('/'));
+  const Credentials keys = signer->keys;
+  auto sign = [&](HttpRequest& attempt) {
+    SigningRequest signing;
+    signing.method = "POST";
+    signing.raw_path = path;
+    signing.headers = {{"Host", host},
+                       {"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"}};
+    signing.payload_hash = payload_hash;
+    const std::string authorization =
+        Sign(signing, keys, signing_region, "sts", options_.now_seconds());
+    attempt.headers = signing.headers;
+    attempt.headers.push_back({"Authorization", authorization});
+  };
+  auto response = (*http)->Send(request, sign);
+  if (!response.ok()) return response.status().WithContext(source);
+  if (response->status != 200) {
+    return Status::InvalidInput(source + " at " + endpoint + ", signed with credentials from " +
+                                signer->source + " (access key id " + keys.access_key_id +
+                                "): " + DescribeFailure(*response));
+  }
+  return ParseStsCredentials(response->body, source);
+}
+
+Result<AwsCredentials> CredentialChain::FromWebIdentity(const std::string& token_file,
+                                                        const std::string& role_arn,
+                                                        const std::string& session_name) {
+  const std::string source = "web identity (STS AssumeRoleWithWebIdentity for " + role_arn + ")";
+  auto token = ReadSmallFile(token_file, "web identity: token file");
+  if (!token.ok()) return token.status();
+  const std::string endpoint = StsEndpoint();
   auto http = Http();
   if (!http.ok()) return http.status();
   HttpRequest request;

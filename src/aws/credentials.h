@@ -10,7 +10,14 @@
 //   3. the shared credentials file (AWS_SHARED_CREDENTIALS_FILE, default ~/.aws/credentials),
 //      section [<profile>], then the config file (AWS_CONFIG_FILE, default ~/.aws/config),
 //      section [profile <profile>] ([default] for the default profile); the profile is
-//      --profile, else AWS_PROFILE, else "default";
+//      --profile, else AWS_PROFILE, else "default". A profile holds static keys
+//      (aws_access_key_id, aws_secret_access_key, aws_session_token); or credential_process, a
+//      command (run with /bin/sh -c, its environment inherited) that prints botocore's JSON
+//      ({"Version": 1, "AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration"}); or
+//      role_arn with source_profile (a profile of any of these kinds, chains up to 5 long) or
+//      credential_source (Environment, Ec2InstanceMetadata, EcsContainer), whose credentials sign
+//      STS AssumeRole (role_session_name, external_id, duration_seconds honoured; mfa_serial and
+//      SSO profiles are refused with a message, since nobody is there to type a code or log in);
 //   4. the container credentials endpoint: AWS_CONTAINER_CREDENTIALS_FULL_URI, or
 //      http://169.254.170.2 + AWS_CONTAINER_CREDENTIALS_RELATIVE_URI, with
 //      AWS_CONTAINER_AUTHORIZATION_TOKEN (or the contents of _TOKEN_FILE) as Authorization;
@@ -78,6 +85,15 @@ class CredentialChain {
                                          const std::string& session_name);
   Result<AwsCredentials> FromContainer(const std::string& url);
   Result<AwsCredentials> FromImds(const std::string& endpoint);
+  // What a profile states (see the contract), or nullopt when it states none of it.
+  using Section = std::vector<std::pair<std::string, std::string>>;
+  Result<std::optional<AwsCredentials>> FromProfileSection(const Section* section,
+                                                           const std::string& profile,
+                                                           const std::string& what, int depth);
+  Result<AwsCredentials> FromProcess(const std::string& command, const std::string& source);
+  Result<AwsCredentials> FromAssumeRole(const Section* section, const std::string& profile,
+                                        const std::string& what, int depth);
+  std::string StsEndpoint();
   std::optional<std::string> Env(const std::string& name) const;
   Result<HttpClient*> Http();
 

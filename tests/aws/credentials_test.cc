@@ -175,6 +175,128 @@ TEST_F(CredentialsTest, StsRefusalNamesTheErrorButNotTheToken) {
   EXPECT_EQ(m.find("secret-oidc-token-fake"), std::string::npos) << m;
 }
 
+// STS AssumeRole as the fake answers it: the assumed key id names the role, so a chain shows which
+// call produced which credentials.
+FakeResponse AssumeRoleAnswer(const FakeRequest& r) {
+  if (r.body.find("Action=AssumeRole&") == std::string::npos) {
+    return FakeResponse{400, {}, "<ErrorResponse><Error><Code>Bad</Code></Error></ErrorResponse>"};
+  }
+  const bool deep = r.body.find("role%2Fdeep") != std::string::npos;
+  const std::string id = deep ? "ASIADEEPFAKE" : "ASIACHAINEDFAKE";
+  return FakeResponse{200,
+                      {{"Content-Type", "text/xml"}},
+                      "<AssumeRoleResponse><AssumeRoleResult><Credentials><AccessKeyId>" + id +
+                          "</AccessKeyId><SecretAccessKey>assumed-secret-fake</SecretAccessKey>"
+                          "<SessionToken>assumed-token-" +
+                          id +
+                          "</SessionToken><Expiration>2026-01-01T00:15:00Z</Expiration>"
+                          "</Credentials></AssumeRoleResult></AssumeRoleResponse>"};
+}
+
+TEST_F(CredentialsTest, RolesAreAssumedWithTheSourceProfilesCredentialsAlongAChain) {
+  FakeHttpServer sts(AssumeRoleAnswer);
+  env_["AWS_ENDPOINT_URL_STS"] = sts.url();
+  env_["AWS_REGION"] = "eu-west-1";
+  env_["AWS_SHARED_CREDENTIALS_FILE"] = Write("credentials",
+                                              "[base]\naws_access_key_id = AKIABASEFAKE\n"
+                                              "aws_secret_access_key = base-secret-fake\n");
+  env_["AWS_CONFIG_FILE"] = Write(
+      "config",
+      "[profile chained]\nrole_arn = arn:aws:iam::111122223333:role/chained\n"
+      "source_profile = base\nexternal_id = ext-1\nrole_session_name = ops\n"
+      "duration_seconds = 900\n"
+      "[profile deep]\nrole_arn = arn:aws:iam::444455556666:role/deep\nsource_profile = chained\n");
+  CredentialChain chain(Options("deep"));
+  auto c = chain.Get();
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->keys.access_key_id, "ASIADEEPFAKE");
+  EXPECT_EQ(c->keys.session_token, "assumed-token-ASIADEEPFAKE");
+  EXPECT_EQ(c->expires_at, kNow + 900);
+  EXPECT_NE(c->source.find("role/deep"), std::string::npos) << c->source;
+  const auto requests = sts.requests();
+  ASSERT_EQ(requests.size(), 2U);
+  // First the source's role, signed with the base keys, with the profile's options.
+  EXPECT_NE(requests[0].body.find("RoleArn=arn%3Aaws%3Aiam%3A%3A111122223333%3Arole%2Fchained"),
+            std::string::npos);
+  EXPECT_NE(requests[0].body.find("RoleSessionName=ops"), std::string::npos);
+  EXPECT_NE(requests[0].body.find("ExternalId=ext-1"), std::string::npos);
+  EXPECT_NE(requests[0].body.find("DurationSeconds=900"), std::string::npos);
+  EXPECT_NE(requests[0]
+                .headers.at("authorization")
+                .find("Credential=AKIABASEFAKE/20260101/"
+                      "eu-west-1/sts/aws4_request"),
+            std::string::npos);
+  // Then the profile's own role, signed with what the first call gave.
+  EXPECT_NE(requests[1].body.find("role%2Fdeep"), std::string::npos);
+  EXPECT_NE(requests[1].headers.at("authorization").find("Credential=ASIACHAINEDFAKE/"),
+            std::string::npos);
+  EXPECT_EQ(requests[1].headers.at("x-amz-security-token"), "assumed-token-ASIACHAINEDFAKE");
+}
+
+TEST_F(CredentialsTest, RoleProfilesThatCannotRunUnattendedOrLoopAreRefusedClearly) {
+  env_["AWS_CONFIG_FILE"] =
+      Write("config",
+            "[profile mfa]\nrole_arn = arn:aws:iam::111122223333:role/r\nsource_profile = a\n"
+            "mfa_serial = arn:aws:iam::111122223333:mfa/alice\n"
+            "[profile a]\nrole_arn = arn:aws:iam::111122223333:role/a\nsource_profile = b\n"
+            "[profile b]\nrole_arn = arn:aws:iam::111122223333:role/b\nsource_profile = a\n"
+            "[profile sso]\nsso_session = corp\nsso_account_id = 111122223333\n"
+            "[profile empty-source]\nrole_arn = arn:aws:iam::111122223333:role/r\n"
+            "source_profile = nowhere\n"
+            "[profile weird]\nrole_arn = arn:aws:iam::111122223333:role/r\n"
+            "credential_source = Satellite\n");
+  auto message = [&](const std::string& profile) {
+    CredentialChain chain(Options(profile));
+    auto c = chain.Get();
+    EXPECT_FALSE(c.ok()) << profile;
+    return c.ok() ? std::string() : c.status().message();
+  };
+  EXPECT_NE(message("mfa").find("needs an MFA code (mfa_serial)"), std::string::npos);
+  EXPECT_NE(message("a").find("chain longer than 5 profiles, or a cycle"), std::string::npos)
+      << message("a");
+  EXPECT_NE(message("sso").find("aws configure export-credentials --profile sso"),
+            std::string::npos)
+      << message("sso");
+  EXPECT_NE(message("empty-source").find("source_profile 'nowhere' has no credentials"),
+            std::string::npos)
+      << message("empty-source");
+  EXPECT_NE(message("weird").find("credential_source 'Satellite'"), std::string::npos);
+}
+
+TEST_F(CredentialsTest, CredentialProcessOutputIsUsedAndItsFailureSaysSoWithoutTheOutput) {
+  const std::string good = Write("good.sh",
+                                 "#!/bin/sh\necho '{\"Version\": 1, \"AccessKeyId\": "
+                                 "\"ASIAPROCESSFAKE\", \"SecretAccessKey\": \"process-secret\", "
+                                 "\"SessionToken\": \"process-token\", \"Expiration\": "
+                                 "\"2026-01-01T02:00:00Z\"}'\n");
+  const std::string bad = Write("bad.sh",
+                                "#!/bin/sh\necho '{\"Version\": 1, \"AccessKeyId\": \"A\", "
+                                "\"SecretAccessKey\": \"leaked-secret-fake\"}'\nexit 3\n");
+  const std::string old = Write("old.sh", "#!/bin/sh\necho '{\"AccessKeyId\": \"A\"}'\n");
+  env_["AWS_CONFIG_FILE"] =
+      Write("config", "[profile proc]\ncredential_process = sh " + good +
+                          "\n[profile failing]\ncredential_process = sh " + bad +
+                          "\n[profile old]\ncredential_process = sh " + old + "\n");
+  CredentialChain chain(Options("proc"));
+  auto c = chain.Get();
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->keys.access_key_id, "ASIAPROCESSFAKE");
+  EXPECT_EQ(c->keys.session_token, "process-token");
+  EXPECT_EQ(c->expires_at, kNow + 7200);
+  EXPECT_NE(c->source.find("credential_process"), std::string::npos);
+
+  CredentialChain failing(Options("failing"));
+  auto f = failing.Get();
+  ASSERT_FALSE(f.ok());
+  EXPECT_NE(f.status().message().find("the command failed (exit status 3)"), std::string::npos)
+      << f.status().message();
+  EXPECT_EQ(f.status().message().find("leaked-secret-fake"), std::string::npos);
+  CredentialChain outdated(Options("old"));
+  auto o = outdated.Get();
+  ASSERT_FALSE(o.ok());
+  EXPECT_NE(o.status().message().find("no \"Version\": 1"), std::string::npos);
+}
+
 TEST_F(CredentialsTest, ContainerEndpointWithAuthorizationToken) {
   FakeHttpServer container([](const FakeRequest& r) {
     auto it = r.headers.find("authorization");
