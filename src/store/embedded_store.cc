@@ -51,9 +51,6 @@ constexpr char kRecordFormat = 2;
 constexpr size_t kRecordHeader = 13;  // format, analyst mask (4), superseded seq (8)
 constexpr std::string_view kNextSeqKey = "meta/next_seq";
 constexpr std::string_view kDerivedThroughKey = "meta/derived_through";
-// Pending derived operations are written once this many findings are waiting, bounding memory
-// (about 500 bytes a finding) and the work a crash recovery redoes.
-constexpr size_t kDerivedFlushFindings = 200'000;
 // Import batches with at least this many new versions write them as an ingested table file.
 constexpr size_t kRecordTableThreshold = 256;
 constexpr char kStateActive = 'A';
@@ -423,11 +420,19 @@ class EmbeddedStore final : public FindingStore {
 
   // Writes the pending derived state (identity map, index keys, superseded versions) in key order,
   // then records that everything up to next_seq_ is derived. Callers hold write_mu_.
+  // Queries go on meanwhile (they take derived_mu_ only): one that reads part of what is being
+  // written and all of it as pending still sees each finding once, since a pending put of a
+  // written key yields it once, and the only pending removals are of replaced versions' entries,
+  // which are never put again.
   Status FlushDerived() {
     if (derived_.empty() && pending_findings_ == 0) return Status::Ok();
     Status s = FromRocks(derived_.Commit(db_.get(), {ids_, findings_, index_}, directory_),
                          "writing index entries");
     if (!s.ok()) return s;
+    {
+      std::lock_guard lock(derived_mu_);
+      derived_.Clear();
+    }
     s = FromRocks(db_->Put(write_options_, meta_, kDerivedThroughKey, EncodeSeq(next_seq_)),
                   "writing the index watermark");
     if (!s.ok()) return s;
@@ -518,7 +523,9 @@ class EmbeddedStore final : public FindingStore {
   StoreOptions options_;
   rocksdb::WriteOptions write_options_;
   std::string directory_;
-  std::mutex write_mu_;         // serializes writers; guards everything below
+  std::mutex write_mu_;  // serializes writers; guards everything below
+  // Guards derived_ against Query, which takes only this (after write_mu_ when both are taken).
+  std::mutex derived_mu_;
   std::uint64_t next_seq_ = 1;  // the sequence number the next stored version gets
   PendingDerived derived_;      // derived changes not written yet
   // pk -> seq of the current version, for the findings whose identity entry is not written yet.
@@ -529,6 +536,9 @@ class EmbeddedStore final : public FindingStore {
 Status EmbeddedStore::Import(std::span<const IncomingFinding> batch, TimeMs now,
                              std::vector<ImportOutcome>* outcomes) {
   std::lock_guard lock(write_mu_);
+  // Held until the batch is durable or undone, so that a query sees its new versions' index
+  // entries only with their records, and a replaced version's removal only with its successor.
+  std::unique_lock derived_lock(derived_mu_);
   outcomes->assign(batch.size(), ImportOutcome{});
   rocksdb::WriteBatch wb;
   // The current version of a finding as this import sees it: stored, or produced earlier in this
@@ -635,7 +645,8 @@ Status EmbeddedStore::Import(std::span<const IncomingFinding> batch, TimeMs now,
   }
   if (!s.ok()) return rollback(s);
   pending_findings_ += changed;
-  if (pending_findings_ >= kDerivedFlushFindings) return FlushDerived();
+  derived_lock.unlock();  // FlushDerived takes it only to clear what it wrote
+  if (pending_findings_ >= options_.derived_flush_findings) return FlushDerived();
   return Status::Ok();
 }
 
@@ -1088,13 +1099,14 @@ Status EmbeddedStore::Query(const QueryRequest& request, TimeMs now, QueryPage* 
   }
 
   // What is written as of a snapshot, and what is pending at that moment for the chosen ranges,
-  // taken together under the write lock: every acknowledged import is seen, and the pending state
+  // taken together under derived_mu_ (not the write lock: a query need not wait while the writer
+  // writes the derived state in bulk): every acknowledged import is seen, and the pending state
   // need not be written first.
   rocksdb::ReadOptions ro;
   std::vector<OrderedCandidates::Overlay> overlays;
   const rocksdb::Snapshot* snapshot = nullptr;
   {
-    std::lock_guard lock(write_mu_);
+    std::lock_guard lock(derived_mu_);
     snapshot = db_->GetSnapshot();
     for (const std::string& p : prefixes) overlays.push_back(derived_.Ordered(p));
   }

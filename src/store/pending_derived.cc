@@ -261,7 +261,6 @@ rocksdb::Status PendingDerived::Commit(rocksdb::DB* db, const Handles& cf,
     st = db->Write(rocksdb::WriteOptions(), &wb);  // unsynced: the records are the durable truth
     if (!st.ok()) return st;
   }
-  Clear();
   return rocksdb::Status::OK();
 }
 

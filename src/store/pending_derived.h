@@ -21,8 +21,9 @@
 //   call for that prefix and merges it in.
 // - Mark/Rollback undo what an import added when its durable write failed.
 // - Commit writes everything in key order (a table file ingested per column family when large,
-//   else one WriteBatch) and clears it; it is not atomic across column families: the records are
-//   the durable truth and the owner re-derives after a crash.
+//   else one WriteBatch); the owner then calls Clear. It changes nothing Ordered reads, so
+//   queries may take their snapshots meanwhile. It is not atomic across column families: the
+//   records are the durable truth and the owner re-derives after a crash.
 #pragma once
 
 #include <rocksdb/db.h>

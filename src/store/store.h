@@ -78,6 +78,10 @@ struct StoreOptions {
   // Added for inventory (issue 9): how long a relation an inventory source stated counts after it
   // was last seen (0: forever).
   int inventory_expiry_days = 30;
+  // The index entries and other derived state are written in bulk once this many findings are
+  // waiting (bounding memory, about 500 bytes a finding, and what a crash recovery redoes);
+  // smaller only in tests, to exercise the write.
+  std::size_t derived_flush_findings = 200'000;
 };
 
 // A validated finding ready for import: its core view and its NormalizeNewFinding JSON.

@@ -6,10 +6,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <filesystem>
 #include <map>
 #include <random>
 #include <set>
+#include <thread>
 
 #include "asff/import.h"
 
@@ -678,6 +680,46 @@ TEST_F(StoreTest, QueriesSeePendingImportsExactlyAsIfTheyWereWritten) {
     }
   }
   EXPECT_GT(pending_rounds, 30U);  // most queries ran with the pending state unwritten
+}
+
+TEST_F(StoreTest, QueriesWhileTheDerivedStateIsWrittenInBulkSeeEveryFindingOnce) {
+  // Queries take only the derived-state lock, not the write lock, so they run while the writer
+  // writes the pending state in bulk (every 300 findings here). A finding replaced by a newer
+  // revision, or being written, must never be missing or seen twice.
+  StoreOptions options;
+  options.sync = false;
+  options.derived_flush_findings = 300;
+  Reopen(options);
+  constexpr int kFindings = 100;  // one page: pages of a changing store may shift, one cannot
+  std::vector<Spec> specs(kFindings);
+  for (int i = 0; i < kFindings; ++i) {
+    specs[i].id = "c-" + std::to_string(i);
+    specs[i].severity = i % 2 == 0 ? "HIGH" : "LOW";
+  }
+  Import(specs);
+  std::atomic<bool> done{false};
+  std::atomic<int> revisions{0};
+  std::thread writer([&] {
+    for (int round = 1; round <= 40; ++round) {
+      for (auto& s : specs) s.updated_at = kNow - 1000 + round;
+      for (int start = 0; start < kFindings; start += 25) {
+        Import(std::vector<Spec>(specs.begin() + start, specs.begin() + start + 25));
+      }
+      revisions += kFindings;
+    }
+    done = true;
+  });
+  size_t queries = 0;
+  while (!done || queries < 10) {
+    const auto all = QueryIds("", {}, 100);
+    ASSERT_EQ(std::set<std::string>(all.begin(), all.end()).size(), all.size()) << "a duplicate";
+    ASSERT_EQ(all.size(), static_cast<size_t>(kFindings)) << "after " << revisions << " revisions";
+    const auto high = QueryIds(R"({"SeverityLabel":[{"Value":"HIGH","Comparison":"EQUALS"}]})");
+    ASSERT_EQ(high.size(), static_cast<size_t>(kFindings / 2));
+    ++queries;
+  }
+  writer.join();
+  EXPECT_GT(queries, 10U);
 }
 
 TEST_F(StoreTest, SecondOpenOfTheSameDirectoryIsRefusedClearly) {
