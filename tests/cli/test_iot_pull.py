@@ -20,6 +20,9 @@ import botocore.auth
 import botocore.credentials
 from botocore.awsrequest import AWSRequest
 
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "server"))
+from harness import QuietHTTPServer  # noqa: E402
+
 BIN = os.environ.get("CORROBORATE_BIN") or os.path.join(
     os.path.dirname(__file__), "..", "..", "build", "corroborate")
 DATA = os.path.join(os.path.dirname(__file__), "..", "iot", "data")
@@ -265,12 +268,7 @@ class ChaoticIot:
             do_GET = handle_call
             do_POST = handle_call
 
-        class Server(http.server.ThreadingHTTPServer):
-            def handle_error(self, request, client_address):
-                if not isinstance(sys.exc_info()[1], OSError):
-                    super().handle_error(request, client_address)
-
-        self.httpd = Server(("127.0.0.1", 0), Handler)
+        self.httpd = QuietHTTPServer(("127.0.0.1", 0), Handler)
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
 
     @property

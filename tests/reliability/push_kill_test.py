@@ -90,12 +90,8 @@ class RecordingHub:
             do_POST = handle_any
             do_PATCH = handle_any
 
-        class Server(http.server.ThreadingHTTPServer):
-            def handle_error(self, request, client_address):
-                if not isinstance(sys.exc_info()[1], OSError):  # a killed pusher's reset is not
-                    super().handle_error(request, client_address)
-
-        self.httpd = Server(("127.0.0.1", 0), Handler)
+        from harness import QuietHTTPServer  # noqa: E402  (a killed pusher's reset is expected)
+        self.httpd = QuietHTTPServer(("127.0.0.1", 0), Handler)
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
 
     @property

@@ -9,12 +9,14 @@ has a timeout, so a broken server fails a test instead of hanging it.
 import contextlib
 import datetime
 import http.client
+import http.server
 import json
 import os
 import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 import unittest
@@ -64,6 +66,15 @@ def finding(i, updated_at=None, **overrides):
     }
     f.update(overrides)
     return f
+
+
+class QuietHTTPServer(http.server.ThreadingHTTPServer):
+    """A threading HTTP server for fakes whose clients are killed or dropped on purpose: their
+    connection resets are expected, not errors worth a traceback."""
+
+    def handle_error(self, request, client_address):
+        if not isinstance(sys.exc_info()[1], OSError):
+            super().handle_error(request, client_address)
 
 
 def free_port():
