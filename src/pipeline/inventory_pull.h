@@ -9,11 +9,11 @@
 //   pages). A call that fails returns its error, which the pull returns with what it was doing.
 // - PullIotInventory: the things named (or, with none named, every thing: ListThings, page by
 //   page); for each, DescribeThing, imported as describe-thing output (its type, billing group
-//   and attributes), and every page of ListThingPrincipals, imported as list-thing-principals output
-//   about that thing ({"thingName", "principals"}); for each certificate principal seen, every
-//   page of ListAttachedPolicies, imported as list-attached-policies output about it ({"target",
-//   "policies"}); each certificate once. So a thing's certificates, and their policies, replace
-//   what an earlier pull said.
+//   and attributes), and every page of ListThingPrincipals, imported as list-thing-principals
+//   output about that thing ({"thingName", "principals"}); for each certificate principal seen,
+//   every page of ListAttachedPolicies, imported as list-attached-policies output about it
+//   ({"target", "policies"}); each certificate once. So a thing's certificates, and their policies,
+//   replace what an earlier pull said.
 // - PullConfigInventory: for each resource type, every page of ListDiscoveredResources, and for
 //   each resource found, its newest configuration item (GetResourceConfigHistory, limit 1),
 //   imported as get-resource-config-history output: with its relationships.
