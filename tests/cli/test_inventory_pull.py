@@ -2,19 +2,21 @@
 AWS Config that serve recorded pages and check every request's SigV4 signature (service iot or
 config, the JSON 1.1 X-Amz-Target included) with botocore's signer; the relations land in the
 resource graph with their provenance."""
-import http.server
 import json
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
-import threading
 import unittest
 import urllib.parse
 
 import botocore.auth
 import botocore.credentials
 from botocore.awsrequest import AWSRequest
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "server"))
+from harness import JsonHandler, LocalFake  # noqa: E402
 
 BIN = os.environ.get("CORROBORATE_BIN") or os.path.join(
     os.path.dirname(__file__), "..", "..", "build", "corroborate")
@@ -27,25 +29,12 @@ ENI, INSTANCE, GROUP = "eni-0f0e0d0c0b0a09080", "i-0c1d2e3f4a5b60789", "sg-0aa1b
 NOW = "2026-11-23T00:00:00Z"
 
 
-class FakeAws:
+class FakeAws(LocalFake):
     def __init__(self, service):
         self.service, self.calls, self.bad_signatures = service, [], []
         fake = self
 
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args):
-                pass
-
-            def answer(self, status, body):
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
+        class Handler(JsonHandler):
             def handle_call(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 signed = {k: self.headers[k] for k in ("Host", "Content-Type", "X-Amz-Date",
@@ -100,16 +89,7 @@ class FakeAws:
             do_GET = handle_call
             do_POST = handle_call
 
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    @property
-    def endpoint(self):
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
-
-    def stop(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        self.serve(Handler)
 
 
 class InventoryPullTest(unittest.TestCase):

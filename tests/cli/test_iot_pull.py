@@ -2,7 +2,6 @@
 has no Device Defender) that serves recorded pages, checks every request's SigV4 signature with
 botocore's own signer, and throttles the first call; the store must end up as `iot import-audit`
 leaves it from the SNS notice and the page file, and AWS's errors must be said."""
-import http.server
 import json
 import os
 import random
@@ -11,7 +10,6 @@ import socket
 import sys
 import subprocess
 import tempfile
-import threading
 import time
 import unittest
 import urllib.parse
@@ -21,7 +19,7 @@ import botocore.credentials
 from botocore.awsrequest import AWSRequest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "server"))
-from harness import QuietHTTPServer  # noqa: E402
+from harness import JsonHandler, LocalFake  # noqa: E402
 
 BIN = os.environ.get("CORROBORATE_BIN") or os.path.join(
     os.path.dirname(__file__), "..", "..", "build", "corroborate")
@@ -56,7 +54,7 @@ def describe_response():
             "auditDetails": details}
 
 
-class FakeIot:
+class FakeIot(LocalFake):
     def __init__(self, deny=False):
         page = load("03-list-audit-findings.page.json")["findings"]
         self.pages = {"": {"findings": page[:2], "nextToken": "p2"},
@@ -72,22 +70,7 @@ class FakeIot:
         self.throttle_next = True
         fake = self
 
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args):
-                pass
-
-            def answer(self, status, body, headers=()):
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                for k, v in headers:
-                    self.send_header(k, v)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
+        class Handler(JsonHandler):
             def verify(self, body):
                 # Recompute the signature with botocore for what arrived.
                 auth = self.headers.get("Authorization", "")
@@ -133,16 +116,7 @@ class FakeIot:
             do_GET = handle_call
             do_POST = handle_call
 
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    @property
-    def endpoint(self):
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
-
-    def stop(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        self.serve(Handler)
 
 
 OLD_TASK, NEW_TASK = "0ld0ld0ld0ld0ld0ld0ld0ld0ld0ld01", "4ew4ew4ew4ew4ew4ew4ew4ew4ew4ew01"
@@ -173,7 +147,7 @@ def shared_certificate_audit(task, start, certificates):
     return describe, findings
 
 
-class ChaoticIot:
+class ChaoticIot(LocalFake):
     """A fake IoT API serving two audits (25 findings a page) and 150 active violations (50 a
     page) that misbehaves at random, seeded: throttles (429, Retry-After), fails (500, 503),
     drops the connection without answering, answers slowly, and answers 200 with a truncated
@@ -201,22 +175,7 @@ class ChaoticIot:
             out = items[start:start + size]
             return out, (str(start + size) if start + size < len(items) else None)
 
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args):
-                pass
-
-            def answer(self, status, body, headers=()):
-                data = body if isinstance(body, bytes) else json.dumps(body).encode()
-                self.send_response(status)
-                for k, v in headers:
-                    self.send_header(k, v)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
+        class Handler(JsonHandler):
             def handle_call(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 url = urllib.parse.urlparse(self.path)
@@ -268,16 +227,7 @@ class ChaoticIot:
             do_GET = handle_call
             do_POST = handle_call
 
-        self.httpd = QuietHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    @property
-    def endpoint(self):
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
-
-    def stop(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        self.serve(Handler)
 
 
 class IotPullTest(unittest.TestCase):

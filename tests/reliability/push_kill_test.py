@@ -15,7 +15,6 @@ push that completes:
   push_kill_test.py --binary build/corroborate [--kills 100]
 """
 import argparse
-import http.server
 import json
 import os
 import random
@@ -27,6 +26,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "server"))
+from harness import JsonHandler, LocalFake  # noqa: E402  (quiet: a killed pusher's reset is expected)
 
 
 def fail(message):
@@ -34,7 +34,7 @@ def fail(message):
     sys.exit(1)
 
 
-class RecordingHub:
+class RecordingHub(LocalFake):
     """Accepts every import and update after `delay` seconds, recording what arrived; counts the
     requests received and those still unanswered, so the test can aim its kills."""
 
@@ -46,12 +46,7 @@ class RecordingHub:
         self.in_flight = 0
         hub = self
 
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args):
-                pass
-
+        class Handler(JsonHandler):
             def handle_any(self):
                 try:
                     raw = self.rfile.read(int(self.headers.get("Content-Length", 0)))
@@ -75,12 +70,7 @@ class RecordingHub:
                                     body["Workflow"]["Status"])
                             out = {"ProcessedFindings": body["FindingIdentifiers"],
                                    "UnprocessedFindings": []}
-                    data = json.dumps(out).encode()
-                    self.send_response(200)
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(data)))
-                    self.end_headers()
-                    self.wfile.write(data)
+                    self.answer(200, out)
                 except OSError:
                     pass  # the pusher was killed while waiting for this answer
                 finally:
@@ -90,17 +80,7 @@ class RecordingHub:
             do_POST = handle_any
             do_PATCH = handle_any
 
-        from harness import QuietHTTPServer  # noqa: E402  (a killed pusher's reset is expected)
-        self.httpd = QuietHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    @property
-    def endpoint(self):
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
-
-    def stop(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        self.serve(Handler)
 
 
 def main():

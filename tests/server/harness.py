@@ -18,6 +18,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import unittest
 from unittest import mock
@@ -75,6 +76,43 @@ class QuietHTTPServer(http.server.ThreadingHTTPServer):
     def handle_error(self, request, client_address):
         if not isinstance(sys.exc_info()[1], OSError):
             super().handle_error(request, client_address)
+
+
+class JsonHandler(http.server.BaseHTTPRequestHandler):
+    """The base of the local fakes' request handlers: HTTP/1.1 keep-alive, no log lines, and
+    answer() for a JSON body (or bytes as they are, for a fake that sends a broken one)."""
+
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def answer(self, status, body, headers=()):
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
+        self.send_response(status)
+        for k, v in headers:
+            self.send_header(k, v)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
+class LocalFake:
+    """A fake AWS endpoint: `handler` served on a free port of 127.0.0.1 from a thread, until
+    stop(). Fakes subclass it and call serve() once their state is set up."""
+
+    def serve(self, handler):
+        self.httpd = QuietHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    @property
+    def endpoint(self):
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
+
+    def stop(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
 
 
 def free_port():

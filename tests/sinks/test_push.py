@@ -6,7 +6,6 @@ throttle or fail. Findings are checked to arrive (by Id, every one), throttling 
 retried, an outbox left by a failed push to be resumed by a later process, and bad or missing
 credentials to give an error that names the source and never the secret.
 """
-import http.server
 import json
 import os
 import shutil
@@ -20,7 +19,8 @@ import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "server"))
 from harness import (ACCESS_KEY, ACCOUNT, BIN, PRODUCT, REGION, SECRET_KEY, TIMEOUT,  # noqa: E402
-                     MotoServer, ServerProcess, finding, free_port, now_iso)
+                     JsonHandler, LocalFake, MotoServer, ServerProcess, finding, free_port,
+                     now_iso)
 
 
 class Moto(MotoServer):
@@ -42,7 +42,7 @@ class Moto(MotoServer):
                 return ids
 
 
-class ScriptedHub:
+class ScriptedHub(LocalFake):
     """A fake Security Hub: answers each POST /findings/import with the next scripted status
     (then 200, accepting everything), and records what it accepted."""
 
@@ -53,12 +53,7 @@ class ScriptedHub:
         self.accepted = []
         hub = self
 
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args):
-                pass
-
+        class Handler(JsonHandler):
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 hub.requests.append((self.path, dict(self.headers), body))
@@ -74,29 +69,12 @@ class ScriptedHub:
                 else:
                     out = {"__type": "TooManyRequestsException" if status == 429
                            else "InternalException", "message": f"scripted {status}"}
-                data = json.dumps(out).encode()
-                self.send_response(status)
-                for k, v in headers.items():
-                    self.send_header(k, v)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                self.answer(status, out, headers.items())
 
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
-
-    @property
-    def endpoint(self):
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
-
-    def stop(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        self.serve(Handler)
 
 
-class ChaoticHub:
+class ChaoticHub(LocalFake):
     """A fake Security Hub that misbehaves at random (seeded): it throttles (429 with
     Retry-After), fails (500, 503), drops the connection without answering, answers slowly, and
     fails some findings of a request it accepts (InternalException in FailedFindings: retryable).
@@ -111,22 +89,7 @@ class ChaoticHub:
                        "partial": 0}
         hub = self
 
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args):
-                pass
-
-            def answer(self, status, out, headers=()):
-                data = json.dumps(out).encode()
-                self.send_response(status)
-                for k, v in headers:
-                    self.send_header(k, v)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
+        class Handler(JsonHandler):
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 with hub.lock:
@@ -175,16 +138,7 @@ class ChaoticHub:
                                          "SuccessCount": len(findings) - len(failed),
                                          "FailedFindings": failed})
 
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    @property
-    def endpoint(self):
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
-
-    def stop(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        self.serve(Handler)
 
 
 class PushTest(unittest.TestCase):
