@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "asff/timestamp.h"
+#include "aws/signed_call.h"
 
 namespace corroborate::aws {
 namespace {
@@ -547,11 +548,10 @@ Result<AwsCredentials> CredentialChain::FromAssumeRole(const Section* section,
     request.body += "&DurationSeconds=" + FormEncode(*duration);
   }
   const std::string payload_hash = Sha256Hex(request.body);
-  std::string host =
-      endpoint.substr(endpoint.find("://") == std::string::npos ? 0 : endpoint.find("://") + 3);
-  const std::string path =
-      host.find('/') == std::string::npos ? "/" : host.substr(host.find('/')) + "/";
-  host = host.substr(0, host.find('/'));
+  // Not a structured binding: the signing lambda captures it (clang 14 cannot).
+  const std::pair<std::string, std::string> host_path = HostAndPath(endpoint);
+  const std::string& host = host_path.first;
+  const std::string path = host_path.second + "/";
   const Credentials keys = signer->keys;
   auto sign = [&](HttpRequest& attempt) {
     SigningRequest signing;
