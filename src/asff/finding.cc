@@ -146,8 +146,15 @@ class Decoder {
     if (!DecodeRelated(obj, "RelatedFindings", "data.RelatedFindings", &related)) return status_;
     if (!related.empty()) out_.related_findings = std::move(related);
     if (!DecodeNote(obj)) return status_;
-    if (!DecodeMap(obj, "UserDefinedFields", 128, 1024, out_.user_defined_fields)) return status_;
-    if (!DecodeMap(obj, "ProductFields", 128, 2048, out_.product_fields)) return status_;
+    if (!DecodeMap(obj, "UserDefinedFields", 128, 1024, out_.user_defined_fields, "")) {
+      return status_;
+    }
+    // The keys Security Hub writes itself (FindingId, ProductName, CompanyName) are not the
+    // provider's 50: a finding Security Hub returned, or that normalization stored, has them
+    // beside 50 of its own.
+    if (!DecodeMap(obj, "ProductFields", 128, 2048, out_.product_fields, "aws/securityhub/")) {
+      return status_;
+    }
     if (!DecodeVulnerabilities(obj)) return status_;
     if (!DecodeRemediation(obj)) return status_;
     for (auto [key, max] : {std::pair<std::string_view, size_t>{"Malware", 5},
@@ -600,14 +607,18 @@ class Decoder {
     return true;
   }
 
+  // `uncounted` prefixes the keys the pair limit does not count (none when empty).
   bool DecodeMap(object obj, std::string_view key, size_t max_key, size_t max_value,
-                 std::vector<std::pair<std::string, std::string>>& out) {
+                 std::vector<std::pair<std::string, std::string>>& out,
+                 std::string_view uncounted) {
     element e;
     if (obj[key].get(e) != simdjson::SUCCESS) return true;
     const std::string path = "data." + std::string(key);
     object m;
     if (e.get_object().get(m) != simdjson::SUCCESS) return Failed(path + " should be object");
-    if (m.size() > kMaxMapPairs) {
+    size_t counted = 0;
+    for (auto [k, v] : m) counted += uncounted.empty() || !k.starts_with(uncounted) ? 1 : 0;
+    if (counted > kMaxMapPairs) {
       return Failed(path + " should NOT have more than " + std::to_string(kMaxMapPairs) +
                     " properties");
     }

@@ -64,6 +64,29 @@ TEST(ImportTest, NewFindingGetsServiceFields) {
   EXPECT_EQ(stored.find(R"({"SchemaVersion":"2018-10-08","Id":"f-1",)"), 0u);
 }
 
+TEST(ImportTest, FiftyProviderFieldsStayValidWithTheOnesSecurityHubAdds) {
+  // Found by fuzz_asff: 50 ProductFields of the provider's were valid, but the stored finding,
+  // with Security Hub's own aws/securityhub/* keys beside them, was refused on reading back.
+  auto fields = [](int n) {
+    std::string out = R"(,"ProductFields":{)";
+    for (int i = 0; i < n; ++i) out += (i ? "," : "") + ("\"k" + std::to_string(i) + "\":\"v\"");
+    return out + "}";
+  };
+  Finding core;
+  const std::string stored = Normalize(FindingJson("2026-11-02T00:00:00Z", fields(50)), core);
+  Finding again;
+  EXPECT_TRUE(DecodeFindingText(stored, again).ok()) << DecodeFindingText(stored, again).ToString();
+  EXPECT_EQ(again.product_fields.size(), 53U);
+
+  simdjson::dom::parser parser;
+  Finding too_many;
+  const Status refused = DecodeFinding(
+      parser.parse(FindingJson("2026-11-02T00:00:00Z", fields(51))).value(), too_many);
+  EXPECT_NE(refused.ToString().find("data.ProductFields should NOT have more than 50 properties"),
+            std::string::npos)
+      << refused.ToString();
+}
+
 TEST(ImportTest, TopLevelIsFilledFromProviderFields) {
   std::string json = FindingJson("2026-11-02T00:00:00Z");
   json.replace(json.find(R"("Severity":{"Label":"HIGH","Original":"8.1"},)"),
