@@ -37,6 +37,7 @@
 #include <set>
 #include <unordered_map>
 
+#include "store/codec.h"
 #include "store/keys.h"
 #include "store/pending_derived.h"
 #include "store/store.h"
@@ -220,11 +221,6 @@ std::uint64_t DecodeSeq(std::string_view b) {
   std::uint64_t v = 0;
   for (size_t i = 0; i < 8 && i < b.size(); ++i) v = (v << 8) | static_cast<unsigned char>(b[i]);
   return v;
-}
-
-// The later of UpdatedAt and the last accepted import: what retention measures age from.
-TimeMs RetentionClock(const Finding& f) {
-  return std::max(f.updated_at, f.processed_at.value_or(f.updated_at));
 }
 
 class EmbeddedStore final : public FindingStore {
@@ -497,7 +493,7 @@ class EmbeddedStore final : public FindingStore {
     return static_cast<TimeMs>(options_.inventory_expiry_days) * asff::kMsPerDay;
   }
   TimeMs ExpiresAt(TimeMs last_seen) const {
-    return options_.inventory_expiry_days > 0 ? last_seen + InventoryWindow() : 0;
+    return InventoryExpiresAt(last_seen, options_.inventory_expiry_days);
   }
   Status ReadInventory(std::string_view pk, StoredInventoryItem* out, std::string* scratch);
   // Adds (or removes) the relation index entries of an inventory version to `batch`.
@@ -1004,64 +1000,6 @@ class OrderedCandidates {
       heap_{Later{reverse_}};
 };
 
-// Token: "1" + hex(position). Position: for UpdatedAt order the last desc(UpdatedAt) | seq;
-// otherwise the last finding's sort values and seq.
-std::string EncodeSortValues(const std::vector<filter::SortValue>& values, std::string_view seq) {
-  std::string out;
-  for (const auto& v : values) {
-    if (std::holds_alternative<std::monostate>(v)) {
-      out += 'n';
-    } else if (const double* d = std::get_if<double>(&v)) {
-      out += 'd';
-      std::uint64_t bits = 0;
-      std::memcpy(&bits, d, sizeof bits);
-      for (int i = 0; i < 8; ++i) out += static_cast<char>((bits >> (8 * i)) & 0xFF);
-    } else {
-      out += 's';
-      keys::PutLengthPrefixed(out, std::get<std::string>(v));
-    }
-  }
-  out += 'k';
-  out.append(seq);
-  return out;
-}
-
-bool DecodeSortValues(std::string_view in, size_t count, std::vector<filter::SortValue>* values,
-                      std::string* seq) {
-  size_t pos = 0;
-  values->clear();
-  for (size_t n = 0; n < count; ++n) {
-    if (pos >= in.size()) return false;
-    const char tag = in[pos++];
-    if (tag == 'n') {
-      values->emplace_back(std::monostate{});
-    } else if (tag == 'd') {
-      if (in.size() - pos < 8) return false;
-      std::uint64_t bits = 0;
-      for (int i = 0; i < 8; ++i)
-        bits |= static_cast<std::uint64_t>(static_cast<unsigned char>(in[pos + i])) << (8 * i);
-      pos += 8;
-      double d = 0;
-      std::memcpy(&d, &bits, sizeof d);
-      values->emplace_back(d);
-    } else if (tag == 's') {
-      auto s = keys::GetLengthPrefixed(in, pos);
-      if (!s) return false;
-      values->emplace_back(std::string(*s));
-    } else {
-      return false;
-    }
-  }
-  if (pos >= in.size() || in[pos] != 'k') return false;
-  *seq = std::string(in.substr(pos + 1));
-  return true;
-}
-
-Status BadToken() {
-  return Status::InvalidInput(
-      "Invalid parameter 'NextToken'. The token is not one this server issued.");
-}
-
 Status EmbeddedStore::Query(const QueryRequest& request, TimeMs now, QueryPage* page) {
   *page = {};
   if (request.max_results < 1 || request.max_results > 100) {
@@ -1122,9 +1060,9 @@ Status EmbeddedStore::Query(const QueryRequest& request, TimeMs now, QueryPage* 
   const bool ascending = !request.sort.empty() && request.sort[0].ascending;
   std::string token_body;
   if (!request.next_token.empty()) {
-    if (request.next_token[0] != '1') return BadToken();
+    if (request.next_token[0] != '1') return BadNextToken();
     auto decoded = keys::HexDecode(std::string_view(request.next_token).substr(1));
-    if (!decoded) return BadToken();
+    if (!decoded) return BadNextToken();
     token_body = std::move(*decoded);
   }
 
@@ -1149,7 +1087,7 @@ Status EmbeddedStore::Query(const QueryRequest& request, TimeMs now, QueryPage* 
   };
 
   if (default_order) {
-    if (!token_body.empty() && token_body.size() < 8) return BadToken();
+    if (!token_body.empty() && token_body.size() < 8) return BadNextToken();
     OrderedCandidates candidates(db_.get(), index_, ro, prefixes, overlays, ascending, token_body);
     std::string last;
     while (auto suffix = candidates.Next()) {
@@ -1172,7 +1110,7 @@ Status EmbeddedStore::Query(const QueryRequest& request, TimeMs now, QueryPage* 
   std::string after_seq;
   const bool has_after = !token_body.empty();
   if (has_after && !DecodeSortValues(token_body, request.sort.size(), &after_values, &after_seq)) {
-    return BadToken();
+    return BadNextToken();
   }
   struct Entry {
     std::vector<filter::SortValue> values;
@@ -1181,15 +1119,7 @@ Status EmbeddedStore::Query(const QueryRequest& request, TimeMs now, QueryPage* 
   };
   auto compare = [&](const std::vector<filter::SortValue>& av, std::string_view aseq,
                      const std::vector<filter::SortValue>& bv, std::string_view bseq) {
-    for (size_t i = 0; i < request.sort.size(); ++i) {
-      int c = filter::CompareSortValues(av[i], bv[i]);
-      // Missing values sort last in both directions.
-      const bool a_missing = std::holds_alternative<std::monostate>(av[i]);
-      const bool b_missing = std::holds_alternative<std::monostate>(bv[i]);
-      if (!request.sort[i].ascending && !a_missing && !b_missing) c = -c;
-      if (c != 0) return c < 0;
-    }
-    return aseq < bseq;
+    return SortPositionLess(request.sort, av, aseq, bv, bseq);
   };
   auto entry_less = [&](const Entry& a, const Entry& b) {
     return compare(a.values, a.seq, b.values, b.seq);
@@ -1313,8 +1243,6 @@ Status EmbeddedStore::Stats(StoreStats* stats) {
 // --- Added for IoT Device Defender (issue 4) ---------------------------------------------------
 
 constexpr std::string_view kAuxiliaryPrefix = "aux/";
-constexpr size_t kMaxAuxiliaryKey = 1024;
-constexpr size_t kMaxAuxiliaryValue = size_t{64} << 10;
 constexpr char kGeneratorTokenVersion = '2';
 
 Status EmbeddedStore::FindingsOfGeneratorBefore(const GeneratorRangeRequest& request,
@@ -1334,7 +1262,7 @@ Status EmbeddedStore::FindingsOfGeneratorBefore(const GeneratorRangeRequest& req
     auto position = request.next_token[0] == kGeneratorTokenVersion
                         ? keys::HexDecode(std::string_view(request.next_token).substr(1))
                         : std::nullopt;
-    if (!position || position->size() != 16) return BadToken();
+    if (!position || position->size() != 16) return BadNextToken();
     start += *position;
   }
   rocksdb::ReadOptions ro;
@@ -1420,8 +1348,6 @@ Status EmbeddedStore::DeleteAuxiliary(std::string_view key) {
 constexpr char kInventoryItem = 'i';
 constexpr char kInventoryVersion = 'v';
 constexpr char kInventorySeen = 't';
-constexpr char kInventoryFormat = 1;
-constexpr size_t kMaxInventoryKey = 2048;
 
 std::string InventoryKey(std::string_view subject, std::string_view source) {
   std::string k(1, kInventoryItem);
@@ -1443,89 +1369,14 @@ std::string InventorySeenKey(TimeMs last_seen, std::uint64_t seq) {
   return k;
 }
 
-std::string EncodeInventory(const StoredInventoryItem& s) {
-  std::string v(1, kInventoryFormat);
-  keys::PutBigEndian64(v, s.version);
-  keys::PutTimeAscending(v, s.first_seen);
-  keys::PutTimeAscending(v, s.last_seen);
-  keys::PutTimeAscending(v, s.item.observed_at);
-  v += s.item.deleted ? '\1' : '\0';
-  keys::PutLengthPrefixed(v, s.item.subject_type);
-  keys::PutLengthPrefixed(v, s.item.subject_id);
-  keys::PutVarint(v, s.item.relations.size());
-  for (const inventory::Relation& r : s.item.relations) {
-    for (const std::string* part : {&r.from_key, &r.from_type, &r.to_key, &r.to_type, &r.name}) {
-      keys::PutLengthPrefixed(v, *part);
-    }
-  }
-  keys::PutVarint(v, s.item.attributes.size());
-  for (const auto& [name, value] : s.item.attributes) {
-    keys::PutLengthPrefixed(v, name);
-    keys::PutLengthPrefixed(v, value);
-  }
-  return v;
-}
-
-Status DecodeInventory(std::string_view pk, std::string_view v, StoredInventoryItem* out) {
-  auto bad = [] { return Status::Corruption("malformed inventory record"); };
-  *out = {};
+// A record of the inventory family: its key (i | lp(subject) | lp(source)) and value.
+Status DecodeInventoryRecord(std::string_view pk, std::string_view value,
+                             StoredInventoryItem* out) {
   size_t pos = 1;
   const auto subject = keys::GetLengthPrefixed(pk, pos);
   const auto source = subject ? keys::GetLengthPrefixed(pk, pos) : std::nullopt;
-  if (!source || v.size() < 34 || v[0] != kInventoryFormat) return bad();
-  out->item.subject_key = std::string(*subject);
-  out->item.source = std::string(*source);
-  out->version = DecodeSeq(v.substr(1, 8));
-  out->first_seen = keys::GetTimeAscending(v.substr(9, 8));
-  out->last_seen = keys::GetTimeAscending(v.substr(17, 8));
-  out->item.observed_at = keys::GetTimeAscending(v.substr(25, 8));
-  out->item.deleted = v[33] != '\0';
-  pos = 34;
-  auto text = [&](std::string& field) {
-    const auto got = keys::GetLengthPrefixed(v, pos);
-    if (got) field = std::string(*got);
-    return got.has_value();
-  };
-  if (!text(out->item.subject_type) || !text(out->item.subject_id)) return bad();
-  const auto relations = keys::GetVarint(v, pos);
-  if (!relations || *relations > v.size()) return bad();
-  out->item.relations.resize(*relations);
-  for (inventory::Relation& r : out->item.relations) {
-    if (!text(r.from_key) || !text(r.from_type) || !text(r.to_key) || !text(r.to_type) ||
-        !text(r.name)) {
-      return bad();
-    }
-  }
-  const auto attributes = keys::GetVarint(v, pos);
-  if (!attributes || *attributes > v.size()) return bad();
-  out->item.attributes.resize(*attributes);
-  for (auto& [name, value] : out->item.attributes) {
-    if (!text(name) || !text(value)) return bad();
-  }
-  return pos == v.size() ? Status::Ok() : bad();
-}
-
-// A relation as an unordered pair of typed ends, for comparing what two versions state.
-using RelationEnds = std::array<std::string_view, 4>;
-RelationEnds Ends(const inventory::Relation& r) {
-  if (r.to_key < r.from_key) return {r.to_key, r.to_type, r.from_key, r.from_type};
-  return {r.from_key, r.from_type, r.to_key, r.to_type};
-}
-std::set<RelationEnds> EndsOf(const std::vector<inventory::Relation>& relations) {
-  std::set<RelationEnds> out;
-  for (const inventory::Relation& r : relations) out.insert(Ends(r));
-  return out;
-}
-
-// The relations of `item` that relate two different resources, each once.
-std::vector<inventory::Relation> Normalised(const std::vector<inventory::Relation>& relations) {
-  std::vector<inventory::Relation> out;
-  std::set<RelationEnds> seen;
-  for (const inventory::Relation& r : relations) {
-    if (r.from_key.empty() || r.to_key.empty() || r.from_key == r.to_key) continue;
-    if (seen.insert(Ends(r)).second) out.push_back(r);
-  }
-  return out;
+  if (!source) return Status::Corruption("malformed inventory record");
+  return DecodeInventory(*subject, *source, value, out);
 }
 
 Status EmbeddedStore::ScanIndexWithValues(std::string_view prefix,
@@ -1574,7 +1425,7 @@ Status EmbeddedStore::ReadInventory(std::string_view pk, StoredInventoryItem* ou
       db_->Get(rocksdb::ReadOptions(), inventory_, rocksdb::Slice(pk.data(), pk.size()), scratch);
   if (s.IsNotFound()) return Status::NotFound("no such inventory item");
   if (!s.ok()) return FromRocks(s, "reading an inventory item");
-  if (Status d = DecodeInventory(pk, *scratch, out); !d.ok()) return d;
+  if (Status d = DecodeInventoryRecord(pk, *scratch, out); !d.ok()) return d;
   out->expires_at = ExpiresAt(out->last_seen);
   return Status::Ok();
 }
@@ -1638,45 +1489,17 @@ Status EmbeddedStore::ImportInventory(std::span<const inventory::Item> batch, Ti
       }
     }
     std::optional<StoredInventoryItem>& existing = slot->second;
-    if (existing && in.observed_at < existing->item.observed_at) continue;  // stale
-    StoredInventoryItem next;
-    next.item = in;
-    next.item.relations = Normalised(in.relations);
-    if (next.item.deleted) next.item.relations.clear();
-    const bool was_counting = existing && (existing->expires_at == 0 || existing->expires_at > now);
-    if (existing && existing->item.deleted == next.item.deleted &&
-        EndsOf(existing->item.relations) == EndsOf(next.item.relations)) {
-      // Seen again, saying the same: the version stays; its last sighting (in the record, the
-      // expiry index and every relation entry's value) moves on.
-      next.version = existing->version;
-      next.first_seen = existing->first_seen;
-      next.last_seen = std::max(existing->last_seen, in.observed_at);
+    auto planned = PlanInventoryItem(in, existing ? &*existing : nullptr, now,
+                                     options_.inventory_expiry_days, &outcome);
+    if (!planned) continue;  // stale
+    StoredInventoryItem& next = *planned;
+    if (outcome.action == InventoryAction::kRefreshed) {
+      // The version stays; its last sighting (in the record, the expiry index and every relation
+      // entry's value) moves on.
       wb.Delete(inventory_, InventorySeenKey(existing->last_seen, existing->version));
-      outcome.action = InventoryAction::kRefreshed;
     } else {
-      next.version = next_seq_++;
-      next.first_seen = existing ? existing->first_seen : in.observed_at;
-      next.last_seen = in.observed_at;
-      outcome.action = existing ? InventoryAction::kReplaced : InventoryAction::kCreated;
-      if (existing) {
-        outcome.replaced = existing->version;
-        DeleteInventory(wb, *existing);
-        const auto now_stated = EndsOf(next.item.relations);
-        for (const inventory::Relation& r : existing->item.relations) {
-          if (!now_stated.contains(Ends(r))) outcome.removed.push_back(r);
-        }
-      }
-    }
-    next.expires_at = ExpiresAt(next.last_seen);
-    const bool counts = next.expires_at == 0 || next.expires_at > now;
-    outcome.version = next.version;
-    outcome.expired_on_arrival = !counts;
-    if (counts) {
-      const auto before =
-          was_counting ? EndsOf(existing->item.relations) : std::set<RelationEnds>();
-      for (const inventory::Relation& r : next.item.relations) {
-        if (!before.contains(Ends(r))) outcome.added.push_back(r);
-      }
+      next.version = outcome.version = next_seq_++;
+      if (existing) DeleteInventory(wb, *existing);
     }
     wb.Put(inventory_, pk, EncodeInventory(next));
     wb.Put(inventory_, InventoryVersionKey(next.version),
@@ -1705,8 +1528,8 @@ Status EmbeddedStore::InventoryItemsOf(std::string_view subject_key,
   for (it->Seek(p); it->Valid() && it->key().starts_with(p); it->Next()) {
     StoredInventoryItem stored;
     const std::string_view key(it->key().data(), it->key().size());
-    if (Status d =
-            DecodeInventory(key, std::string_view(it->value().data(), it->value().size()), &stored);
+    if (Status d = DecodeInventoryRecord(
+            key, std::string_view(it->value().data(), it->value().size()), &stored);
         !d.ok()) {
       return d;
     }
