@@ -9,6 +9,8 @@
 
 #include <algorithm>
 
+#include "aws/base64.h"
+
 namespace corroborate::server {
 namespace {
 
@@ -41,20 +43,6 @@ size_t Collect(char* data, size_t size, size_t n, void* user) {
 struct CurlGlobal {
   CurlGlobal() { curl_global_init(CURL_GLOBAL_DEFAULT); }
 };
-
-std::string Base64Decode(std::string_view in) {
-  std::string out((in.size() / 4 + 1) * 3, '\0');
-  const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(in.data()),
-                                static_cast<int>(in.size()));
-  if (n < 0) return {};
-  size_t size = static_cast<size_t>(n);
-  // EVP_DecodeBlock counts the padding as data.
-  if (!in.empty() && in.back() == '=') --size;
-  if (in.size() > 1 && in[in.size() - 2] == '=') --size;
-  out.resize(size);
-  return out;
-}
 
 }  // namespace
 
@@ -236,7 +224,7 @@ Status SnsEndpoint::Verify(const SnsMessage& m) {
   EVP_PKEY* key = X509_get_pubkey(cert);
   X509_free(cert);
   if (key == nullptr) return Status::Corruption("the SNS signing certificate has no key");
-  const std::string signature = Base64Decode(m.signature);
+  const std::string signature = aws::Base64Decode(m.signature).value_or("");
   const std::string to_sign = StringToSign(m);
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
   const EVP_MD* md = m.signature_version == "1" ? EVP_sha1() : EVP_sha256();
