@@ -48,7 +48,7 @@ Result<HttpResponse> SignedCall(HttpClient& http, CredentialChain& credentials,
                                 const ServiceEndpoint& target, std::string_view operation,
                                 std::string method, std::string_view raw_path,
                                 std::string_view raw_query, std::string body,
-                                const JsonProtocol& protocol) {
+                                const JsonProtocol& protocol, HttpResponse* failed_response) {
   const std::string what = target.display + " " + std::string(operation);
   auto current = credentials.Get();
   if (!current.ok()) return current.status().WithContext(what);
@@ -78,7 +78,9 @@ Result<HttpResponse> SignedCall(HttpClient& http, CredentialChain& credentials,
   auto response = http.Send(request, sign);
   if (!response.ok()) return response.status().WithContext(what + " at " + target.endpoint);
   if (response->status < 200 || response->status >= 300) {
-    return StatusFromResponse(target, operation, *response, creds);
+    Status error = StatusFromResponse(target, operation, *response, creds);
+    if (failed_response != nullptr) *failed_response = std::move(response).value();
+    return error;
   }
   return response;
 }

@@ -11,6 +11,8 @@
 //   message, and, for an authentication failure, the credentials' source and access key id
 //   (never a secret). Codes: kLimitExceeded for throttling that outlasted the retries, kIOError
 //   for 5xx and connection failures, kNotFound for 404, kInvalidInput for the other 4xx.
+//   `failed_response`, when given, receives the non-2xx answer itself, for callers that act on
+//   the error's details (DynamoDB's transaction cancellation reasons).
 #pragma once
 
 #include <string>
@@ -40,7 +42,8 @@ Result<HttpResponse> SignedCall(HttpClient& http, CredentialChain& credentials,
                                 const ServiceEndpoint& target, std::string_view operation,
                                 std::string method, std::string_view raw_path,
                                 std::string_view raw_query, std::string body,
-                                const JsonProtocol& protocol = {});
+                                const JsonProtocol& protocol = {},
+                                HttpResponse* failed_response = nullptr);
 
 // "https://host:port/prefix" -> ("host:port", "/prefix").
 std::pair<std::string, std::string> HostAndPath(std::string_view url);
