@@ -15,7 +15,11 @@
 #include <fmt/format.h>
 
 #include "asff/json_writer.h"
+#include "aws/credentials.h"
+#include "aws/http_client.h"
+#include "cli/aws_sink.h"
 #include "correlate/builtin_rules.h"
+#include "dynamodb/dynamodb_store.h"
 #include "filter/filter.h"
 #include "pipeline/pipeline.h"
 
@@ -40,7 +44,43 @@ asff::TimeMs Now(const GlobalOptions& options) {
   return pipeline::SystemNow();
 }
 
+namespace {
+
+// The DynamoDB store (--dynamodb-table): credentials and region from the AWS chain.
+Result<std::unique_ptr<store::FindingStore>> OpenDynamoDb(const GlobalOptions& options,
+                                                          const store::StoreOptions& store) {
+  aws::CredentialOptions credential_options;
+  auto region = aws::ResolveRegion(credential_options);
+  if (!region.ok()) {
+    return Status::InvalidInput("the DynamoDB store needs a region: " + region.status().message());
+  }
+  auto credentials = std::make_unique<aws::CredentialChain>(credential_options);
+  if (auto got = credentials->Get(); !got.ok()) {
+    return Status::IOError("the DynamoDB store needs AWS credentials: " + got.status().message());
+  }
+  auto http = aws::HttpClient::Create();
+  if (!http.ok()) return http.status();
+  dynamodb::DynamoDbStoreOptions dynamo;
+  dynamo.table = options.dynamodb_table;
+  dynamo.region = *region;
+  dynamo.endpoint_url = options.dynamodb_endpoint_url.empty()
+                            ? EnvOr("AWS_ENDPOINT_URL_DYNAMODB", EnvOr("AWS_ENDPOINT_URL", ""))
+                            : options.dynamodb_endpoint_url;
+  dynamo.create_table = options.dynamodb_create_table;
+  dynamo.store = store;
+  return dynamodb::OpenDynamoDbStore(dynamo, std::move(http).value(), std::move(credentials));
+}
+
+}  // namespace
+
 Result<std::unique_ptr<store::FindingStore>> OpenStore(const GlobalOptions& options) {
+  if (!options.dynamodb_table.empty()) {
+    store::StoreOptions store_options;
+    store_options.retention_active_days = options.retention_active_days;
+    store_options.retention_archived_days = options.retention_archived_days;
+    store_options.inventory_expiry_days = options.inventory_expiry_days;
+    return OpenDynamoDb(options, store_options);
+  }
   const std::string dir = options.data_dir.empty() ? DefaultDataDir() : options.data_dir;
   std::error_code ec;
   const bool existed = std::filesystem::exists(dir, ec);

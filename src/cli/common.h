@@ -32,6 +32,10 @@ struct GlobalOptions {
   int retention_archived_days = 30;
   int inventory_expiry_days = 30;  // added for inventory (issue 9)
   std::string now;                 // --now: evaluate as of this ASFF timestamp instead of the clock
+  // Added for the AWS edge (issue 6): the DynamoDB store instead of the embedded one.
+  std::string dynamodb_table;         // empty: the embedded store in data_dir
+  std::string dynamodb_endpoint_url;  // empty: $AWS_ENDPOINT_URL_DYNAMODB, $AWS_ENDPOINT_URL, AWS
+  bool dynamodb_create_table = false;
 };
 
 // The time commands act at: --now when given, else the system clock.

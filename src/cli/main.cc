@@ -33,6 +33,17 @@ int main(int argc, char** argv) {
                  "was last seen; retention deletes it")
       ->default_val(30)
       ->check(CLI::Range(1, 36500));
+  // Added for the AWS edge (issue 6).
+  app.add_option("--dynamodb-table", global.dynamodb_table,
+                 "Store findings in this DynamoDB table instead of --data-dir (the AWS "
+                 "deployment's store; credentials and region from the AWS chain; "
+                 "docs/storage.md)")
+      ->envname("CORROBORATE_DYNAMODB_TABLE");
+  app.add_option("--dynamodb-endpoint-url", global.dynamodb_endpoint_url,
+                 "DynamoDB endpoint (default $AWS_ENDPOINT_URL_DYNAMODB, $AWS_ENDPOINT_URL, else "
+                 "https://dynamodb.<region>.amazonaws.com)");
+  app.add_flag("--dynamodb-create-table", global.dynamodb_create_table,
+               "Create the --dynamodb-table (with its indexes and TTL) when it does not exist");
   app.add_option("--now", global.now,
                  "Act as if it were this time (ASFF timestamp, e.g. 2026-11-23T00:00:00Z): rule "
                  "windows, relative date filters and import times use it. For replaying history "
