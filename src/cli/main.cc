@@ -37,7 +37,7 @@ int main(int argc, char** argv) {
   app.add_option("--dynamodb-table", global.dynamodb_table,
                  "Store findings in this DynamoDB table instead of --data-dir (the AWS "
                  "deployment's store; credentials and region from the AWS chain; "
-                 "docs/storage.md)")
+                 "docs/dynamodb.md)")
       ->envname("CORROBORATE_DYNAMODB_TABLE");
   app.add_option("--dynamodb-endpoint-url", global.dynamodb_endpoint_url,
                  "DynamoDB endpoint (default $AWS_ENDPOINT_URL_DYNAMODB, $AWS_ENDPOINT_URL, else "

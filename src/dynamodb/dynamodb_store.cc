@@ -1915,7 +1915,7 @@ Status DynamoDbStore::Open() {
     for (const auto& m : missing) list += (list.empty() ? "" : ", ") + m;
     return Status::InvalidInput("DynamoDB table " + options_.table + " at " + client_.endpoint() +
                                 " is not a Corroborate store: it lacks " + list +
-                                " (docs/storage.md gives the table design)");
+                                " (docs/dynamodb.md gives the table design)");
   }
   return Status::Ok();
 }

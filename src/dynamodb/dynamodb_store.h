@@ -1,7 +1,7 @@
 // The DynamoDB backend of FindingStore (store/store.h), for the AWS deployment: several Lambda
 // invocations, or several servers, share one table.
 //
-// Table design (one table, docs/storage.md has the details and why):
+// Table design (one table, docs/dynamodb.md has the details and why):
 //   finding   pk f | lp(ProductArn) | Id, sk "f": the stored JSON, analyst mask and version,
 //             with the sparse index attributes of the GSIs below and the TTL attribute;
 //   version   pk v | be64(version), sk "v": which finding or inventory item a version is;
