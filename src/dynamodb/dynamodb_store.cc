@@ -8,6 +8,7 @@
 #include <mutex>
 #include <optional>
 #include <queue>
+#include <random>
 #include <set>
 #include <thread>
 #include <unordered_map>
@@ -18,6 +19,7 @@
 #include "asff/json_writer.h"
 #include "aws/base64.h"
 #include "aws/dynamodb_client.h"
+#include "aws/sigv4.h"
 #include "store/codec.h"
 #include "store/keys.h"
 
@@ -36,6 +38,7 @@ constexpr std::uint64_t kShards = 4;
 constexpr std::size_t kMaxTransactionItems = 100;        // DynamoDB's limit
 constexpr std::size_t kMaxTransactionBytes = 3'500'000;  // below DynamoDB's 4 MB
 constexpr std::size_t kMaxBatchGet = 100;                // BatchGetItem's limit
+constexpr std::size_t kMaxItemBytes = 380'000;           // below DynamoDB's 400 KB an item
 constexpr std::size_t kMaxBatchWrite = 25;               // BatchWriteItem's limit
 constexpr int kMaxRaces = 16;  // optimistic retries of one write before giving up
 constexpr char kGeneratorTokenVersion = '2';
@@ -103,6 +106,13 @@ const std::string* Attribute(const Item& item, const std::string& name) {
   return it == item.end() ? nullptr : &it->second.value;
 }
 
+// The attribute's value, or empty when the item lacks it (an answer never crashes the reader).
+const std::string& Field(const Item& item, const std::string& name) {
+  static const std::string kNone;
+  const std::string* v = Attribute(item, name);
+  return v != nullptr ? *v : kNone;
+}
+
 std::int64_t Number(const Item& item, const std::string& name) {
   const std::string* v = Attribute(item, name);
   if (v == nullptr) return 0;
@@ -133,17 +143,28 @@ std::string FindingPk(std::string_view product_arn, std::string_view id) {
 std::string VersionPk(std::uint64_t v) {
   return "v" + BigEndian(v);
 }
+// A resource's partition: its key, or a digest of a key too long for a partition key (an
+// inventory subject may have 2,048 bytes).
 std::string ResourcePk(std::string_view key) {
-  return "r" + std::string(key);
+  return key.size() <= 2000 ? "r" + std::string(key) : "R" + aws::Sha256Hex(key);
+}
+// Sort keys are at most 1,024 bytes and partition keys 2,048: a resource's entries are keyed by a
+// digest of what they name (which the item holds in full), so no valid finding's Id, ARN or
+// resource key can make a key too long.
+std::string Digest(std::string_view bytes) {
+  return aws::Sha256Hex(bytes);
 }
 std::string MemberSk(std::string_view owner) {
-  return "m" + std::string(owner);
+  return "m" + Digest(owner);
+}
+std::string RelationPart(std::string_view to, std::string_view to_type) {
+  std::string part;
+  store::keys::PutLengthPrefixed(part, to);
+  store::keys::PutLengthPrefixed(part, to_type);
+  return part;
 }
 std::string RelationSk(std::string_view to, std::string_view to_type, std::string_view owner) {
-  std::string sk = "g";
-  store::keys::PutLengthPrefixed(sk, to);
-  store::keys::PutLengthPrefixed(sk, to_type);
-  return sk + std::string(owner);
+  return "g" + Digest(RelationPart(to, to_type) + std::string(owner));
 }
 std::string InventoryOwner(std::string_view subject, std::string_view source) {
   std::string o = "i";
@@ -152,7 +173,15 @@ std::string InventoryOwner(std::string_view subject, std::string_view source) {
   return o;
 }
 std::string InventoryPk(std::string_view subject) {
-  return "i" + std::string(subject);
+  return subject.size() <= 1024 ? "i" + std::string(subject) : "I" + Digest(subject);
+}
+std::string InventorySk(std::string_view source) {
+  return "s" + Digest(source);
+}
+// The version index: a table partition per kind ('f' findings, 'i' inventory) and shard, read
+// strongly consistently (a crash's catch-up must not miss a version an index has not caught up on).
+std::string VersionIndexPk(char kind, std::uint64_t version) {
+  return std::string("x") + kind + static_cast<char>('0' + version % kShards);
 }
 std::string Shard(char prefix, std::uint64_t version) {
   return std::string(1, prefix) + static_cast<char>('0' + version % kShards);
@@ -160,10 +189,12 @@ std::string Shard(char prefix, std::uint64_t version) {
 std::string Sharded(std::string_view value, std::uint64_t version) {
   return std::string(value) + static_cast<char>('0' + version % kShards);
 }
+// asc(UpdatedAt) | be64(~version): read backwards (newest first) findings with one UpdatedAt come
+// in version order, as in the embedded store.
 std::string UpdatedSk(TimeMs updated, std::uint64_t version) {
   std::string s;
   store::keys::PutTimeAscending(s, updated);
-  store::keys::PutBigEndian64(s, version);
+  store::keys::PutBigEndian64(s, ~version);
   return s;
 }
 
@@ -189,7 +220,7 @@ struct IndexDefinition {
   std::string_view hash;
   std::string_view range;
 };
-constexpr std::array<IndexDefinition, 9> kIndexes{{
+constexpr std::array<IndexDefinition, 8> kIndexes{{
     {"by_updated", "u_pk", "u_sk"},
     {"by_generator", "g_pk", "u_sk"},
     {"by_product", "p_pk", "u_sk"},
@@ -197,15 +228,14 @@ constexpr std::array<IndexDefinition, 9> kIndexes{{
     {"by_severity", "s_pk", "u_sk"},
     {"by_workflow", "w_pk", "u_sk"},
     {"by_record_state", "r_pk", "u_sk"},
-    {"by_version", "x_pk", "x_sk"},
     {"by_last_seen", "t_pk", "t_sk"},
 }};
 
 // --- Writes -----------------------------------------------------------------------------------
 
 struct WriteAction {
-  enum Kind : std::uint8_t { kPut, kDelete } kind = kPut;
-  Item item;  // kPut: the whole item; kDelete: its key (pk, sk)
+  enum Kind : std::uint8_t { kPut, kDelete, kCheck } kind = kPut;
+  Item item;  // kPut: the whole item; kDelete, kCheck: its key (pk, sk)
   std::string condition;
   Item values;                               // the condition's :placeholders
   std::map<std::string, std::string> names;  // the condition's #placeholders
@@ -326,6 +356,31 @@ class MergedCursor {
   Status status_;
 };
 
+// Consecutive runs of `actions` that each fit one transaction (100 items, 4 MB).
+std::vector<std::vector<WriteAction>> Groups(const std::vector<WriteAction>& actions) {
+  std::vector<std::vector<WriteAction>> groups;
+  std::size_t bytes = 0;
+  for (const auto& a : actions) {
+    if (groups.empty() || groups.back().size() == kMaxTransactionItems ||
+        bytes + a.Bytes() > kMaxTransactionBytes) {
+      groups.emplace_back();
+      bytes = 0;
+    }
+    groups.back().push_back(a);
+    bytes += a.Bytes();
+  }
+  return groups;
+}
+
+// A fresh ClientRequestToken (1..36 characters).
+std::string RequestToken() {
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string token(32, '0');
+  for (char& c : token) c = kHex[rng() % 16];
+  return token;
+}
+
 // The state of a finding's record as a write sees it.
 struct Current {
   bool exists = false;
@@ -442,6 +497,8 @@ class DynamoDbStore final : public FindingStore {
   Status LoadEntries(const std::vector<Item>& entries, std::vector<std::optional<Current>>* out);
 
   Status ReadInventory(const Item& item, StoredInventoryItem* out, std::int64_t* writes);
+  // The TTL of an inventory version's items (epoch seconds; none when it never expires).
+  [[nodiscard]] std::optional<std::int64_t> InventoryTtl(const StoredInventoryItem& item) const;
   std::vector<WriteAction> InventoryWrites(const StoredInventoryItem& next,
                                            const StoredInventoryItem* existing,
                                            std::optional<std::int64_t> writes) const;
@@ -587,7 +644,10 @@ Status DynamoDbStore::BatchGet(const std::vector<std::pair<std::string, std::str
 }
 
 void WriteTransactItem(asff::JsonWriter& w, const WriteAction& a, const std::string& table) {
-  w.BeginObject().Key(a.kind == WriteAction::kPut ? "Put" : "Delete").BeginObject();
+  const char* kind = a.kind == WriteAction::kPut      ? "Put"
+                     : a.kind == WriteAction::kDelete ? "Delete"
+                                                      : "ConditionCheck";
+  w.BeginObject().Key(kind).BeginObject();
   w.Key("TableName").String(table).Key(a.kind == WriteAction::kPut ? "Item" : "Key");
   WriteItem(w, a.item);
   if (!a.condition.empty()) {
@@ -607,24 +667,28 @@ Result<bool> DynamoDbStore::Transact(const std::vector<WriteAction>& actions) {
   if (actions.empty()) return true;
   std::string body;
   asff::JsonWriter w(body);
-  w.BeginObject().Key("TransactItems").BeginArray();
+  // The token makes the HTTP client's retry of a transaction whose answer was lost (a timeout, a
+  // 5xx after the commit) succeed without applying it twice, instead of failing its conditions.
+  w.BeginObject().Key("ClientRequestToken").String(RequestToken()).Key("TransactItems");
+  w.BeginArray();
   for (const auto& a : actions) WriteTransactItem(w, a, options_.table);
   w.EndArray().EndObject();
-  // Another transaction on the same items (TransactionConflict in the reasons) is a race like a
-  // failed condition: the caller reads again.
+  // Another transaction on the same items (TransactionConflict) or throttling of one of them
+  // (ThrottlingError) among the reasons: wait and try again; a failed condition is a lost race
+  // the caller handles by reading again.
   for (int attempt = 0;; ++attempt) {
     aws::DynamoDbFailure failure;
     auto answer = Call("TransactWriteItems", body, &failure);
     if (answer.ok()) return true;
-    const bool conflict =
-        std::any_of(failure.cancellation.begin(), failure.cancellation.end(),
-                    [](const std::string& c) { return c == "TransactionConflict"; });
+    const bool conflict = std::any_of(
+        failure.cancellation.begin(), failure.cancellation.end(),
+        [](const std::string& c) { return c == "TransactionConflict" || c == "ThrottlingError"; });
     const bool condition =
         std::any_of(failure.cancellation.begin(), failure.cancellation.end(),
                     [](const std::string& c) { return c == "ConditionalCheckFailed"; });
     if (condition) return false;
-    if (!conflict || attempt >= 5) return answer.status();
-    std::this_thread::sleep_for(std::chrono::milliseconds(20 << attempt));
+    if (!conflict || attempt >= 8) return answer.status();
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::min(20 << attempt, 2000)));
   }
 }
 
@@ -685,21 +749,61 @@ Status DynamoDbStore::BatchWrite(const std::vector<WriteAction>& actions) {
 }
 
 Result<bool> DynamoDbStore::Commit(const std::vector<WriteAction>& actions) {
-  std::size_t bytes = 0;
-  for (const auto& a : actions) bytes += a.Bytes();
-  if (actions.size() <= kMaxTransactionItems && bytes <= kMaxTransactionBytes) {
-    return Transact(actions);
-  }
-  // Only a single finding or item with very many resources and relations gets here: its own
-  // conditional items go in the transaction, its derived entries (idempotent puts and deletes
-  // keyed by the owner) after it.
-  std::vector<WriteAction> head, rest;
+  auto fits = [](const std::vector<WriteAction>& group, const WriteAction* more) {
+    std::size_t bytes = more != nullptr ? more->Bytes() : 0;
+    for (const auto& a : group) bytes += a.Bytes();
+    return group.size() + (more != nullptr ? 1 : 0) <= kMaxTransactionItems &&
+           bytes <= kMaxTransactionBytes;
+  };
+  if (actions.empty() || fits(actions, nullptr)) return Transact(actions);
+  // Only one finding or inventory item with very many resources and relations gets here
+  // (actions[0] is its conditioned record). Its new entries go first, in transactions that
+  // each check the record is still as read; then the record with its version items and as many
+  // removals as fit; then the remaining removals of the old version's entries. Until the record
+  // is written, a re-import of the same revision finds the old one and redoes it all; a removal
+  // left undone by a crash is a stale entry readers ignore (its version is not the record's)
+  // and TTL deletes.
+  const WriteAction& record = actions[0];
+  WriteAction check{WriteAction::kCheck,
+                    {{"pk", record.item.at("pk")}, {"sk", record.item.at("sk")}},
+                    record.condition,
+                    record.values,
+                    record.names};
+  std::vector<WriteAction> core, puts, deletes;
   for (const auto& a : actions) {
-    (a.condition.empty() && head.size() >= 3 ? rest : head).push_back(a);
+    if (!a.condition.empty()) {
+      core.push_back(a);
+    } else if (a.kind == WriteAction::kPut) {
+      puts.push_back(a);
+    } else {
+      deletes.push_back(a);
+    }
   }
-  auto done = Transact(head);
+  std::vector<WriteAction> group;
+  auto flush = [&]() -> Result<bool> {
+    if (group.empty()) return true;
+    group.push_back(check);
+    auto done = Transact(group);
+    group.clear();
+    return done;
+  };
+  for (const auto& put : puts) {
+    // Room for this put and the check.
+    if (!group.empty() && (group.size() + 2 > kMaxTransactionItems || !fits(group, &put))) {
+      auto done = flush();
+      if (!done.ok() || !*done) return done;
+    }
+    group.push_back(put);
+  }
+  if (auto done = flush(); !done.ok() || !*done) return done;
+  std::size_t used = 0;
+  while (used < deletes.size() && fits(core, &deletes[used])) core.push_back(deletes[used++]);
+  auto done = Transact(core);
   if (!done.ok() || !*done) return done;
-  if (Status s = BatchWrite(rest); !s.ok()) return s;
+  if (Status s = BatchWrite(std::vector<WriteAction>(deletes.begin() + used, deletes.end()));
+      !s.ok()) {
+    return s;
+  }
   return true;
 }
 
@@ -782,15 +886,24 @@ std::map<std::pair<std::string, std::string>, Item> DynamoDbStore::DerivedItems(
   const Attr v = N(static_cast<std::int64_t>(version));
   for (const auto& r : f.resources) {
     std::pair<std::string, std::string> key{ResourcePk(r.canonical_key), MemberSk(owner)};
-    out[key] = {{"pk", B(key.first)}, {"sk", B(key.second)}, {"v", v}, {"expires_at", expires}};
+    out[key] = {{"pk", B(key.first)},
+                {"sk", B(key.second)},
+                {"o", B(owner)},
+                {"v", v},
+                {"expires_at", expires}};
   }
   for (const auto& rel : f.relations) {
     for (bool forward : {true, false}) {
-      std::pair<std::string, std::string> key{
-          ResourcePk(forward ? rel.from_key : rel.to_key),
-          RelationSk(forward ? rel.to_key : rel.from_key, forward ? rel.to_type : rel.from_type,
-                     owner)};
-      out[key] = {{"pk", B(key.first)}, {"sk", B(key.second)}, {"v", v}, {"expires_at", expires}};
+      const std::string& to = forward ? rel.to_key : rel.from_key;
+      const std::string& to_type = forward ? rel.to_type : rel.from_type;
+      std::pair<std::string, std::string> key{ResourcePk(forward ? rel.from_key : rel.to_key),
+                                              RelationSk(to, to_type, owner)};
+      out[key] = {{"pk", B(key.first)},
+                  {"sk", B(key.second)},
+                  {"to", B(to)},
+                  {"tt", B(to_type)},
+                  {"v", v},
+                  {"expires_at", expires}};
     }
   }
   return out;
@@ -807,17 +920,17 @@ std::vector<WriteAction> DynamoDbStore::FindingWrites(const Current& current,
   actions.push_back(std::move(record));
   if (!import) return actions;  // BatchUpdate: same version, same resources and relations
   const Attr expires = N(ExpirySeconds(RetentionEnd(next.core)));
-  WriteAction version_item = Put({{"pk", B(VersionPk(version))},
-                                  {"sk", B("v")},
-                                  {"o", B(owner)},
-                                  {"x_pk", B(Shard('f', version))},
-                                  {"x_sk", B(BigEndian(version))},
-                                  {"expires_at", expires}});
+  WriteAction version_item = Put(
+      {{"pk", B(VersionPk(version))}, {"sk", B("v")}, {"o", B(owner)}, {"expires_at", expires}});
   Condition(version_item, std::nullopt);  // a version number is never given twice
   actions.push_back(std::move(version_item));
+  actions.push_back(Put({{"pk", B(VersionIndexPk('f', version))},
+                         {"sk", B(BigEndian(version))},
+                         {"expires_at", expires}}));
   auto derived = DerivedItems(next.core, version);
   if (current.exists) {
     actions.push_back(Delete(VersionPk(current.version), "v"));
+    actions.push_back(Delete(VersionIndexPk('f', current.version), BigEndian(current.version)));
     for (auto& [key, item] : DerivedItems(current.finding.core, current.version)) {
       if (!derived.contains(key)) actions.push_back(Delete(key.first, key.second));
     }
@@ -830,7 +943,9 @@ std::vector<WriteAction> DynamoDbStore::FindingDeletes(const Current& current) c
   const Finding& f = current.finding.core;
   WriteAction record = Delete(FindingPk(f.product_arn, f.id), "f");
   Condition(record, current.writes);
-  std::vector<WriteAction> actions{std::move(record), Delete(VersionPk(current.version), "v")};
+  std::vector<WriteAction> actions{
+      std::move(record), Delete(VersionPk(current.version), "v"),
+      Delete(VersionIndexPk('f', current.version), BigEndian(current.version))};
   for (auto& [key, item] : DerivedItems(f, current.version)) {
     actions.push_back(Delete(key.first, key.second));
   }
@@ -1006,9 +1121,19 @@ Status DynamoDbStore::BatchUpdate(const asff::BatchUpdate& update, TimeMs now,
       std::move(writes.begin(), writes.end(), std::back_inserter(actions));
       result->processed.push_back(id);
     }
-    auto written = Transact(actions);  // at most 100 identifiers, one item each
-    if (!written.ok()) return written.status().WithContext("batch update");
-    if (*written) return Status::Ok();
+    // At most 100 identifiers, one item each: one transaction unless the findings are large (4
+    // MB); then several, and a lost race in a later one redoes the whole update (applying it
+    // again to a finding it was applied to changes nothing).
+    bool all_written = true;
+    for (const auto& group : Groups(actions)) {
+      auto written = Transact(group);
+      if (!written.ok()) return written.status().WithContext("batch update");
+      if (!*written) {
+        all_written = false;
+        break;
+      }
+    }
+    if (all_written) return Status::Ok();
     if (race >= kMaxRaces) {
       return Status::LimitExceeded("batch update: other writers kept changing the same findings");
     }
@@ -1032,19 +1157,23 @@ Status DynamoDbStore::FindingsForResource(std::string_view canonical_key,
   spec.range_value = "m";
   QueryCursor cursor(this, spec);
   std::vector<std::pair<std::string, std::string>> keys;
+  std::vector<std::uint64_t> entry_versions;
   for (const Item* e = cursor.Peek(); e != nullptr; cursor.Pop(), e = cursor.Peek()) {
-    keys.emplace_back(e->at("sk").value.substr(1), "f");
+    if (Field(*e, "o").empty()) return Malformed("resource entry");
+    keys.emplace_back(Field(*e, "o"), "f");
+    entry_versions.push_back(static_cast<std::uint64_t>(Number(*e, "v")));
   }
   if (!cursor.status().ok()) return cursor.status();
   std::map<std::pair<std::string, std::string>, Item> items;
   if (Status s = BatchGet(keys, &items); !s.ok()) return s;
   std::vector<std::pair<std::uint64_t, StoredFinding>> found;
-  for (const auto& key : keys) {
-    auto it = items.find(key);
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    auto it = items.find(keys[i]);
     if (it == items.end()) continue;  // raced with a delete
     StoredFinding f;
     std::uint64_t version = 0;
     if (Status s = ReadFinding(it->second, &f, &version); !s.ok()) return s;
+    if (version != entry_versions[i]) continue;  // an entry of another version (Commit)
     found.emplace_back(version, std::move(f));
   }
   std::sort(found.begin(), found.end(),
@@ -1095,16 +1224,14 @@ Status DynamoDbStore::RelatedResources(std::string_view canonical_key,
   spec.range_value = "g";
   QueryCursor cursor(this, spec);
   for (const Item* e = cursor.Peek(); e != nullptr; cursor.Pop(), e = cursor.Peek()) {
-    const std::string& sk = e->at("sk").value;
-    std::size_t pos = 1;
-    const auto related = store::keys::GetLengthPrefixed(sk, pos);
-    const auto type = related ? store::keys::GetLengthPrefixed(sk, pos) : std::nullopt;
-    if (!type) return Status::Corruption("malformed relation entry");
-    out->push_back({std::string(*related), std::string(*type),
-                    static_cast<std::uint64_t>(Number(*e, "v")), Number(*e, "e")});
+    if (Field(*e, "to").empty()) return Malformed("relation entry");
+    out->push_back({Field(*e, "to"), Field(*e, "tt"), static_cast<std::uint64_t>(Number(*e, "v")),
+                    Number(*e, "e")});
   }
+  // In the embedded store's order: its keys are lp(related) | lp(type) | version.
   std::sort(out->begin(), out->end(), [](const auto& a, const auto& b) {
-    return std::tie(a.key, a.type, a.version) < std::tie(b.key, b.type, b.version);
+    const std::string x = RelationPart(a.key, a.type), y = RelationPart(b.key, b.type);
+    return x != y ? x < y : a.version < b.version;
   });
   return cursor.status();
 }
@@ -1152,14 +1279,14 @@ std::vector<std::string> AllShards(std::string_view value, bool prefix_char) {
 
 Status DynamoDbStore::ForEachVersionSince(
     std::uint64_t after, const std::function<Status(std::uint64_t, const StoredFinding&)>& visit) {
-  MergedCursor versions(ShardCursors("by_version", "x_pk", AllShards("f", true), "x_sk", true,
+  MergedCursor versions(ShardCursors("", "pk", AllShards("xf", false), "sk", true,
                                      QuerySpec::kGreater, BigEndian(after)));
   for (;;) {
     std::vector<std::uint64_t> chunk;
     while (chunk.size() < kMaxBatchGet) {
       const Item* e = versions.Next();
       if (e == nullptr) break;
-      chunk.push_back(FromBigEndian(e->at("x_sk").value));
+      chunk.push_back(FromBigEndian(Field(*e, "sk")));
     }
     if (!versions.status().ok()) return versions.status();
     if (chunk.empty()) return Status::Ok();
@@ -1192,7 +1319,7 @@ Status DynamoDbStore::LoadEntries(const std::vector<Item>& entries,
   out->assign(entries.size(), std::nullopt);
   std::vector<std::pair<std::string, std::string>> keys;
   keys.reserve(entries.size());
-  for (const auto& e : entries) keys.emplace_back(e.at("pk").value, "f");
+  for (const auto& e : entries) keys.emplace_back(Field(e, "pk"), "f");
   std::map<std::pair<std::string, std::string>, Item> items;
   if (Status s = BatchGet(keys, &items); !s.ok()) return s;
   for (std::size_t i = 0; i < entries.size(); ++i) {
@@ -1261,7 +1388,7 @@ Status DynamoDbStore::Query(const store::QueryRequest& request, TimeMs now,
       while (chunk.size() < 50) {
         const Item* e = candidates.Next();
         if (e == nullptr) break;
-        const std::string& sk = e->at("u_sk").value;
+        const std::string& sk = Field(*e, "u_sk");
         if (sk == previous) continue;  // an entry left under a value the finding no longer has
         previous = sk;
         chunk.push_back(*e);
@@ -1278,7 +1405,7 @@ Status DynamoDbStore::Query(const store::QueryRequest& request, TimeMs now,
           return Status::Ok();
         }
         page->findings.push_back(std::move(loaded[i]->finding.core.json));
-        last = chunk[i].at("u_sk").value;
+        last = Field(chunk[i], "u_sk");
       }
     }
   }
@@ -1308,7 +1435,7 @@ Status DynamoDbStore::Query(const store::QueryRequest& request, TimeMs now,
     while (chunk.size() < 50) {
       const Item* e = candidates.Next();
       if (e == nullptr) break;
-      const std::string& sk = e->at("u_sk").value;
+      const std::string& sk = Field(*e, "u_sk");
       if (sk == previous) continue;
       previous = sk;
       chunk.push_back(*e);
@@ -1374,8 +1501,8 @@ Status DynamoDbStore::FindingsOfGeneratorBefore(const store::GeneratorRangeReque
     while (chunk.size() < 100) {
       const Item* e = candidates.Next();
       if (e == nullptr) break;
-      if (e->at("u_sk").value == previous) continue;
-      previous = e->at("u_sk").value;
+      if (Field(*e, "u_sk") == previous) continue;
+      previous = Field(*e, "u_sk");
       chunk.push_back(*e);
     }
     if (!candidates.status().ok()) return candidates.status();
@@ -1394,7 +1521,7 @@ Status DynamoDbStore::FindingsOfGeneratorBefore(const store::GeneratorRangeReque
         continue;
       }
       page->findings.push_back(std::move(loaded[i]->finding.core.json));
-      last = chunk[i].at("u_sk").value;
+      last = Field(chunk[i], "u_sk");
     }
   }
 }
@@ -1443,7 +1570,7 @@ Status DynamoDbStore::Stats(store::StoreStats* stats) {
   do {
     const std::string body = Request([&](asff::JsonWriter& w) {
       w.Key("ConsistentRead").Bool(true);
-      w.Key("FilterExpression").String("#sk = :f");
+      w.Key("FilterExpression").String("#sk = :f AND attribute_exists(j)");
       w.Key("ProjectionExpression").String("p_pk, s_pk, r_pk, w_pk, rt");
       w.Key("ExpressionAttributeNames").BeginObject().Key("#sk").String("sk").EndObject();
       w.Key("ExpressionAttributeValues");
@@ -1542,10 +1669,7 @@ Status DynamoDbStore::WriteAuxiliary(std::span<const store::AuxiliaryWrite> writ
     actions.push_back(w.remove ? Delete("a", w.key)
                                : Put({{"pk", B("a")}, {"sk", B(w.key)}, {"val", B(w.value)}}));
   }
-  for (std::size_t start = 0; start < actions.size(); start += kMaxTransactionItems) {
-    std::vector<WriteAction> group(
-        actions.begin() + start,
-        actions.begin() + std::min(actions.size(), start + kMaxTransactionItems));
+  for (const auto& group : Groups(actions)) {
     auto written = Transact(group);
     if (!written.ok()) return written.status().WithContext("writing auxiliary values");
   }
@@ -1569,7 +1693,7 @@ Status DynamoDbStore::ScanAuxiliary(std::string_view prefix, std::string_view af
   QueryCursor cursor(this, spec);
   for (const Item* e = cursor.Peek(); e != nullptr && out->size() < limit;
        cursor.Pop(), e = cursor.Peek()) {
-    const std::string& key = e->at("sk").value;
+    const std::string& key = Field(*e, "sk");
     if (!key.starts_with(prefix)) break;
     const std::string* v = Attribute(*e, "val");
     out->emplace_back(key, v != nullptr ? *v : std::string());
@@ -1581,66 +1705,83 @@ Status DynamoDbStore::ScanAuxiliary(std::string_view prefix, std::string_view af
 
 Status DynamoDbStore::ReadInventory(const Item& item, StoredInventoryItem* out,
                                     std::int64_t* writes) {
-  const std::string* pk = Attribute(item, "pk");
-  const std::string* sk = Attribute(item, "sk");
+  const std::string* subject = Attribute(item, "sub");
+  const std::string* source = Attribute(item, "src");
   const std::string* d = Attribute(item, "d");
-  if (pk == nullptr || sk == nullptr || d == nullptr || pk->empty()) {
+  if (subject == nullptr || source == nullptr || d == nullptr) {
     return Status::Corruption("malformed inventory item");
   }
-  if (Status s = store::DecodeInventory(pk->substr(1), *sk, *d, out); !s.ok()) return s;
+  if (Status s = store::DecodeInventory(*subject, *source, *d, out); !s.ok()) return s;
   out->expires_at = store::InventoryExpiresAt(out->last_seen, options_.store.inventory_expiry_days);
   if (writes != nullptr) *writes = Number(item, "w");
   return Status::Ok();
 }
 
-std::vector<WriteAction> DynamoDbStore::InventoryDeletes(const StoredInventoryItem& stored) const {
+// Every item of an inventory version but its record, keyed (each once: two relations may differ
+// only in a type the key does not hold twice).
+std::map<std::pair<std::string, std::string>, Item> InventoryDerived(
+    const StoredInventoryItem& stored, std::optional<std::int64_t> ttl_seconds) {
+  std::map<std::pair<std::string, std::string>, Item> out;
   const std::string owner = InventoryOwner(stored.item.subject_key, stored.item.source);
-  std::vector<WriteAction> actions{Delete(VersionPk(stored.version), "v")};
+  auto with_ttl = [&](Item item) {
+    if (ttl_seconds) item["expires_at"] = N(*ttl_seconds);
+    return item;
+  };
+  out[{VersionPk(stored.version), "v"}] =
+      with_ttl({{"pk", B(VersionPk(stored.version))}, {"sk", B("v")}, {"o", B(owner)}});
+  const std::pair<std::string, std::string> index{VersionIndexPk('i', stored.version),
+                                                  BigEndian(stored.version)};
+  out[index] = with_ttl({{"pk", B(index.first)}, {"sk", B(index.second)}});
   for (const inventory::Relation& r : stored.item.relations) {
     for (bool forward : {true, false}) {
-      actions.push_back(Delete(
-          ResourcePk(forward ? r.from_key : r.to_key),
-          RelationSk(forward ? r.to_key : r.from_key, forward ? r.to_type : r.from_type, owner)));
+      const std::string& to = forward ? r.to_key : r.from_key;
+      const std::string& to_type = forward ? r.to_type : r.from_type;
+      std::pair<std::string, std::string> key{ResourcePk(forward ? r.from_key : r.to_key),
+                                              RelationSk(to, to_type, owner)};
+      out[key] = with_ttl({{"pk", B(key.first)},
+                           {"sk", B(key.second)},
+                           {"to", B(to)},
+                           {"tt", B(to_type)},
+                           {"v", N(static_cast<std::int64_t>(stored.version))},
+                           {"e", N(stored.expires_at)}});
     }
   }
+  return out;
+}
+
+std::vector<WriteAction> DynamoDbStore::InventoryDeletes(const StoredInventoryItem& stored) const {
+  std::vector<WriteAction> actions;
+  for (const auto& [key, item] : InventoryDerived(stored, std::nullopt)) {
+    actions.push_back(Delete(key.first, key.second));
+  }
   return actions;
+}
+
+std::optional<std::int64_t> DynamoDbStore::InventoryTtl(const StoredInventoryItem& item) const {
+  // A week after the relations stop counting: ApplyRetention deletes the item then (and a
+  // sighting before it refreshes the item, as in the embedded store); TTL deletes what no
+  // retention pass does.
+  if (item.expires_at == 0) return std::nullopt;
+  return ExpirySeconds(item.expires_at + 7 * asff::kMsPerDay);
 }
 
 std::vector<WriteAction> DynamoDbStore::InventoryWrites(const StoredInventoryItem& next,
                                                         const StoredInventoryItem* existing,
                                                         std::optional<std::int64_t> writes) const {
-  const std::string owner = InventoryOwner(next.item.subject_key, next.item.source);
-  std::map<std::pair<std::string, std::string>, Item> puts;
-  const bool expires = next.expires_at != 0;
-  auto with_ttl = [&](Item item) {
-    if (expires) item["expires_at"] = N(ExpirySeconds(next.expires_at));
-    return item;
-  };
+  const auto ttl = InventoryTtl(next);
   Item record{{"pk", B(InventoryPk(next.item.subject_key))},
-              {"sk", B(next.item.source)},
+              {"sk", B(InventorySk(next.item.source))},
+              {"sub", B(next.item.subject_key)},
+              {"src", B(next.item.source)},
               {"d", B(store::EncodeInventory(next))},
               {"w", N(writes.value_or(0) + 1)},
               {"t_pk", B(Shard('t', next.version))},
               {"t_sk", B(UpdatedSk(next.last_seen, next.version))}};
-  WriteAction head = Put(with_ttl(std::move(record)));
+  if (ttl) record["expires_at"] = N(*ttl);
+  WriteAction head = Put(std::move(record));
   Condition(head, writes);
   std::vector<WriteAction> actions{std::move(head)};
-  puts[{VersionPk(next.version), "v"}] = with_ttl({{"pk", B(VersionPk(next.version))},
-                                                   {"sk", B("v")},
-                                                   {"o", B(owner)},
-                                                   {"x_pk", B(Shard('i', next.version))},
-                                                   {"x_sk", B(BigEndian(next.version))}});
-  for (const inventory::Relation& r : next.item.relations) {
-    for (bool forward : {true, false}) {
-      std::pair<std::string, std::string> key{
-          ResourcePk(forward ? r.from_key : r.to_key),
-          RelationSk(forward ? r.to_key : r.from_key, forward ? r.to_type : r.from_type, owner)};
-      puts[key] = with_ttl({{"pk", B(key.first)},
-                            {"sk", B(key.second)},
-                            {"v", N(static_cast<std::int64_t>(next.version))},
-                            {"e", N(next.expires_at)}});
-    }
-  }
+  auto puts = InventoryDerived(next, ttl);
   if (existing != nullptr) {
     for (auto& d : InventoryDeletes(*existing)) {
       if (!puts.contains(d.Key())) actions.push_back(std::move(d));
@@ -1666,6 +1807,12 @@ Status DynamoDbStore::ImportInventory(std::span<const inventory::Item> batch, Ti
       return Status::InvalidInput("an inventory item needs a source and a subject of at most " +
                                   std::to_string(store::kMaxInventoryKey) + " bytes");
     }
+    StoredInventoryItem sized;
+    sized.item = item;
+    if (store::EncodeInventory(sized).size() > kMaxItemBytes) {
+      return Status::InvalidInput("inventory item " + item.subject_key + " from " + item.source +
+                                  " is larger than a DynamoDB item can hold (400 KB)");
+    }
   }
   std::lock_guard lock(write_mu_);
   struct Known {
@@ -1674,7 +1821,7 @@ Status DynamoDbStore::ImportInventory(std::span<const inventory::Item> batch, Ti
   };
   std::map<std::pair<std::string, std::string>, Known> known;
   auto key_of = [](const inventory::Item& in) {
-    return std::pair{InventoryPk(in.subject_key), in.source};
+    return std::pair{InventoryPk(in.subject_key), InventorySk(in.source)};
   };
   std::size_t start = 0;
   int races = 0;
@@ -1700,7 +1847,7 @@ Status DynamoDbStore::ImportInventory(std::span<const inventory::Item> batch, Ti
     };
     std::vector<Planned> planned;
     std::set<std::pair<std::string, std::string>> in_group;
-    std::size_t end = start, count = 0, needs_version = 0;
+    std::size_t end = start, count = 0, bytes = 0, needs_version = 0;
     for (; end < batch.size(); ++end) {
       const auto key = key_of(batch[end]);
       if (!known.contains(key) || in_group.contains(key)) break;
@@ -1708,11 +1855,16 @@ Status DynamoDbStore::ImportInventory(std::span<const inventory::Item> batch, Ti
       auto next = store::PlanInventoryItem(batch[end], k.item ? &*k.item : nullptr, now,
                                            options_.store.inventory_expiry_days, &(*outcomes)[end]);
       if (!next) continue;  // stale
-      const std::size_t n = InventoryWrites(*next, k.item ? &*k.item : nullptr,
-                                            k.item ? std::optional(k.writes) : std::nullopt)
-                                .size();
-      if (!planned.empty() && count + n > kMaxTransactionItems) break;
-      count += n;
+      const auto writes = InventoryWrites(*next, k.item ? &*k.item : nullptr,
+                                          k.item ? std::optional(k.writes) : std::nullopt);
+      std::size_t b = 0;
+      for (const auto& a : writes) b += a.Bytes();
+      if (!planned.empty() &&
+          (count + writes.size() > kMaxTransactionItems || bytes + b > kMaxTransactionBytes)) {
+        break;
+      }
+      count += writes.size();
+      bytes += b;
       in_group.insert(key);
       if ((*outcomes)[end].action != store::InventoryAction::kRefreshed) ++needs_version;
       planned.push_back({end, std::move(*next)});
@@ -1798,7 +1950,7 @@ Status DynamoDbStore::InventoryItemOfVersion(std::uint64_t version, StoredInvent
   const auto source = subject ? store::keys::GetLengthPrefixed(*owner, pos) : std::nullopt;
   if (!source) return Status::Corruption("malformed inventory version");
   Item item;
-  s = GetItem(InventoryPk(*subject), std::string(*source), &item);
+  s = GetItem(InventoryPk(*subject), InventorySk(*source), &item);
   if (s.code() == Status::Code::kNotFound) return Status::NotFound("not an inventory version");
   if (!s.ok()) return s;
   if (s = ReadInventory(item, out, nullptr); !s.ok()) return s;
@@ -1807,11 +1959,11 @@ Status DynamoDbStore::InventoryItemOfVersion(std::uint64_t version, StoredInvent
 
 Status DynamoDbStore::InventoryItemsSince(
     std::uint64_t after_version, const std::function<Status(const StoredInventoryItem&)>& visit) {
-  MergedCursor versions(ShardCursors("by_version", "x_pk", AllShards("i", true), "x_sk", true,
+  MergedCursor versions(ShardCursors("", "pk", AllShards("xi", false), "sk", true,
                                      QuerySpec::kGreater, BigEndian(after_version)));
   for (const Item* e = versions.Next(); e != nullptr; e = versions.Next()) {
     StoredInventoryItem stored;
-    Status s = InventoryItemOfVersion(FromBigEndian(e->at("x_sk").value), &stored);
+    Status s = InventoryItemOfVersion(FromBigEndian(Field(*e, "sk")), &stored);
     if (s.code() == Status::Code::kNotFound) continue;  // replaced meanwhile
     if (s.ok()) s = visit(stored);
     if (!s.ok()) return s;
@@ -1828,14 +1980,15 @@ Status DynamoDbStore::ExpireInventory(TimeMs now, store::RetentionResult* result
                                 QuerySpec::kLess, bound));
   for (const Item* e = due.Next(); e != nullptr; e = due.Next()) {
     Item item;
-    Status s = GetItem(e->at("pk").value, e->at("sk").value, &item);
+    Status s = GetItem(Field(*e, "pk"), Field(*e, "sk"), &item);
     if (s.code() == Status::Code::kNotFound) continue;
     if (!s.ok()) return s;
     StoredInventoryItem stored;
     std::int64_t writes = 0;
     if (s = ReadInventory(item, &stored, &writes); !s.ok()) return s;
     if (stored.expires_at == 0 || stored.expires_at > now) continue;  // seen again meanwhile
-    WriteAction record = Delete(InventoryPk(stored.item.subject_key), stored.item.source);
+    WriteAction record =
+        Delete(InventoryPk(stored.item.subject_key), InventorySk(stored.item.source));
     Condition(record, writes);
     std::vector<WriteAction> actions{std::move(record)};
     for (auto& d : InventoryDeletes(stored)) actions.push_back(std::move(d));

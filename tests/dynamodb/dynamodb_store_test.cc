@@ -279,11 +279,6 @@ class Differential {
       std::vector<store::RelatedResource> ra, rb;
       ASSERT_TRUE(a_.RelatedResources(key, &ra).ok());
       ASSERT_TRUE(b_.RelatedResources(key, &rb).ok());
-      auto order = [](const auto& x, const auto& y) {
-        return std::tie(x.key, x.type, x.version) < std::tie(y.key, y.type, y.version);
-      };
-      std::sort(ra.begin(), ra.end(), order);
-      std::sort(rb.begin(), rb.end(), order);
       EXPECT_EQ(ra, rb) << key;
       std::vector<store::StoredInventoryItem> ia, ib;
       ASSERT_TRUE(a_.InventoryItemsOf(key, &ia).ok());
@@ -418,7 +413,8 @@ TEST_P(DynamoDbDifferentialTest, AgreesWithTheEmbeddedStoreOnEveryReadPath) {
       for (int i = 0; i < n; ++i) {
         const int product = pick(3);
         const std::string id = "f-" + std::to_string(pick(60));
-        const TimeMs updated = now - TimeMs{pick(48)} * 3'600'000 - pick(1000);
+        // Whole hours: many findings share an UpdatedAt, so the order of ties is compared too.
+        const TimeMs updated = now - TimeMs{pick(48)} * 3'600'000;
         batch.push_back(Make(product, id, updated, pick(10), pick(4), pick(3),
                              "t" + std::to_string(pick(20)), pick(12), now));
         identities.insert(std::string(kProducts[product]) + "|" + id);
@@ -474,6 +470,12 @@ TEST_P(DynamoDbDifferentialTest, AgreesWithTheEmbeddedStoreOnEveryReadPath) {
                                   asff::CanonicalResourceKey("AwsEc2NetworkInterface", eni, "aws",
                                                              "eu-west-1", "111122223333"),
                                   "AwsEc2NetworkInterface", "uses"});
+        if (pick(3) == 0) {
+          // The same two ends under another subject type: a second relation whose entries share
+          // the first one's keys on one side.
+          item.relations.push_back(item.relations.back());
+          item.relations.back().from_type = "Other";
+        }
         item.attributes = {{"State", pick(2) == 0 ? "running" : "stopped"}};
         items.push_back(std::move(item));
       }
@@ -628,7 +630,8 @@ TEST_F(DynamoDbStoreTest, EveryItemCarriesTheRetentionDeadlineAsItsTtl) {
     EXPECT_EQ(item["expires_at"]["N"].get_string().value(), expected) << simdjson::minify(item);
     ++with_ttl;
   }
-  EXPECT_EQ(with_ttl, 5);  // record, version, instance entry, interface relation both ways
+  // Record, version and its index entry, the instance's entry, the interface relation both ways.
+  EXPECT_EQ(with_ttl, 6);
 }
 
 TEST_F(DynamoDbStoreTest, OpeningAMissingOrForeignTableSaysWhatIsWrong) {
@@ -658,12 +661,11 @@ TEST_F(DynamoDbStoreTest, OpeningAMissingOrForeignTableSaysWhatIsWrong) {
       << unreachable.status().ToString();
 }
 
-TEST_F(DynamoDbStoreTest, AFindingWithMoreItemsThanATransactionIsStoredWhole) {
-  auto s = OpenOn(Moto::Get().endpoint(), UniqueTable(), true);
-  ASSERT_TRUE(s.ok()) << s.status().ToString();
-  // 32 instances, each with 3 interfaces: 32 resource entries and 96 relations both ways.
+// `instances` instances, each with 3 interfaces: an entry per instance and 3 relations each,
+// both ways.
+store::IncomingFinding BigFinding(int instances, const std::string& updated_at) {
   std::string resources = "[";
-  for (int r = 0; r < 32; ++r) {
+  for (int r = 0; r < instances; ++r) {
     if (r > 0) resources += ",";
     resources += R"({"Type":"AwsEc2Instance","Id":"i-0)" + std::string(14, 'c') +
                  std::to_string(10 + r) + R"(","Details":{"AwsEc2Instance":{"NetworkInterfaces":[)";
@@ -677,19 +679,27 @@ TEST_F(DynamoDbStoreTest, AFindingWithMoreItemsThanATransactionIsStoredWhole) {
   const std::string json =
       R"({"SchemaVersion":"2018-10-08","Id":"big","ProductArn":")" + std::string(kProducts[0]) +
       R"(","GeneratorId":"g","AwsAccountId":"111122223333","Types":["TTPs/Discovery"],)"
-      R"("CreatedAt":"2026-10-01T00:00:00Z","UpdatedAt":"2026-11-01T00:00:00Z",)"
-      R"("Severity":{"Label":"HIGH"},"Title":"t","Description":"d","Resources":)" +
+      R"("CreatedAt":"2026-10-01T00:00:00Z","UpdatedAt":")" +
+      updated_at + R"(","Severity":{"Label":"HIGH"},"Title":"t","Description":"d","Resources":)" +
       resources + "}";
   store::IncomingFinding in;
   simdjson::dom::parser parser;
   auto root = parser.parse(json).value();
-  ASSERT_TRUE(asff::DecodeFinding(root, in.core).ok());
+  EXPECT_TRUE(asff::DecodeFinding(root, in.core).ok());
   in.json = asff::NormalizeNewFinding(root, in.core, kNow);
-  ASSERT_EQ(in.core.relations.size(), 96U);
+  return in;
+}
+
+TEST_F(DynamoDbStoreTest, AFindingWithMoreItemsThanATransactionIsStoredWhole) {
+  auto s = OpenOn(Moto::Get().endpoint(), UniqueTable(), true);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  // 32 resource entries and 192 relation entries: more than one transaction holds.
+  const store::IncomingFinding big = BigFinding(32, "2026-11-01T00:00:00Z");
+  ASSERT_EQ(big.core.relations.size(), 96U);
   std::vector<store::ImportOutcome> outcomes;
-  const Status st = (*s)->Import(std::span(&in, 1), kNow, &outcomes);
+  Status st = (*s)->Import(std::span(&big, 1), kNow, &outcomes);
   ASSERT_TRUE(st.ok()) << st.ToString();
-  for (const auto& r : in.core.resources) {
+  for (const auto& r : big.core.resources) {
     std::vector<store::StoredFinding> found;
     ASSERT_TRUE((*s)->FindingsForResource(r.canonical_key, &found).ok());
     ASSERT_EQ(found.size(), 1U) << r.canonical_key;
@@ -697,6 +707,83 @@ TEST_F(DynamoDbStoreTest, AFindingWithMoreItemsThanATransactionIsStoredWhole) {
     ASSERT_TRUE((*s)->RelatedResources(r.canonical_key, &related).ok());
     EXPECT_EQ(related.size(), 3U) << r.canonical_key;
   }
+  // A newer revision naming half the instances: the other half's entries and relations go.
+  const store::IncomingFinding smaller = BigFinding(16, "2026-11-02T00:00:00Z");
+  st = (*s)->Import(std::span(&smaller, 1), kNow, &outcomes);
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  ASSERT_EQ(outcomes[0].action, asff::ImportAction::kUpdated);
+  for (std::size_t i = 0; i < big.core.resources.size(); ++i) {
+    const std::string& key = big.core.resources[i].canonical_key;
+    std::vector<std::uint64_t> versions;
+    ASSERT_TRUE((*s)->ResourceVersions(key, &versions).ok());
+    std::vector<store::RelatedResource> related;
+    ASSERT_TRUE((*s)->RelatedResources(key, &related).ok());
+    if (i < 16) {
+      EXPECT_EQ(versions, std::vector<std::uint64_t>{outcomes[0].version}) << key;
+      EXPECT_EQ(related.size(), 3U) << key;
+    } else {
+      EXPECT_TRUE(versions.empty()) << key;
+      EXPECT_TRUE(related.empty()) << key;
+    }
+  }
+}
+
+TEST_F(DynamoDbStoreTest, LongIdentifiersStayWithinDynamoDbsKeyLimits) {
+  auto s = OpenOn(Moto::Get().endpoint(), UniqueTable(), true);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  // A 512-character Id (Security Hub's limit) on a resource with a long ARN that states a
+  // relation: the entries' keys would be over DynamoDB's 1,024 bytes if they held both.
+  const std::string id(512, 'x');
+  const std::string instance = "i-0" + std::string(16, 'e');
+  const std::string json =
+      R"({"SchemaVersion":"2018-10-08","Id":")" + id + R"(","ProductArn":")" + kProducts[0] +
+      R"(","GeneratorId":"g","AwsAccountId":"111122223333","Types":["TTPs/Discovery"],)"
+      R"("CreatedAt":"2026-10-01T00:00:00Z","UpdatedAt":"2026-11-01T00:00:00Z",)"
+      R"("Severity":{"Label":"HIGH"},"Title":"t","Description":"d","Resources":[)"
+      R"({"Type":"AwsEc2Instance","Id":")" +
+      instance +
+      R"(","Details":{"AwsEc2Instance":{"NetworkInterfaces":[{"NetworkInterfaceId":"eni-0)" +
+      std::string(16, 'f') + R"("}]}}},{"Type":"Other","Id":")" + std::string(500, 'o') + R"("}]})";
+  store::IncomingFinding in;
+  simdjson::dom::parser parser;
+  auto root = parser.parse(json).value();
+  ASSERT_TRUE(asff::DecodeFinding(root, in.core).ok());
+  in.json = asff::NormalizeNewFinding(root, in.core, kNow);
+  std::vector<store::ImportOutcome> outcomes;
+  const Status st = (*s)->Import(std::span(&in, 1), kNow, &outcomes);
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  for (const auto& r : in.core.resources) {
+    std::vector<store::StoredFinding> found;
+    ASSERT_TRUE((*s)->FindingsForResource(r.canonical_key, &found).ok());
+    ASSERT_EQ(found.size(), 1U);
+    EXPECT_EQ(found[0].core.id, id);
+  }
+  std::vector<store::RelatedResource> related;
+  ASSERT_TRUE((*s)->RelatedResources(in.core.resources[0].canonical_key, &related).ok());
+  ASSERT_EQ(related.size(), 1U);
+  EXPECT_EQ(related[0].type, "AwsEc2NetworkInterface");
+  // An inventory item with a subject and a source of the store's 2,048-byte limit.
+  inventory::Item item;
+  item.source = std::string(2048, 's');
+  item.subject_key = std::string(2048, 'k');
+  item.subject_type = "Other";
+  item.subject_id = "x";
+  item.observed_at = kNow;
+  item.relations.push_back({item.subject_key, "Other", "other-key", "Other", ""});
+  std::vector<store::InventoryOutcome> inventory_outcomes;
+  const Status inventory = (*s)->ImportInventory(std::span(&item, 1), kNow, &inventory_outcomes);
+  ASSERT_TRUE(inventory.ok()) << inventory.ToString();
+  std::vector<store::RelatedResource> stated;
+  ASSERT_TRUE((*s)->RelatedResources(item.subject_key, &stated).ok());
+  ASSERT_EQ(stated.size(), 1U);
+  EXPECT_EQ(stated[0].key, "other-key");
+  std::vector<store::StoredInventoryItem> items;
+  ASSERT_TRUE((*s)->InventoryItemsOf(item.subject_key, &items).ok());
+  ASSERT_EQ(items.size(), 1U);
+  EXPECT_EQ(items[0].item.source, item.source);
+  store::StoredInventoryItem by_version;
+  ASSERT_TRUE((*s)->InventoryItemOfVersion(inventory_outcomes[0].version, &by_version).ok());
+  EXPECT_EQ(by_version.item.subject_key, item.subject_key);
 }
 
 }  // namespace
