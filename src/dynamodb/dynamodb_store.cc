@@ -198,37 +198,24 @@ std::string UpdatedSk(TimeMs updated, std::uint64_t version) {
   return s;
 }
 
-// A GSI that GetFindings can use for EQUALS filters on one field: the item's attribute holds
-// the value with its shard appended.
-struct FieldIndex {
-  std::string_view filter_name;
-  std::string_view index;
-  std::string_view attribute;
-};
-// In the order the planner prefers them when a filter names several (most selective first).
-constexpr std::array<FieldIndex, 6> kFieldIndexes{{
-    {"GeneratorId", "by_generator", "g_pk"},
-    {"ProductName", "by_product", "p_pk"},
-    {"ComplianceStatus", "by_compliance", "c_pk"},
-    {"SeverityLabel", "by_severity", "s_pk"},
-    {"WorkflowStatus", "by_workflow", "w_pk"},
-    {"RecordState", "by_record_state", "r_pk"},
-}};
-
+// The GSIs. Those with a filter field serve GetFindings' EQUALS filters on it (the item's
+// attribute holds the value with its shard appended), preferred in this order when a filter
+// names several (most selective first).
 struct IndexDefinition {
   std::string_view name;
   std::string_view hash;
   std::string_view range;
+  std::string_view filter_name;  // empty: not a field's index
 };
 constexpr std::array<IndexDefinition, 8> kIndexes{{
-    {"by_updated", "u_pk", "u_sk"},
-    {"by_generator", "g_pk", "u_sk"},
-    {"by_product", "p_pk", "u_sk"},
-    {"by_compliance", "c_pk", "u_sk"},
-    {"by_severity", "s_pk", "u_sk"},
-    {"by_workflow", "w_pk", "u_sk"},
-    {"by_record_state", "r_pk", "u_sk"},
-    {"by_last_seen", "t_pk", "t_sk"},
+    {"by_generator", "g_pk", "u_sk", "GeneratorId"},
+    {"by_product", "p_pk", "u_sk", "ProductName"},
+    {"by_compliance", "c_pk", "u_sk", "ComplianceStatus"},
+    {"by_severity", "s_pk", "u_sk", "SeverityLabel"},
+    {"by_workflow", "w_pk", "u_sk", "WorkflowStatus"},
+    {"by_record_state", "r_pk", "u_sk", "RecordState"},
+    {"by_updated", "u_pk", "u_sk", ""},
+    {"by_last_seen", "t_pk", "t_sk", ""},
 }};
 
 // --- Writes -----------------------------------------------------------------------------------
@@ -466,6 +453,9 @@ class DynamoDbStore final : public FindingStore {
   Status BatchWrite(const std::vector<WriteAction>& actions);
   Result<std::uint64_t> ReserveVersions(std::uint64_t count);
 
+  // The owner (finding record pk, or inventory owner) of a version of `kind` ('f' or 'i');
+  // NotFound when the version is not stored or of the other kind.
+  Status OwnerOfVersion(std::uint64_t version, char kind, std::string* owner);
   Status ReadFinding(const Item& item, StoredFinding* out, std::uint64_t* version = nullptr,
                      std::int64_t* writes = nullptr);
   Item FindingItem(const StoredFinding& f, std::uint64_t version, std::int64_t writes) const;
@@ -1101,22 +1091,11 @@ Status DynamoDbStore::BatchUpdate(const asff::BatchUpdate& update, TimeMs now,
         result->unprocessed.push_back({id, "FindingNotFound", "Finding Not Found"});
         continue;
       }
-      asff::AnalystMask mask = current.finding.analyst_mask;
-      auto json = asff::ApplyBatchUpdate(current.finding.core.json, update, now, mask);
       StoredFinding next;
-      if (json.ok()) {
-        const Status d = asff::DecodeFindingText(*json, next.core);
-        if (!d.ok()) json = Status::InvalidInput(d.message());
-      }
-      if (!json.ok()) {
-        const bool too_big = json->size() > asff::kMaxFindingBytes;
-        result->unprocessed.push_back(
-            {id, too_big ? "FindingSizeExceeded" : "InvalidInput",
-             too_big ? "Finding size exceeded 240 KB" : json.status().message()});
+      if (auto refused = store::ApplyBatchUpdateTo(current.finding, id, update, now, &next)) {
+        result->unprocessed.push_back(std::move(*refused));
         continue;
       }
-      next.core.json = std::move(json).value();
-      next.analyst_mask = mask;
       auto writes = FindingWrites(current, next, current.version, false);
       std::move(writes.begin(), writes.end(), std::back_inserter(actions));
       result->processed.push_back(id);
@@ -1197,17 +1176,26 @@ Status DynamoDbStore::ResourceVersions(std::string_view canonical_key,
   return cursor.status();
 }
 
-Status DynamoDbStore::GetVersion(std::uint64_t version, StoredFinding* out) {
+Status DynamoDbStore::OwnerOfVersion(std::uint64_t version, char kind, std::string* owner) {
   Item v;
   Status s = GetItem(VersionPk(version), "v", &v);
-  if (s.code() == Status::Code::kNotFound) return Status::NotFound("finding not found");
-  if (!s.ok()) return s;
-  const std::string* owner = Attribute(v, "o");
-  if (owner == nullptr || owner->empty() || (*owner)[0] != 'f') {
-    return Status::NotFound("finding not found");
+  const std::string* o = s.ok() ? Attribute(v, "o") : nullptr;
+  if (s.ok() && (o == nullptr || o->empty() || (*o)[0] != kind)) {
+    s = Status::NotFound("another kind of version");
   }
+  if (s.code() == Status::Code::kNotFound) {
+    return Status::NotFound(kind == 'f' ? "finding not found" : "not an inventory version");
+  }
+  if (!s.ok()) return s;
+  *owner = *o;
+  return Status::Ok();
+}
+
+Status DynamoDbStore::GetVersion(std::uint64_t version, StoredFinding* out) {
+  std::string owner;
+  if (Status s = OwnerOfVersion(version, 'f', &owner); !s.ok()) return s;
   Item item;
-  s = GetItem(*owner, "f", &item);
+  Status s = GetItem(owner, "f", &item);
   if (s.code() == Status::Code::kNotFound) return Status::NotFound("finding not found");
   if (!s.ok()) return s;
   std::uint64_t stored = 0;
@@ -1347,11 +1335,12 @@ Status DynamoDbStore::Query(const store::QueryRequest& request, TimeMs now,
   std::string index = "by_updated", attribute = "u_pk";
   std::vector<std::string> hashes = AllShards("u", true);
   if (filter != nullptr) {
-    for (const auto& field : kFieldIndexes) {
+    for (const auto& field : kIndexes) {
+      if (field.filter_name.empty()) continue;
       auto values = filter->ExactValues(field.filter_name);
       if (!values) continue;
-      index = field.index;
-      attribute = field.attribute;
+      index = field.name;
+      attribute = field.hash;
       hashes.clear();
       for (const auto& v : *values) {
         for (auto& h : AllShards(v, false)) hashes.push_back(std::move(h));
@@ -1411,22 +1400,8 @@ Status DynamoDbStore::Query(const store::QueryRequest& request, TimeMs now,
   }
 
   // Any other order: keep the best max_results + 1 matches after the token position.
-  std::vector<filter::SortValue> after_values;
-  std::string after_tail;
-  const bool has_after = !token_body.empty();
-  if (has_after &&
-      !store::DecodeSortValues(token_body, request.sort.size(), &after_values, &after_tail)) {
-    return store::BadNextToken();
-  }
-  struct Entry {
-    std::vector<filter::SortValue> values;
-    std::string tail;
-    std::string json;
-  };
-  auto entry_less = [&](const Entry& a, const Entry& b) {
-    return store::SortPositionLess(request.sort, a.values, a.tail, b.values, b.tail);
-  };
-  std::priority_queue<Entry, std::vector<Entry>, decltype(entry_less)> best(entry_less);
+  store::SortedPage sorted(request.sort, request.max_results);
+  if (Status s = sorted.Resume(token_body); !s.ok()) return s;
   MergedCursor candidates(
       ShardCursors(index, attribute, hashes, "u_sk", false, QuerySpec::kAll, ""));
   std::string previous;
@@ -1447,32 +1422,11 @@ Status DynamoDbStore::Query(const store::QueryRequest& request, TimeMs now,
     for (std::size_t i = 0; i < chunk.size(); ++i) {
       ++page->examined;
       if (!loaded[i] || !matches(*loaded[i])) continue;
-      simdjson::dom::element root = parser.parse(loaded[i]->finding.core.json).value_unsafe();
-      Entry e;
-      for (const auto& c : request.sort) e.values.push_back(filter::SortValueOf(root, c.field));
-      e.tail = BigEndian(loaded[i]->version);
-      if (has_after &&
-          !store::SortPositionLess(request.sort, after_values, after_tail, e.values, e.tail)) {
-        continue;
-      }
-      if (best.size() == request.max_results + 1 && !entry_less(e, best.top())) continue;
-      e.json = std::move(loaded[i]->finding.core.json);
-      best.push(std::move(e));
-      if (best.size() > request.max_results + 1) best.pop();
+      std::string& json = loaded[i]->finding.core.json;
+      sorted.Offer(parser.parse(json).value_unsafe(), BigEndian(loaded[i]->version), json);
     }
   }
-  std::vector<Entry> sorted;
-  while (!best.empty()) {
-    sorted.push_back(std::move(const_cast<Entry&>(best.top())));
-    best.pop();
-  }
-  std::reverse(sorted.begin(), sorted.end());
-  if (sorted.size() > request.max_results) {
-    sorted.pop_back();
-    page->next_token = "1" + store::keys::HexEncode(
-                                 store::EncodeSortValues(sorted.back().values, sorted.back().tail));
-  }
-  for (auto& e : sorted) page->findings.push_back(std::move(e.json));
+  sorted.Finish(page);
   return Status::Ok();
 }
 
@@ -1937,20 +1891,14 @@ Status DynamoDbStore::InventoryItemsOf(std::string_view subject_key,
 }
 
 Status DynamoDbStore::InventoryItemOfVersion(std::uint64_t version, StoredInventoryItem* out) {
-  Item v;
-  Status s = GetItem(VersionPk(version), "v", &v);
-  if (s.code() == Status::Code::kNotFound) return Status::NotFound("not an inventory version");
-  if (!s.ok()) return s;
-  const std::string* owner = Attribute(v, "o");
-  if (owner == nullptr || owner->empty() || (*owner)[0] != 'i') {
-    return Status::NotFound("not an inventory version");
-  }
+  std::string owner;
+  if (Status s = OwnerOfVersion(version, 'i', &owner); !s.ok()) return s;
   std::size_t pos = 1;
-  const auto subject = store::keys::GetLengthPrefixed(*owner, pos);
-  const auto source = subject ? store::keys::GetLengthPrefixed(*owner, pos) : std::nullopt;
+  const auto subject = store::keys::GetLengthPrefixed(owner, pos);
+  const auto source = subject ? store::keys::GetLengthPrefixed(owner, pos) : std::nullopt;
   if (!source) return Status::Corruption("malformed inventory version");
   Item item;
-  s = GetItem(InventoryPk(*subject), InventorySk(*source), &item);
+  Status s = GetItem(InventoryPk(*subject), InventorySk(*source), &item);
   if (s.code() == Status::Code::kNotFound) return Status::NotFound("not an inventory version");
   if (!s.ok()) return s;
   if (s = ReadInventory(item, out, nullptr); !s.ok()) return s;

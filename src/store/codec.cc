@@ -4,6 +4,7 @@
 #include <cstring>
 #include <variant>
 
+#include "asff/import.h"
 #include "store/keys.h"
 
 namespace corroborate::store {
@@ -77,9 +78,62 @@ bool SortPositionLess(const std::vector<filter::SortCriterion>& sort,
   return a_tail < b_tail;
 }
 
+Status SortedPage::Resume(std::string_view token_body) {
+  has_after_ = !token_body.empty();
+  if (has_after_ && !DecodeSortValues(token_body, sort_.size(), &after_values_, &after_tail_)) {
+    return BadNextToken();
+  }
+  return Status::Ok();
+}
+
+void SortedPage::Offer(simdjson::dom::element root, std::string_view tail, std::string& json) {
+  Entry e;
+  for (const auto& c : sort_) e.values.push_back(filter::SortValueOf(root, c.field));
+  e.tail = std::string(tail);
+  if (has_after_ && !SortPositionLess(sort_, after_values_, after_tail_, e.values, e.tail)) return;
+  if (best_.size() == max_results_ + 1 && !Less{this}(e, best_.top())) return;
+  e.json = std::move(json);
+  best_.push(std::move(e));
+  if (best_.size() > max_results_ + 1) best_.pop();
+}
+
+void SortedPage::Finish(QueryPage* page) {
+  std::vector<Entry> sorted;
+  while (!best_.empty()) {
+    sorted.push_back(std::move(const_cast<Entry&>(best_.top())));
+    best_.pop();
+  }
+  std::reverse(sorted.begin(), sorted.end());
+  if (sorted.size() > max_results_) {
+    sorted.pop_back();
+    page->next_token =
+        "1" + keys::HexEncode(EncodeSortValues(sorted.back().values, sorted.back().tail));
+  }
+  for (auto& e : sorted) page->findings.push_back(std::move(e.json));
+}
+
 Status BadNextToken() {
   return Status::InvalidInput(
       "Invalid parameter 'NextToken'. The token is not one this server issued.");
+}
+
+std::optional<UnprocessedFinding> ApplyBatchUpdateTo(const StoredFinding& existing,
+                                                     const asff::FindingIdentifier& id,
+                                                     const asff::BatchUpdate& update,
+                                                     asff::TimeMs now, StoredFinding* next) {
+  asff::AnalystMask mask = existing.analyst_mask;
+  auto json = asff::ApplyBatchUpdate(existing.core.json, update, now, mask);
+  *next = {};
+  if (!json.ok()) return UnprocessedFinding{id, "InvalidInput", json.status().message()};
+  if (json->size() > asff::kMaxFindingBytes) {
+    return UnprocessedFinding{id, "FindingSizeExceeded", "Finding size exceeded 240 KB"};
+  }
+  if (const Status d = asff::DecodeFindingText(*json, next->core); !d.ok()) {
+    return UnprocessedFinding{id, "InvalidInput", d.message()};
+  }
+  next->core.json = std::move(json).value();
+  next->analyst_mask = mask;
+  return std::nullopt;
 }
 
 namespace {

@@ -13,16 +13,25 @@
 //   anything it did not write (Corruption).
 // - NormalisedRelations keeps the relations that relate two different resources, each once;
 //   RelationEndsOf gives the unordered typed ends of a list, to compare what two versions state.
+// - SortedPage builds a GetFindings page in an order other than UpdatedAt: it is offered every
+//   matching finding (in any order) and keeps the best max_results after the token's position
+//   (and one more, to know whether a next page exists); Finish writes the page and its token.
 // - BadNextToken is the error every backend answers a token it did not issue with.
+// - ApplyBatchUpdateTo applies a BatchUpdateFindings request to one stored finding: the updated
+//   finding in `next`, or what Security Hub reports as unprocessed for it (FindingSizeExceeded
+//   when the result would pass 240 KB, InvalidInput when it is not a valid finding).
 #pragma once
 
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <queue>
 #include <set>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <simdjson.h>
 
 #include "asff/finding.h"
 #include "common/status.h"
@@ -45,6 +54,42 @@ bool SortPositionLess(const std::vector<filter::SortCriterion>& sort,
                       const std::vector<filter::SortValue>& b_values, std::string_view b_tail);
 
 Status BadNextToken();
+
+class SortedPage {
+ public:
+  SortedPage(const std::vector<filter::SortCriterion>& sort, std::size_t max_results)
+      : sort_(sort), max_results_(max_results), best_(Less{this}) {}
+  // `token_body`: the decoded NextToken after its version character (empty: the first page).
+  Status Resume(std::string_view token_body);
+  // A matching finding: its parsed JSON (for the sort values), its tail, and its JSON, which is
+  // moved from only when the finding is kept.
+  void Offer(simdjson::dom::element root, std::string_view tail, std::string& json);
+  void Finish(QueryPage* page);
+
+ private:
+  struct Entry {
+    std::vector<filter::SortValue> values;
+    std::string tail;
+    std::string json;
+  };
+  struct Less {
+    const SortedPage* page;
+    bool operator()(const Entry& a, const Entry& b) const {
+      return SortPositionLess(page->sort_, a.values, a.tail, b.values, b.tail);
+    }
+  };
+  const std::vector<filter::SortCriterion>& sort_;
+  std::size_t max_results_;
+  bool has_after_ = false;
+  std::vector<filter::SortValue> after_values_;
+  std::string after_tail_;
+  std::priority_queue<Entry, std::vector<Entry>, Less> best_;
+};
+
+std::optional<UnprocessedFinding> ApplyBatchUpdateTo(const StoredFinding& existing,
+                                                     const asff::FindingIdentifier& id,
+                                                     const asff::BatchUpdate& update,
+                                                     asff::TimeMs now, StoredFinding* next);
 
 std::string EncodeInventory(const StoredInventoryItem& s);
 Status DecodeInventory(std::string_view subject, std::string_view source, std::string_view value,

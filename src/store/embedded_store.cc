@@ -711,22 +711,11 @@ Status EmbeddedStore::BatchUpdate(const asff::BatchUpdate& update, TimeMs now,
           {id, "InternalFailure", "Internal service failure: " + s.message()});
       continue;
     }
-    asff::AnalystMask mask = existing.analyst_mask;
-    auto json = asff::ApplyBatchUpdate(existing.core.json, update, now, mask);
     StoredFinding next;
-    if (json.ok()) {
-      const Status d = asff::DecodeFindingText(*json, next.core);
-      if (!d.ok()) json = Status::InvalidInput(d.message());
-    }
-    if (!json.ok()) {
-      const bool too_big = json->size() > asff::kMaxFindingBytes;
-      result->unprocessed.push_back(
-          {id, too_big ? "FindingSizeExceeded" : "InvalidInput",
-           too_big ? "Finding size exceeded 240 KB" : json.status().message()});
+    if (auto refused = ApplyBatchUpdateTo(existing, id, update, now, &next)) {
+      result->unprocessed.push_back(std::move(*refused));
       continue;
     }
-    next.core.json = std::move(json).value();
-    next.analyst_mask = mask;
     WriteIndexes(wb, existing.core, seq, /*remove=*/true);
     wb.Put(findings_, seq, EncodeRecord(next.core.json, next.analyst_mask, /*superseded_seq=*/{}));
     WriteIndexes(wb, next.core, seq, /*remove=*/false);
@@ -1106,54 +1095,18 @@ Status EmbeddedStore::Query(const QueryRequest& request, TimeMs now, QueryPage* 
   }
 
   // Any other order: keep the best max_results + 1 matches after the token position.
-  std::vector<filter::SortValue> after_values;
-  std::string after_seq;
-  const bool has_after = !token_body.empty();
-  if (has_after && !DecodeSortValues(token_body, request.sort.size(), &after_values, &after_seq)) {
-    return BadNextToken();
-  }
-  struct Entry {
-    std::vector<filter::SortValue> values;
-    std::string seq;
-    std::string json;
-  };
-  auto compare = [&](const std::vector<filter::SortValue>& av, std::string_view aseq,
-                     const std::vector<filter::SortValue>& bv, std::string_view bseq) {
-    return SortPositionLess(request.sort, av, aseq, bv, bseq);
-  };
-  auto entry_less = [&](const Entry& a, const Entry& b) {
-    return compare(a.values, a.seq, b.values, b.seq);
-  };
-  std::priority_queue<Entry, std::vector<Entry>, decltype(entry_less)> best(entry_less);
+  SortedPage sorted(request.sort, request.max_results);
+  if (Status s = sorted.Resume(token_body); !s.ok()) return s;
   OrderedCandidates candidates(db_.get(), index_, ro, prefixes, overlays, false, "");
   while (auto suffix = candidates.Next()) {
     StoredFinding f;
     auto match = load_if_match(*suffix, &f);
     if (!match.ok()) return match.status();
     if (!*match) continue;
-    simdjson::dom::element root = parser.parse(f.core.json).value_unsafe();
-    Entry e;
-    for (const auto& c : request.sort) e.values.push_back(filter::SortValueOf(root, c.field));
-    e.seq = suffix->substr(8);
-    if (has_after && !compare(after_values, after_seq, e.values, e.seq)) continue;
-    if (best.size() == request.max_results + 1 && !entry_less(e, best.top())) continue;
-    e.json = std::move(f.core.json);
-    best.push(std::move(e));
-    if (best.size() > request.max_results + 1) best.pop();
+    sorted.Offer(parser.parse(f.core.json).value_unsafe(), suffix->substr(8), f.core.json);
   }
   if (Status s = candidates.status(); !s.ok()) return s;
-  std::vector<Entry> sorted;
-  while (!best.empty()) {
-    sorted.push_back(std::move(const_cast<Entry&>(best.top())));
-    best.pop();
-  }
-  std::reverse(sorted.begin(), sorted.end());
-  if (sorted.size() > request.max_results) {
-    sorted.pop_back();
-    page->next_token =
-        "1" + keys::HexEncode(EncodeSortValues(sorted.back().values, sorted.back().seq));
-  }
-  for (auto& e : sorted) page->findings.push_back(std::move(e.json));
+  sorted.Finish(page);
   return Status::Ok();
 }
 

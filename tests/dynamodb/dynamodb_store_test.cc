@@ -143,6 +143,15 @@ std::string Instance(int n) {
   return "i-0" + std::string(15, 'a') + std::to_string(n % 10);
 }
 
+store::IncomingFinding FromJson(const std::string& json, TimeMs now) {
+  store::IncomingFinding in;
+  simdjson::dom::parser parser;
+  auto root = parser.parse(json).value();
+  EXPECT_TRUE(asff::DecodeFinding(root, in.core).ok()) << json;
+  in.json = asff::NormalizeNewFinding(root, in.core, now);
+  return in;
+}
+
 // A finding on instance `resource` (and, for some, a second resource or network interfaces that
 // state relations).
 store::IncomingFinding Make(int product, const std::string& id, TimeMs updated, int resource,
@@ -169,12 +178,7 @@ store::IncomingFinding Make(int product, const std::string& id, TimeMs updated, 
                            kLabels[label] + R"("},"Title":")" + title +
                            R"(","Description":"d","Resources":)" + resources +
                            (shape % 4 == 0 ? R"(,"Compliance":{"Status":"FAILED"})" : "") + "}";
-  store::IncomingFinding in;
-  simdjson::dom::parser parser;
-  auto root = parser.parse(json).value();
-  EXPECT_TRUE(asff::DecodeFinding(root, in.core).ok()) << json;
-  in.json = asff::NormalizeNewFinding(root, in.core, now);
-  return in;
+  return FromJson(json, now);
 }
 
 std::vector<std::string> Ids(const std::vector<std::string>& jsons) {
@@ -682,12 +686,7 @@ store::IncomingFinding BigFinding(int instances, const std::string& updated_at) 
       R"("CreatedAt":"2026-10-01T00:00:00Z","UpdatedAt":")" +
       updated_at + R"(","Severity":{"Label":"HIGH"},"Title":"t","Description":"d","Resources":)" +
       resources + "}";
-  store::IncomingFinding in;
-  simdjson::dom::parser parser;
-  auto root = parser.parse(json).value();
-  EXPECT_TRUE(asff::DecodeFinding(root, in.core).ok());
-  in.json = asff::NormalizeNewFinding(root, in.core, kNow);
-  return in;
+  return FromJson(json, kNow);
 }
 
 TEST_F(DynamoDbStoreTest, AFindingWithMoreItemsThanATransactionIsStoredWhole) {
@@ -744,11 +743,8 @@ TEST_F(DynamoDbStoreTest, LongIdentifiersStayWithinDynamoDbsKeyLimits) {
       instance +
       R"(","Details":{"AwsEc2Instance":{"NetworkInterfaces":[{"NetworkInterfaceId":"eni-0)" +
       std::string(16, 'f') + R"("}]}}},{"Type":"Other","Id":")" + std::string(500, 'o') + R"("}]})";
-  store::IncomingFinding in;
-  simdjson::dom::parser parser;
-  auto root = parser.parse(json).value();
-  ASSERT_TRUE(asff::DecodeFinding(root, in.core).ok());
-  in.json = asff::NormalizeNewFinding(root, in.core, kNow);
+  const store::IncomingFinding in = FromJson(json, kNow);
+  ASSERT_EQ(in.core.id, id);
   std::vector<store::ImportOutcome> outcomes;
   const Status st = (*s)->Import(std::span(&in, 1), kNow, &outcomes);
   ASSERT_TRUE(st.ok()) << st.ToString();

@@ -211,6 +211,46 @@ TEST_F(StoreTest, DuplicatedIdentifiersAreUnprocessed) {
   EXPECT_EQ(Get("f-1").core.workflow_status, asff::WorkflowStatus::kNew);
 }
 
+// An update that would take a finding past 240 KB is refused for that finding, as Security Hub
+// does, and the finding stays as it was (this path used to read the value of an error and
+// end the process).
+TEST_F(StoreTest, AnUpdatePastTheSizeLimitIsUnprocessedAndChangesNothing) {
+  Spec big;
+  auto details = [](std::size_t pad) {
+    std::string d = R"({"Other":{)";
+    for (int k = 0; k < 230; ++k) {
+      d += R"("k)" + std::to_string(k) + R"(":")" + std::string(1000, 'x') + R"(",)";
+    }
+    for (int k = 0; pad > 0; ++k) {  // each value at most 1,024 characters
+      const std::size_t n = std::min<std::size_t>(pad, 900);
+      d += R"("p)" + std::to_string(k) + R"(":")" + std::string(n, 'p') + R"(",)";
+      pad -= n;
+    }
+    return d + R"("end":"e"}})";
+  };
+  big.details = details(0);
+  const std::size_t base = Incoming(big).json.size();
+  ASSERT_LT(base, asff::kMaxFindingBytes - 300);
+  big.details = details(asff::kMaxFindingBytes - 400 - base);
+  const std::size_t stored = Incoming(big).json.size();
+  ASSERT_GT(stored, asff::kMaxFindingBytes - 450);  // under 450 bytes left
+  ASSERT_LT(stored, asff::kMaxFindingBytes);
+  ASSERT_EQ(Import({big}), std::vector<ImportAction>{ImportAction::kCreated});
+  asff::BatchUpdate u;
+  u.identifiers = {{std::string(kGuardDuty), "f-1"}};
+  u.note = asff::Note{std::string(500, 'n'), "analyst", ""};
+  BatchUpdateResult result;
+  ASSERT_TRUE(store_->BatchUpdate(u, kNow, &result).ok());
+  EXPECT_TRUE(result.processed.empty());
+  ASSERT_EQ(result.unprocessed.size(), 1U);
+  EXPECT_EQ(result.unprocessed[0].error_code, "FindingSizeExceeded");
+  EXPECT_EQ(Get("f-1").core.json.find(std::string(500, 'n')), std::string::npos);
+  // A note that fits is taken.
+  u.note = asff::Note{"short", "analyst", ""};
+  ASSERT_TRUE(store_->BatchUpdate(u, kNow, &result).ok());
+  EXPECT_EQ(result.processed.size(), 1U);
+}
+
 TEST_F(StoreTest, PaginatesInUpdatedAtOrderWithoutGapsOrRepeats) {
   std::vector<Spec> specs;
   for (int i = 0; i < 250; ++i) {
