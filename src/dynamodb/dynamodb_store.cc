@@ -453,6 +453,14 @@ class DynamoDbStore final : public FindingStore {
   Status BatchWrite(const std::vector<WriteAction>& actions);
   Result<std::uint64_t> ReserveVersions(std::uint64_t count);
 
+  // The entries of a resource's partition: 'm' those of the findings naming it, 'g' relations.
+  QueryCursor ResourceEntries(std::string_view canonical_key, char kind) {
+    QuerySpec spec;
+    spec.hash_value = ResourcePk(canonical_key);
+    spec.range = QuerySpec::kBeginsWith;
+    spec.range_value = std::string(1, kind);
+    return {this, std::move(spec)};
+  }
   // The owner (finding record pk, or inventory owner) of a version of `kind` ('f' or 'i');
   // NotFound when the version is not stored or of the other kind.
   Status OwnerOfVersion(std::uint64_t version, char kind, std::string* owner);
@@ -1130,11 +1138,7 @@ Status DynamoDbStore::Get(const asff::FindingIdentifier& id, StoredFinding* out)
 Status DynamoDbStore::FindingsForResource(std::string_view canonical_key,
                                           std::vector<StoredFinding>* out) {
   out->clear();
-  QuerySpec spec;
-  spec.hash_value = ResourcePk(canonical_key);
-  spec.range = QuerySpec::kBeginsWith;
-  spec.range_value = "m";
-  QueryCursor cursor(this, spec);
+  QueryCursor cursor = ResourceEntries(canonical_key, 'm');
   std::vector<std::pair<std::string, std::string>> keys;
   std::vector<std::uint64_t> entry_versions;
   for (const Item* e = cursor.Peek(); e != nullptr; cursor.Pop(), e = cursor.Peek()) {
@@ -1164,11 +1168,7 @@ Status DynamoDbStore::FindingsForResource(std::string_view canonical_key,
 Status DynamoDbStore::ResourceVersions(std::string_view canonical_key,
                                        std::vector<std::uint64_t>* versions) {
   versions->clear();
-  QuerySpec spec;
-  spec.hash_value = ResourcePk(canonical_key);
-  spec.range = QuerySpec::kBeginsWith;
-  spec.range_value = "m";
-  QueryCursor cursor(this, spec);
+  QueryCursor cursor = ResourceEntries(canonical_key, 'm');
   for (const Item* e = cursor.Peek(); e != nullptr; cursor.Pop(), e = cursor.Peek()) {
     versions->push_back(static_cast<std::uint64_t>(Number(*e, "v")));
   }
@@ -1206,11 +1206,7 @@ Status DynamoDbStore::GetVersion(std::uint64_t version, StoredFinding* out) {
 Status DynamoDbStore::RelatedResources(std::string_view canonical_key,
                                        std::vector<store::RelatedResource>* out) {
   out->clear();
-  QuerySpec spec;
-  spec.hash_value = ResourcePk(canonical_key);
-  spec.range = QuerySpec::kBeginsWith;
-  spec.range_value = "g";
-  QueryCursor cursor(this, spec);
+  QueryCursor cursor = ResourceEntries(canonical_key, 'g');
   for (const Item* e = cursor.Peek(); e != nullptr; cursor.Pop(), e = cursor.Peek()) {
     if (Field(*e, "to").empty()) return Malformed("relation entry");
     out->push_back({Field(*e, "to"), Field(*e, "tt"), static_cast<std::uint64_t>(Number(*e, "v")),
