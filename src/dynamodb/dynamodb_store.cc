@@ -493,6 +493,10 @@ class DynamoDbStore final : public FindingStore {
   // Reads the findings of index entries (their pk and u_sk) in order, keeping those whose
   // stored version is the one the entry names.
   Status LoadEntries(const std::vector<Item>& entries, std::vector<std::optional<Current>>* out);
+  // The next up to `n` entries of an index on u_sk, each finding version once (`previous`
+  // carries the last one between calls), with LoadEntries' findings; false at the end.
+  Result<bool> NextEntries(MergedCursor& cursor, std::size_t n, std::string* previous,
+                           std::vector<Item>* chunk, std::vector<std::optional<Current>>* loaded);
 
   Status ReadInventory(const Item& item, StoredInventoryItem* out, std::int64_t* writes);
   // The TTL of an inventory version's items (epoch seconds; none when it never expires).
@@ -1321,6 +1325,24 @@ Status DynamoDbStore::LoadEntries(const std::vector<Item>& entries,
   return Status::Ok();
 }
 
+Result<bool> DynamoDbStore::NextEntries(MergedCursor& cursor, std::size_t n, std::string* previous,
+                                        std::vector<Item>* chunk,
+                                        std::vector<std::optional<Current>>* loaded) {
+  chunk->clear();
+  while (chunk->size() < n) {
+    const Item* e = cursor.Next();
+    if (e == nullptr) break;
+    const std::string& sk = Field(*e, "u_sk");
+    if (sk == *previous) continue;  // an entry left under a value the finding no longer has
+    *previous = sk;
+    chunk->push_back(*e);
+  }
+  if (!cursor.status().ok()) return cursor.status();
+  if (chunk->empty()) return false;
+  if (Status s = LoadEntries(*chunk, loaded); !s.ok()) return s;
+  return true;
+}
+
 Status DynamoDbStore::Query(const store::QueryRequest& request, TimeMs now,
                             store::QueryPage* page) {
   *page = {};
@@ -1368,20 +1390,12 @@ Status DynamoDbStore::Query(const store::QueryRequest& request, TimeMs now,
     MergedCursor candidates(
         ShardCursors(index, attribute, hashes, "u_sk", ascending, range, token_body));
     std::string last, previous;
+    std::vector<Item> chunk;
+    std::vector<std::optional<Current>> loaded;
     for (;;) {
-      std::vector<Item> chunk;
-      while (chunk.size() < 50) {
-        const Item* e = candidates.Next();
-        if (e == nullptr) break;
-        const std::string& sk = Field(*e, "u_sk");
-        if (sk == previous) continue;  // an entry left under a value the finding no longer has
-        previous = sk;
-        chunk.push_back(*e);
-      }
-      if (!candidates.status().ok()) return candidates.status();
-      if (chunk.empty()) return Status::Ok();
-      std::vector<std::optional<Current>> loaded;
-      if (Status s = LoadEntries(chunk, &loaded); !s.ok()) return s;
+      auto more = NextEntries(candidates, 50, &previous, &chunk, &loaded);
+      if (!more.ok()) return more.status();
+      if (!*more) return Status::Ok();
       for (std::size_t i = 0; i < chunk.size(); ++i) {
         ++page->examined;
         if (!loaded[i] || !matches(*loaded[i])) continue;
@@ -1401,20 +1415,12 @@ Status DynamoDbStore::Query(const store::QueryRequest& request, TimeMs now,
   MergedCursor candidates(
       ShardCursors(index, attribute, hashes, "u_sk", false, QuerySpec::kAll, ""));
   std::string previous;
+  std::vector<Item> chunk;
+  std::vector<std::optional<Current>> loaded;
   for (;;) {
-    std::vector<Item> chunk;
-    while (chunk.size() < 50) {
-      const Item* e = candidates.Next();
-      if (e == nullptr) break;
-      const std::string& sk = Field(*e, "u_sk");
-      if (sk == previous) continue;
-      previous = sk;
-      chunk.push_back(*e);
-    }
-    if (!candidates.status().ok()) return candidates.status();
-    if (chunk.empty()) break;
-    std::vector<std::optional<Current>> loaded;
-    if (Status s = LoadEntries(chunk, &loaded); !s.ok()) return s;
+    auto more = NextEntries(candidates, 50, &previous, &chunk, &loaded);
+    if (!more.ok()) return more.status();
+    if (!*more) break;
     for (std::size_t i = 0; i < chunk.size(); ++i) {
       ++page->examined;
       if (!loaded[i] || !matches(*loaded[i])) continue;
@@ -1446,19 +1452,12 @@ Status DynamoDbStore::FindingsOfGeneratorBefore(const store::GeneratorRangeReque
                                        AllShards(request.generator_id, false), "u_sk", false,
                                        QuerySpec::kLess, bound));
   std::string last, previous;
+  std::vector<Item> chunk;
+  std::vector<std::optional<Current>> loaded;
   for (;;) {
-    std::vector<Item> chunk;
-    while (chunk.size() < 100) {
-      const Item* e = candidates.Next();
-      if (e == nullptr) break;
-      if (Field(*e, "u_sk") == previous) continue;
-      previous = Field(*e, "u_sk");
-      chunk.push_back(*e);
-    }
-    if (!candidates.status().ok()) return candidates.status();
-    if (chunk.empty()) return Status::Ok();
-    std::vector<std::optional<Current>> loaded;
-    if (Status s = LoadEntries(chunk, &loaded); !s.ok()) return s;
+    auto more = NextEntries(candidates, 100, &previous, &chunk, &loaded);
+    if (!more.ok()) return more.status();
+    if (!*more) return Status::Ok();
     for (std::size_t i = 0; i < chunk.size(); ++i) {
       if (page->findings.size() == request.max_results) {
         page->next_token = kGeneratorTokenVersion + store::keys::HexEncode(last);
@@ -1489,17 +1488,13 @@ Status DynamoDbStore::ApplyRetention(TimeMs now, store::RetentionResult* result)
   store::keys::PutTimeAscending(bound, std::max(active_limit, archived_limit));
   MergedCursor candidates(ShardCursors("by_updated", "u_pk", AllShards("u", true), "u_sk", true,
                                        QuerySpec::kLess, bound));
+  std::string previous;
+  std::vector<Item> chunk;
+  std::vector<std::optional<Current>> loaded;
   for (;;) {
-    std::vector<Item> chunk;
-    while (chunk.size() < 100) {
-      const Item* e = candidates.Next();
-      if (e == nullptr) break;
-      chunk.push_back(*e);
-    }
-    if (!candidates.status().ok()) return candidates.status();
-    if (chunk.empty()) break;
-    std::vector<std::optional<Current>> loaded;
-    if (Status s = LoadEntries(chunk, &loaded); !s.ok()) return s;
+    auto more = NextEntries(candidates, 100, &previous, &chunk, &loaded);
+    if (!more.ok()) return more.status();
+    if (!*more) break;
     for (const auto& c : loaded) {
       if (!c) continue;
       const Finding& f = c->finding.core;
