@@ -53,6 +53,8 @@ Correlator::Correlator(const std::vector<Rule>& rules, EvidenceSource& source,
                        std::size_t cache_limit)
     : rules_(rules), source_(source), cache_limit_(cache_limit) {
   std::size_t conditions = 0;
+  active_per_rule_.assign(rules_.size(), 0);
+  for (std::size_t i = 0; i < rules_.size(); ++i) rule_index_.emplace(rules_[i].id, i);
   for (const Rule& r : rules_) {
     any_includes_correlated_ |= r.include_correlated;
     condition_base_.push_back(conditions);
@@ -74,7 +76,7 @@ Status Correlator::Start() {
         ActiveKey(rule_id, f.resources[0].canonical_key),
         Active{rule_id, GroupKey{f.resources[0].canonical_key, f.resources[0].type},
                std::string(ProductField(f, kDigestField))});
-    if (inserted) ++active_per_rule_[rule_id];
+    if (inserted) NoteActive(rule_id, f.resources[0].canonical_key, true);
   }
   return Status::Ok();
 }
@@ -146,8 +148,25 @@ bool Correlator::Applies(const Rule& rule, std::string_view type) const {
   return rule.resource_type.empty() || rule.resource_type == type;
 }
 
-bool Correlator::IsActive(const Rule& rule, const std::string& key) {
-  return active_.contains(ScratchActiveKey(rule.id, key));
+bool Correlator::IsActive(std::size_t rule, std::string_view key) const {
+  const auto it = active_rules_of_.find(key);
+  return it != active_rules_of_.end() &&
+         std::find(it->second.begin(), it->second.end(), rule) != it->second.end();
+}
+
+void Correlator::NoteActive(std::string_view rule_id, const std::string& group_key, bool active) {
+  const auto rule = rule_index_.find(rule_id);
+  if (rule == rule_index_.end()) return;  // an incident of a rule not loaded now
+  if (active) {
+    ++active_per_rule_[rule->second];
+    active_rules_of_[group_key].push_back(rule->second);
+    return;
+  }
+  --active_per_rule_[rule->second];
+  const auto it = active_rules_of_.find(group_key);
+  if (it == active_rules_of_.end()) return;
+  std::erase(it->second, rule->second);
+  if (it->second.empty()) active_rules_of_.erase(it);
 }
 
 void Correlator::Touch(const asff::Finding& finding, std::string_view json, asff::TimeMs now,
@@ -269,21 +288,20 @@ Status Correlator::Run(asff::TimeMs now, std::vector<CorrelatedChange>* changes)
   for (const Touched& t : touched_) {
     for (size_t i = 0; i < rules_.size(); ++i) {
       const Rule& rule = rules_[i];
-      if (Applies(rule, t.type) && (t.own_match[i] || IsActive(rule, t.key))) {
+      if (Applies(rule, t.type) && (t.own_match[i] || IsActive(i, t.key))) {
         groups[{t.key, t.type}].insert(i);
       }
       const bool related_kind =
           std::any_of(rule.conditions.begin(), rule.conditions.end(),
                       [&](const Condition& c) { return c.related_type == t.type; });
-      const auto per_rule = active_per_rule_.find(rule.id);
-      const bool rule_active = per_rule != active_per_rule_.end() && per_rule->second > 0;
+      const bool rule_active = active_per_rule_[i] > 0;
       if (!related_kind || (!t.related_match[i] && !rule_active)) continue;
       if (Status s = Walk(t.key, t.type, rule.resource_type, &related); !s.ok()) return s;
       for (const RelatedResource& r : related) {
         if (r.type == t.type) continue;
         // Reached through relations: possibly very many (one group on 50,000 instances), so
         // queued and evaluated within the budget.
-        if (t.related_match[i] || IsActive(rule, r.key)) Defer({r.key, r.type}, i);
+        if (t.related_match[i] || IsActive(i, r.key)) Defer({r.key, r.type}, i);
       }
     }
   }
@@ -707,11 +725,11 @@ void Correlator::Stored(const std::vector<CorrelatedChange>& changes) {
   for (const CorrelatedChange& c : changes) {
     const std::string k = ActiveKey(c.rule->id, c.group.canonical_key);
     if (c.kind == CorrelatedChange::Kind::kArchived) {
-      if (active_.erase(k) > 0) --active_per_rule_[c.rule->id];
+      if (active_.erase(k) > 0) NoteActive(c.rule->id, c.group.canonical_key, false);
     } else {
       auto [it, inserted] = active_.insert_or_assign(
           k, Active{c.rule->id, GroupKey{c.group.canonical_key, c.group.type}, c.digest});
-      if (inserted) ++active_per_rule_[c.rule->id];
+      if (inserted) NoteActive(c.rule->id, c.group.canonical_key, true);
     }
   }
 }

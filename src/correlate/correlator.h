@@ -263,7 +263,9 @@ class Correlator {
                std::span<const Candidate> candidates, std::vector<EvidenceItem>* out);
   Status EvaluateGroups(const std::map<GroupKey, std::set<size_t>>& groups, asff::TimeMs now,
                         std::vector<CorrelatedChange>* changes);
-  bool IsActive(const Rule& rule, const std::string& key);
+  // Whether loaded rule `rule` (an index of rules_) has an active incident on the group key: one
+  // lookup of the key, no string built (this is asked per rule per touched resource).
+  [[nodiscard]] bool IsActive(std::size_t rule, std::string_view key) const;
 
   const std::vector<Rule>& rules_;
   EvidenceSource& source_;
@@ -291,7 +293,9 @@ class Correlator {
   const std::string& ScratchActiveKey(std::string_view rule_id, std::string_view group_key);
   std::string active_key_scratch_;
   std::unordered_map<std::string, Active> active_;
-  std::unordered_map<std::string, std::size_t> active_per_rule_;
+  // Records that rule `rule_id` has (or no longer has) an active incident on `group_key`, in
+  // active_rules_of_ and active_per_rule_; active_ itself is the caller's.
+  void NoteActive(std::string_view rule_id, const std::string& group_key, bool active);
   std::unordered_map<std::uint64_t, Summary> cache_;
   std::uint64_t use_clock_ = 0;
   std::size_t cache_limit_;
@@ -303,6 +307,12 @@ class Correlator {
     std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
   std::unordered_map<std::string, std::vector<Member>, StringHash, std::equal_to<>> members_;
+  // The loaded rules by id; for each group key, the loaded rules with an active incident on it
+  // (few); and how many each loaded rule has. They index active_ for the hot path.
+  std::unordered_map<std::string, std::size_t, StringHash, std::equal_to<>> rule_index_;
+  std::unordered_map<std::string, std::vector<std::size_t>, StringHash, std::equal_to<>>
+      active_rules_of_;
+  std::vector<std::size_t> active_per_rule_;
   // The latest version Touch saw of each identity: a member with an older one was replaced by a
   // version that no longer names that resource.
   std::unordered_map<std::uint64_t, std::uint64_t> current_;
