@@ -189,11 +189,13 @@ int main(int argc, char** argv) {
                 total);
     if (correlate_on) {
       const auto r = stage.report();
-      std::printf("  groups evaluated %llu, incidents created %llu, updated %llu, withdrawn %llu\n",
-                  static_cast<unsigned long long>(r.groups_evaluated),
-                  static_cast<unsigned long long>(r.created),
-                  static_cast<unsigned long long>(r.updated),
-                  static_cast<unsigned long long>(r.archived));
+      std::printf(
+          "  groups evaluated %llu (%llu more ruled out by their counts), incidents created %llu, "
+          "updated %llu, withdrawn %llu\n",
+          static_cast<unsigned long long>(r.groups_evaluated),
+          static_cast<unsigned long long>(r.groups_ruled_out),
+          static_cast<unsigned long long>(r.created), static_cast<unsigned long long>(r.updated),
+          static_cast<unsigned long long>(r.archived));
       std::printf("  with correlation, ingest runs at %.0f%% of the rate without\n",
                   100.0 * baseline_total / total);
     } else {

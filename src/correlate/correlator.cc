@@ -41,6 +41,13 @@ std::string_view ProductField(const asff::Finding& f, std::string_view name) {
   return {};
 }
 
+// Whether a require expression negates a condition: then a condition that cannot hold may make
+// the rule fire, and counting matches says nothing about whether it can.
+bool Negates(const Expr& expr) {
+  if (expr.kind == Expr::Kind::kNot) return true;
+  return std::any_of(expr.operands.begin(), expr.operands.end(), Negates);
+}
+
 std::int64_t SteadyMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::steady_clock::now().time_since_epoch())
@@ -61,7 +68,11 @@ Correlator::Correlator(const std::vector<Rule>& rules, EvidenceSource& source,
     conditions += r.conditions.size();
     has_related_.push_back(std::any_of(r.conditions.begin(), r.conditions.end(),
                                        [](const Condition& c) { return !c.related_type.empty(); }));
+    decided_by_counts_.push_back(!Negates(r.require));
+    rule_of_condition_.insert(rule_of_condition_.end(), r.conditions.size(),
+                              condition_base_.size() - 1);
   }
+  condition_count_ = conditions;
 }
 
 Correlator::~Correlator() = default;
@@ -142,6 +153,31 @@ void Correlator::ForgetFindings(std::span<const asff::FindingIdentifier> finding
   }
   std::erase_if(
       cache_, [&](const auto& entry) { return identities.contains(entry.second.facts.identity); });
+  // Changed in place, they may match conditions they did not: no count kept is a bound any more.
+  ++counts_generation_;
+}
+
+void Correlator::Count(MemberList& members, const Summary& summary) const {
+  const std::vector<bool>& matches = summary.results.matches;
+  const std::size_t n = std::min(matches.size(), condition_count_);
+  for (std::size_t c = 0; c < n; ++c) {
+    if (matches[c] && correlate::Counts(rules_[rule_of_condition_[c]], summary.facts))
+      ++members.matching[c];
+  }
+}
+
+bool Correlator::CouldHold(std::size_t rule, const MemberList& members) const {
+  if (!decided_by_counts_[rule] || !Counted(members)) return true;
+  const Rule& r = rules_[rule];
+  std::vector<bool> could(r.conditions.size());
+  for (std::size_t k = 0; k < r.conditions.size(); ++k) {
+    const Condition& c = r.conditions[k];
+    // Each finding counted for a distinct condition has at least one value.
+    const auto needed =
+        static_cast<std::uint32_t>(std::max(c.distinct.empty() ? c.at_least : 1, 0));
+    could[k] = !c.related_type.empty() || members.matching[condition_base_[rule] + k] >= needed;
+  }
+  return correlate::Evaluate(r.require, could);
 }
 
 bool Correlator::Applies(const Rule& rule, std::string_view type) const {
@@ -195,13 +231,27 @@ void Correlator::Touch(const asff::Finding& finding, std::string_view json, asff
       adjacency_of_version_[version].push_back(from);
     }
   }
+  if (version == 0 || !exact) {
+    // What the stored version matches is not known here: the counts are set again when next read.
+    for (const asff::Resource& r : finding.resources) {
+      if (const auto it = members_.find(r.canonical_key); it != members_.end()) {
+        it->second.generation = 0;
+      }
+    }
+  }
   if (version != 0) {
     const std::uint64_t identity = IdentityHash(finding.product_arn, finding.id);
-    current_[identity] = version;
+    // Whatever the caller says it replaced, the version this one supersedes is not kept either:
+    // a kept version is a current one, which Candidates relies on.
+    if (auto [it, inserted] = current_.try_emplace(identity, version);
+        !inserted && it->second != version) {
+      cache_.erase(it->second);
+      it->second = version;
+    }
     for (const asff::Resource& r : finding.resources) {
       const auto it = members_.find(r.canonical_key);
       if (it == members_.end()) continue;  // read from the source when first needed
-      auto& list = it->second;
+      auto& list = it->second.list;
       auto m = std::find_if(list.begin(), list.end(),
                             [&](const Member& x) { return x.identity == identity; });
       if (m == list.end()) {
@@ -241,7 +291,12 @@ void Correlator::Touch(const asff::Finding& finding, std::string_view json, asff
     if (!any && active_.empty()) continue;
     touched_.push_back(std::move(t));
   }
-  if (version != 0 && exact) Remember(version, finding, std::move(results));
+  if (version == 0 || !exact) return;
+  const Summary& summary = Remember(version, finding, std::move(results));
+  for (const asff::Resource& r : finding.resources) {
+    const auto it = members_.find(r.canonical_key);
+    if (it != members_.end() && Counted(it->second)) Count(it->second, summary);
+  }
 }
 
 Status Correlator::Walk(std::string_view from, std::string_view from_type,
@@ -473,7 +528,7 @@ Status Correlator::EvaluateGroups(const std::map<GroupKey, std::set<size_t>>& gr
   return Status::Ok();
 }
 
-Status Correlator::MembersOf(std::string_view key, std::vector<Member>** out) {
+Status Correlator::MembersOf(std::string_view key, MemberList** out) {
   if (auto it = members_.find(key); it != members_.end()) {
     *out = &it->second;
     return Status::Ok();
@@ -481,50 +536,91 @@ Status Correlator::MembersOf(std::string_view key, std::vector<Member>** out) {
   if (members_.size() >= cache_limit_) members_.clear();
   std::vector<std::uint64_t> versions;
   if (Status s = source_.Versions(key, &versions); !s.ok()) return s;
-  std::vector<Member> list;
+  MemberList members;
   for (std::uint64_t v : versions) {
     const Summary* summary = nullptr;
     Status s = Lookup(v, &summary);
     if (s.code() == Status::Code::kNotFound) continue;  // replaced or deleted meanwhile
     if (!s.ok()) return s;
-    list.push_back({summary->facts.identity, v});
+    members.list.push_back({summary->facts.identity, v});
   }
-  *out = &members_.emplace(std::string(key), std::move(list)).first->second;
+  *out = &members_.emplace(std::string(key), std::move(members)).first->second;
   return Status::Ok();
 }
 
 Status Correlator::Candidates(std::string_view key, const std::string& related_type,
                               std::vector<Candidate>* out) {
-  std::vector<Member>* members = nullptr;
+  MemberList* members = nullptr;
   if (Status s = MembersOf(key, &members); !s.ok()) return s;
-  for (size_t i = 0; i < members->size();) {
-    const Member m = (*members)[i];
-    const auto current = current_.find(m.identity);
+  std::vector<Member>& list = members->list;
+  // Every member is visited: the counts are set exactly from what is found.
+  members->matching.assign(condition_count_, 0);
+  for (size_t i = 0; i < list.size();) {
+    const Member m = list[i];
     const Summary* summary = nullptr;
-    Status s = current != current_.end() && current->second != m.version
-                   ? Status::NotFound("replaced")
-                   : Lookup(m.version, &summary);
+    Status s = Status::Ok();
+    if (const auto kept = cache_.find(m.version); kept != cache_.end()) {
+      // Kept means current (Touch drops what a new version supersedes): one lookup, not two, per
+      // member, and these lookups into tables of a million entries are most of an evaluation.
+      kept->second.used = ++use_clock_;
+      summary = &kept->second;
+    } else {
+      const auto current = current_.find(m.identity);
+      s = current != current_.end() && current->second != m.version ? Status::NotFound("replaced")
+                                                                    : Lookup(m.version, &summary);
+    }
     if (s.code() == Status::Code::kNotFound) {  // replaced or deleted since it was read
-      (*members)[i] = members->back();
-      members->pop_back();
+      list[i] = list.back();
+      list.pop_back();
       continue;
     }
-    if (!s.ok()) return s;
+    if (!s.ok()) {
+      members->generation = 0;
+      return s;
+    }
     out->push_back({&summary->facts, m.version, {}, related_type, &summary->results});
+    Count(*members, *summary);
     ++i;
   }
+  members->generation = counts_generation_;
   return Status::Ok();
 }
 
 Status Correlator::EvaluateGroup(const GroupKey& key, const std::set<size_t>& rules,
                                  asff::TimeMs now, std::vector<CorrelatedChange>* changes,
                                  std::vector<RuleExplanation>* explanations) {
-  ++groups_evaluated_;
   TrimCache();
   std::vector<Candidate> candidates;
-  if (Status s = Candidates(key.key, "", &candidates); !s.ok()) return s;
+  bool have_candidates = false;
+  std::set<size_t> could_hold;
+  const std::set<size_t>* evaluated = &rules;
+  if (explanations == nullptr) {
+    // Rules that cannot hold here and have no incident to withdraw would change nothing: most
+    // touches are of a finding matching one condition of a rule whose other conditions nothing
+    // on the resource matches. Deciding that from the counts kept per resource costs the same
+    // however many findings the resource has.
+    MemberList* members = nullptr;
+    if (Status s = MembersOf(key.key, &members); !s.ok()) return s;
+    if (!Counted(*members)) {
+      if (Status s = Candidates(key.key, "", &candidates); !s.ok()) return s;
+      have_candidates = true;
+      if (Status s = MembersOf(key.key, &members); !s.ok()) return s;
+    }
+    for (size_t i : rules) {
+      if (IsActive(i, key.key) || CouldHold(i, *members)) could_hold.insert(i);
+    }
+    if (could_hold.empty()) {
+      ++groups_ruled_out_;
+      return Status::Ok();
+    }
+    evaluated = &could_hold;
+  }
+  ++groups_evaluated_;
+  if (!have_candidates) {
+    if (Status s = Candidates(key.key, "", &candidates); !s.ok()) return s;
+  }
   std::set<std::string> related_types;
-  for (size_t i : rules) {
+  for (size_t i : *evaluated) {
     for (const Condition& c : rules_[i].conditions) {
       if (!c.related_type.empty()) related_types.insert(c.related_type);
     }
@@ -538,7 +634,7 @@ Status Correlator::EvaluateGroup(const GroupKey& key, const std::set<size_t>& ru
   }
   Group group = FromKey(key);
   bool located = false;
-  for (size_t i : rules) {
+  for (size_t i : *evaluated) {
     const Rule& rule = rules_[i];
     Evaluation evaluation = Evaluate(rule, candidates, now, condition_base_[i]);
     if (explanations != nullptr) {

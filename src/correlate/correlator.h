@@ -30,6 +30,12 @@
 //   an analyst's Workflow, Note and other BatchUpdateFindings fields.
 // - Sweep re-evaluates every group with an active correlated finding (for evidence that ages out
 //   of a window with nothing new arriving); RunAll evaluates every group of every stored finding.
+// - A touched group is evaluated only for the rules that could hold there or have an active
+//   incident to withdraw: per resource, how many of its findings match each condition (and count
+//   for its rule) is kept as an upper bound, set exactly whenever the group is evaluated, so a rule
+//   whose needed condition too few findings match is ruled out without reading the group (rules
+//   whose require expression negates are always evaluated). Nothing else changes: a rule ruled
+//   out would neither fire nor withdraw anything.
 // - Explain evaluates the rules for one resource without changing anything.
 // - What each finding version gives each condition is computed once and kept (up to
 //   `cache_limit` versions, the least recently used half out when full), and which versions name
@@ -190,6 +196,9 @@ class Correlator {
                  std::vector<RuleExplanation>* out, std::string_view type_if_unnamed = {});
 
   [[nodiscard]] std::uint64_t groups_evaluated() const { return groups_evaluated_; }
+  // Touched groups not evaluated because no rule they were touched for could hold there (too few
+  // of their findings match a condition the rule needs) and none has an active incident there.
+  [[nodiscard]] std::uint64_t groups_ruled_out() const { return groups_ruled_out_; }
   // Finding versions whose condition results are kept (for tests and metrics).
   [[nodiscard]] std::size_t versions_kept() const { return cache_.size(); }
 
@@ -222,7 +231,27 @@ class Correlator {
     std::uint64_t identity;
     std::uint64_t version;
   };
-  Status MembersOf(std::string_view key, std::vector<Member>** out);
+  // A resource's members, and per condition (numbered as condition_base_) how many of them match
+  // its filter and count for its rule (evaluate.h Counts): an upper bound when `generation` is
+  // counts_generation_, unknown otherwise. Set exactly from the candidates whenever the resource's
+  // members are read for an evaluation, then only raised, by Touch as versions arrive: a version
+  // that replaced one or stopped naming the resource leaves the bound loose (never too low) until
+  // the next evaluation sets it again.
+  struct MemberList {
+    std::vector<Member> list;
+    std::vector<std::uint32_t> matching;
+    std::uint64_t generation = 0;  // 0: never counted
+  };
+  Status MembersOf(std::string_view key, MemberList** out);
+  // Whether loaded rule `rule` could hold on a resource with these members, from `matching`: its
+  // require expression with each own condition that too few members match taken as false (a
+  // condition on_related, or a rule whose expression negates, is not decided this way).
+  [[nodiscard]] bool CouldHold(std::size_t rule, const MemberList& members) const;
+  [[nodiscard]] bool Counted(const MemberList& members) const {
+    return members.generation == counts_generation_;
+  }
+  // Adds what a version contributes to `matching`.
+  void Count(MemberList& members, const Summary& summary) const;
   Summary& Remember(std::uint64_t version, const asff::Finding& finding, ConditionResults results);
   Status Lookup(std::uint64_t version, const Summary** out);
   void TrimCache();
@@ -306,7 +335,13 @@ class Correlator {
     using is_transparent = void;
     std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
-  std::unordered_map<std::string, std::vector<Member>, StringHash, std::equal_to<>> members_;
+  std::unordered_map<std::string, MemberList, StringHash, std::equal_to<>> members_;
+  // Bumped when counts kept in members_ may be too low (findings changed in place).
+  std::uint64_t counts_generation_ = 1;
+  std::size_t condition_count_ = 0;
+  std::vector<std::size_t> rule_of_condition_;  // per condition number: its rule
+  std::vector<bool> decided_by_counts_;         // per rule: CouldHold may rule it out
+  std::uint64_t groups_ruled_out_ = 0;
   // The loaded rules by id; for each group key, the loaded rules with an active incident on it
   // (few); and how many each loaded rule has. They index active_ for the hot path.
   std::unordered_map<std::string, std::size_t, StringHash, std::equal_to<>> rule_index_;

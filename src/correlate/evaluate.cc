@@ -17,14 +17,6 @@ asff::TimeMs Occurred(const FindingFacts& f) {
   return f.occurred;
 }
 
-bool Counts(const Rule& rule, const FindingFacts& f) {
-  if (!rule.include_correlated && f.correlated) return false;
-  if (rule.include_inactive) return true;
-  return f.record_state == asff::RecordState::kActive &&
-         f.workflow_status != asff::WorkflowStatus::kResolved &&
-         f.workflow_status != asff::WorkflowStatus::kSuppressed;
-}
-
 // The values under an ASFF path such as "Vulnerabilities[].Id", as strings.
 void CollectValues(simdjson::dom::element e, std::string_view path, std::vector<std::string>& out) {
   if (path.empty()) {
@@ -161,6 +153,14 @@ std::string Truncate(std::string s, size_t max) {
 }
 
 }  // namespace
+
+bool Counts(const Rule& rule, const FindingFacts& f) {
+  if (!rule.include_correlated && f.correlated) return false;
+  if (rule.include_inactive) return true;
+  return f.record_state == asff::RecordState::kActive &&
+         f.workflow_status != asff::WorkflowStatus::kResolved &&
+         f.workflow_status != asff::WorkflowStatus::kSuppressed;
+}
 
 std::uint64_t IdentityHash(std::string_view product_arn, std::string_view id) {
   return Fnv1a(id, Fnv1a(std::string_view("\0", 1), Fnv1a(product_arn)));

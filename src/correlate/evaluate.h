@@ -73,6 +73,11 @@ struct FindingFacts {
   static FindingFacts Of(const asff::Finding& f);
 };
 
+// Whether a finding can count for the rule at all, whatever it matches: correlated findings only
+// when the rule includes them, and ARCHIVED, RESOLVED or SUPPRESSED ones only when it includes
+// inactive findings.
+bool Counts(const Rule& rule, const FindingFacts& f);
+
 struct Candidate {
   const FindingFacts* facts = nullptr;
   std::uint64_t version = 0;                  // the stored version, to read the whole finding

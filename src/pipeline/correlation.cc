@@ -322,6 +322,7 @@ Status CorrelationStage::Apply(std::vector<correlate::CorrelatedChange>& changes
 CorrelationReport CorrelationStage::report() const {
   CorrelationReport r = report_;
   r.groups_evaluated = correlator_.groups_evaluated();
+  r.groups_ruled_out = correlator_.groups_ruled_out();
   return r;
 }
 

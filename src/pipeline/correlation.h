@@ -57,6 +57,7 @@ struct CorrelationReport {
   std::uint64_t updated = 0;
   std::uint64_t archived = 0;
   std::uint64_t groups_evaluated = 0;
+  std::uint64_t groups_ruled_out = 0;  // touched, but no rule could hold (correlator.h)
 };
 
 class CorrelationStage {

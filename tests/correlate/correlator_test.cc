@@ -4,7 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <filesystem>
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
@@ -111,6 +113,127 @@ TEST(CorrelatorTest, ReImportingAFindingKeepsOneVersionOfItNotOnePerRevision) {
   }
   // One kept version per finding (and what the evaluations read), not 50 per finding.
   EXPECT_LE(correlator.versions_kept(), 2 * examples.size());
+}
+
+// Driven finding by finding, with the counts kept per resource: evaluations are ruled out, never
+// a change.
+class CouldHoldTest : public ::testing::Test {
+ protected:
+  // GuardDuty activity and at least two CRITICAL Inspector findings on an instance.
+  static constexpr const char* kBoth = R"(
+id: activity-and-findings
+title: "{resource}"
+resource_type: AwsEc2Instance
+conditions:
+  activity: {filter: {ProductName: GuardDuty}}
+  findings: {filter: {ProductName: Inspector, SeverityLabel: CRITICAL}, at_least: 2}
+)";
+
+  void Load(const char* text) {
+    LoadRules(text, "test.yaml", rules_);
+    ASSERT_TRUE(rules_.errors.empty()) << rules_.errors[0].ToString();
+    correlator_ = std::make_unique<Correlator>(rules_.rules, evidence_);
+    ASSERT_TRUE(correlator_->Start().ok());
+  }
+
+  static std::string Json(const std::string& id, const std::string& product,
+                          const std::string& severity = "CRITICAL") {
+    std::string lower = product;
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return R"({"SchemaVersion":"2018-10-08","Id":")" + id +
+           R"(","ProductArn":"arn:aws:securityhub:eu-west-1::product/aws/)" + lower +
+           R"(","ProductName":")" + product +
+           R"(","GeneratorId":"g","AwsAccountId":"111122223333","Types":["Unusual Behaviors/VM/x"],)"
+           R"("CreatedAt":"2026-11-20T00:00:00Z","UpdatedAt":"2026-11-20T00:00:00Z",)"
+           R"("Severity":{"Label":")" +
+           severity +
+           R"("},"Title":"t","Description":"d","Resources":[{"Type":"AwsEc2Instance",)"
+           R"("Id":"arn:aws:ec2:eu-west-1:111122223333:instance/i-0a1b2c3d4e5f60718"}]})";
+  }
+
+  // Stores and touches the finding (replacing version `replaced`), runs, stores what changed, and
+  // returns "kind rule" of each change.
+  std::vector<std::string> Import(const std::string& json, std::uint64_t replaced = 0) {
+    asff::Finding f;
+    EXPECT_TRUE(asff::DecodeFindingText(json, f).ok()) << json;
+    f.json = json;
+    const asff::Finding copy = f;
+    last_version_ = evidence_.Add(std::move(f));
+    correlator_->Touch(copy, json, kNow, last_version_, true, replaced);
+    std::vector<CorrelatedChange> changes;
+    EXPECT_TRUE(correlator_->Run(kNow, &changes).ok());
+    std::vector<std::string> out;
+    for (const CorrelatedChange& c : changes) {
+      out.push_back(std::string(ToString(c.kind)) + " " + c.rule->id);
+      asff::Finding incident;
+      EXPECT_TRUE(asff::DecodeFindingText(c.json, incident).ok());
+      incident.json = c.json;
+      const asff::Finding incident_copy = incident;
+      const std::uint64_t v = evidence_.Add(std::move(incident));
+      correlator_->Touch(incident_copy, c.json, kNow, v);
+    }
+    correlator_->Stored(changes);
+    return out;
+  }
+
+  RuleSet rules_;
+  MemoryEvidence evidence_;
+  std::unique_ptr<Correlator> correlator_;
+  std::uint64_t last_version_ = 0;
+};
+
+TEST_F(CouldHoldTest, ARuleIsRuledOutUntilItsLastPieceArrivesInEitherOrder) {
+  Load(kBoth);
+  // Inspector first: no activity, so nothing is evaluated.
+  EXPECT_TRUE(Import(Json("insp-1", "Inspector")).empty());
+  EXPECT_TRUE(Import(Json("insp-2", "Inspector")).empty());
+  EXPECT_EQ(correlator_->groups_evaluated(), 0U);
+  EXPECT_EQ(correlator_->groups_ruled_out(), 2U);
+  EXPECT_EQ(Import(Json("gd-1", "GuardDuty")),
+            std::vector<std::string>{"created activity-and-findings"});
+  EXPECT_EQ(correlator_->groups_evaluated(), 1U);
+}
+
+TEST_F(CouldHoldTest, ActivityFirstWaitsForTheSecondCriticalFinding) {
+  Load(kBoth);
+  EXPECT_TRUE(Import(Json("gd-1", "GuardDuty")).empty());
+  EXPECT_TRUE(Import(Json("insp-1", "Inspector")).empty());
+  EXPECT_TRUE(Import(Json("insp-2", "Inspector", "HIGH")).empty());  // does not count
+  EXPECT_EQ(correlator_->groups_evaluated(), 0U);
+  EXPECT_EQ(correlator_->groups_ruled_out(), 2U);  // the HIGH one touched no condition
+  EXPECT_EQ(Import(Json("insp-3", "Inspector")),
+            std::vector<std::string>{"created activity-and-findings"});
+}
+
+TEST_F(CouldHoldTest, AReimportThatStopsMatchingLeavesTheBoundLooseNeverWrong) {
+  Load(kBoth);
+  ASSERT_TRUE(Import(Json("gd-1", "GuardDuty")).empty());
+  ASSERT_TRUE(Import(Json("insp-1", "Inspector")).empty());
+  // Re-imported as HIGH: one CRITICAL is still counted, none is there.
+  ASSERT_TRUE(Import(Json("insp-1", "Inspector", "HIGH"), last_version_).empty());
+  const std::uint64_t evaluated = correlator_->groups_evaluated();
+  // The bound says two, so the group is evaluated, and the rule does not fire on one.
+  EXPECT_TRUE(Import(Json("insp-2", "Inspector")).empty());
+  EXPECT_EQ(correlator_->groups_evaluated(), evaluated + 1);
+  EXPECT_EQ(Import(Json("insp-3", "Inspector")),
+            std::vector<std::string>{"created activity-and-findings"});
+}
+
+TEST_F(CouldHoldTest, ARuleThatNegatesIsNeverRuledOutByCounting) {
+  Load(R"(
+id: activity-without-findings
+title: "{resource}"
+resource_type: AwsEc2Instance
+conditions:
+  activity: {filter: {ProductName: GuardDuty}}
+  findings: {filter: {ProductName: Inspector}}
+require: activity and not findings
+)");
+  EXPECT_EQ(Import(Json("gd-1", "GuardDuty")),
+            std::vector<std::string>{"created activity-without-findings"});
+  EXPECT_EQ(Import(Json("insp-1", "Inspector")),
+            std::vector<std::string>{"archived activity-without-findings"});
+  EXPECT_EQ(correlator_->groups_ruled_out(), 0U);
 }
 
 }  // namespace

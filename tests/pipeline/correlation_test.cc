@@ -209,6 +209,28 @@ TEST_F(CorrelationTest, AnAnalystResolvingEvidenceWithdrawsTheIncident) {
   EXPECT_EQ(changes[0].kind, correlate::CorrelatedChange::Kind::kArchived);
 }
 
+TEST_F(CorrelationTest, EvidenceAnAnalystReopensBringsTheIncidentBack) {
+  IngestAll();
+  std::vector<correlate::CorrelatedChange> changes;
+  CorrelationStage stage(*store_, rules_.rules,
+                         [&](const correlate::CorrelatedChange& c) { changes.push_back(c); });
+  ASSERT_TRUE(stage.Start().ok());
+  asff::BatchUpdate update;
+  update.identifiers.push_back({std::string(kGuardDuty), std::string(kBackdoorFinding)});
+  for (const char* status : {"RESOLVED", "NEW"}) {
+    update.workflow_status = status;
+    store::BatchUpdateResult result;
+    ASSERT_TRUE(store_->BatchUpdate(update, kNow, &result).ok());
+    ASSERT_TRUE(stage.AfterUpdate(result.processed, kNow).ok());
+  }
+  // The withdrawal, then the incident again: the stage had counted no backdoor finding that
+  // counts on the instance, and must not go on believing it once the analyst reopens one.
+  ASSERT_EQ(changes.size(), 2U);
+  EXPECT_EQ(changes[0].kind, correlate::CorrelatedChange::Kind::kArchived);
+  EXPECT_EQ(changes[1].kind, correlate::CorrelatedChange::Kind::kUpdated);
+  EXPECT_EQ(changes[1].rule->id, "ec2-backdoor-with-critical-cves");
+}
+
 TEST_F(CorrelationTest, AnalystWorkflowOnTheIncidentSurvivesItsUpdates) {
   IngestAll();
   const std::string id =
