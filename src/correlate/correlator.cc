@@ -102,6 +102,7 @@ Correlator::Summary& Correlator::Remember(std::uint64_t version, const asff::Fin
   summary.severity = finding.severity_label;
   summary.results = std::move(results);
   summary.used = ++use_clock_;
+  summary.rules = RulesOf(summary.facts, summary.results);
   return summary;
 }
 
@@ -157,12 +158,27 @@ void Correlator::ForgetFindings(std::span<const asff::FindingIdentifier> finding
   ++counts_generation_;
 }
 
-void Correlator::Count(MemberList& members, const Summary& summary) const {
+std::uint64_t Correlator::RulesOf(const FindingFacts& facts,
+                                  const ConditionResults& results) const {
+  std::uint64_t bits = 0;
+  const std::size_t n = std::min(results.matches.size(), condition_count_);
+  for (std::size_t c = 0; c < n; ++c) {
+    const std::size_t rule = rule_of_condition_[c];
+    if (results.matches[c] && correlate::Counts(rules_[rule], facts)) bits |= RuleBit(rule);
+  }
+  return bits;
+}
+
+void Correlator::Count(MemberList& members, const Summary& summary, std::uint64_t rules) const {
+  if ((summary.rules & rules) == 0) return;
   const std::vector<bool>& matches = summary.results.matches;
   const std::size_t n = std::min(matches.size(), condition_count_);
   for (std::size_t c = 0; c < n; ++c) {
-    if (matches[c] && correlate::Counts(rules_[rule_of_condition_[c]], summary.facts))
+    const std::size_t rule = rule_of_condition_[c];
+    if ((RuleBit(rule) & rules) != 0 && matches[c] &&
+        correlate::Counts(rules_[rule], summary.facts)) {
       ++members.matching[c];
+    }
   }
 }
 
@@ -239,8 +255,9 @@ void Correlator::Touch(const asff::Finding& finding, std::string_view json, asff
       }
     }
   }
+  std::uint64_t identity = 0;
   if (version != 0) {
-    const std::uint64_t identity = IdentityHash(finding.product_arn, finding.id);
+    identity = IdentityHash(finding.product_arn, finding.id);
     // Whatever the caller says it replaced, the version this one supersedes is not kept either:
     // a kept version is a current one, which Candidates relies on.
     if (auto [it, inserted] = current_.try_emplace(identity, version);
@@ -248,20 +265,11 @@ void Correlator::Touch(const asff::Finding& finding, std::string_view json, asff
       cache_.erase(it->second);
       it->second = version;
     }
-    for (const asff::Resource& r : finding.resources) {
-      const auto it = members_.find(r.canonical_key);
-      if (it == members_.end()) continue;  // read from the source when first needed
-      auto& list = it->second.list;
-      auto m = std::find_if(list.begin(), list.end(),
-                            [&](const Member& x) { return x.identity == identity; });
-      if (m == list.end()) {
-        list.push_back({identity, version});
-      } else {
-        m->version = version;
-      }
-    }
   }
-  if (!any_includes_correlated_ && finding.generator_id.starts_with(kGeneratorPrefix)) return;
+  if (!any_includes_correlated_ && finding.generator_id.starts_with(kGeneratorPrefix)) {
+    if (version != 0) UpdateMembers(finding, identity, version, 0, nullptr);  // counts for none
+    return;
+  }
   simdjson::dom::element root;
   ConditionResults results;
   if (parser_.parse(json.data(), json.size()).get(root) == simdjson::SUCCESS) {
@@ -291,11 +299,30 @@ void Correlator::Touch(const asff::Finding& finding, std::string_view json, asff
     if (!any && active_.empty()) continue;
     touched_.push_back(std::move(t));
   }
-  if (version == 0 || !exact) return;
+  if (version == 0) return;
+  if (!exact) {
+    UpdateMembers(finding, identity, version, ~std::uint64_t{0}, nullptr);
+    return;
+  }
   const Summary& summary = Remember(version, finding, std::move(results));
+  UpdateMembers(finding, identity, version, summary.rules, &summary);
+}
+
+void Correlator::UpdateMembers(const asff::Finding& finding, std::uint64_t identity,
+                               std::uint64_t version, std::uint64_t rules, const Summary* summary) {
   for (const asff::Resource& r : finding.resources) {
     const auto it = members_.find(r.canonical_key);
-    if (it != members_.end() && Counted(it->second)) Count(it->second, summary);
+    if (it == members_.end()) continue;  // read from the source when first needed
+    auto& list = it->second.list;
+    auto m = std::find_if(list.begin(), list.end(),
+                          [&](const Member& x) { return x.identity == identity; });
+    if (m == list.end()) {
+      list.push_back({identity, version, rules});
+    } else {
+      m->version = version;
+      m->rules = rules;
+    }
+    if (summary != nullptr && Counted(it->second)) Count(it->second, *summary, ~std::uint64_t{0});
   }
 }
 
@@ -549,14 +576,27 @@ Status Correlator::MembersOf(std::string_view key, MemberList** out) {
 }
 
 Status Correlator::Candidates(std::string_view key, const std::string& related_type,
-                              std::vector<Candidate>* out) {
+                              std::vector<Candidate>* out, std::uint64_t rules) {
   MemberList* members = nullptr;
   if (Status s = MembersOf(key, &members); !s.ok()) return s;
   std::vector<Member>& list = members->list;
-  // Every member is visited: the counts are set exactly from what is found.
-  members->matching.assign(condition_count_, 0);
+  // What is read is counted exactly: every condition when every member is read, else the
+  // conditions of `rules` (the members passed over count for none of those).
+  const bool all = rules == ~std::uint64_t{0} || !Counted(*members);
+  if (all) {
+    rules = ~std::uint64_t{0};
+    members->matching.assign(condition_count_, 0);
+  } else {
+    for (std::size_t c = 0; c < condition_count_; ++c) {
+      if ((RuleBit(rule_of_condition_[c]) & rules) != 0) members->matching[c] = 0;
+    }
+  }
   for (size_t i = 0; i < list.size();) {
     const Member m = list[i];
+    if (!all && (m.rules & rules) == 0) {
+      ++i;
+      continue;
+    }
     const Summary* summary = nullptr;
     Status s = Status::Ok();
     if (const auto kept = cache_.find(m.version); kept != cache_.end()) {
@@ -578,8 +618,11 @@ Status Correlator::Candidates(std::string_view key, const std::string& related_t
       members->generation = 0;
       return s;
     }
-    out->push_back({&summary->facts, m.version, {}, related_type, &summary->results});
-    Count(*members, *summary);
+    list[i].rules = summary->rules;
+    if (all || (summary->rules & rules) != 0) {
+      out->push_back({&summary->facts, m.version, {}, related_type, &summary->results});
+      Count(*members, *summary, rules);
+    }
     ++i;
   }
   members->generation = counts_generation_;
@@ -616,8 +659,13 @@ Status Correlator::EvaluateGroup(const GroupKey& key, const std::set<size_t>& ru
     evaluated = &could_hold;
   }
   ++groups_evaluated_;
+  // Only the findings that could count for a rule evaluated here are read (all, for explain).
+  std::uint64_t wanted = explanations != nullptr ? ~std::uint64_t{0} : 0;
+  if (explanations == nullptr) {
+    for (size_t i : *evaluated) wanted |= RuleBit(i);
+  }
   if (!have_candidates) {
-    if (Status s = Candidates(key.key, "", &candidates); !s.ok()) return s;
+    if (Status s = Candidates(key.key, "", &candidates, wanted); !s.ok()) return s;
   }
   std::set<std::string> related_types;
   for (size_t i : *evaluated) {
@@ -629,7 +677,7 @@ Status Correlator::EvaluateGroup(const GroupKey& key, const std::set<size_t>& ru
   for (const std::string& type : related_types) {
     if (Status s = Walk(key.key, key.type, type, &related); !s.ok()) return s;
     for (const RelatedResource& r : related) {
-      if (Status s = Candidates(r.key, type, &candidates); !s.ok()) return s;
+      if (Status s = Candidates(r.key, type, &candidates, wanted); !s.ok()) return s;
     }
   }
   Group group = FromKey(key);
@@ -763,20 +811,31 @@ Status Correlator::Locate(std::span<const Candidate> candidates, Group* group, b
   // What the ARN leaves out (a bucket's has neither region nor account), from a finding naming
   // the resource, else from any candidate (a group reached only through related resources).
   std::optional<asff::Finding> any;
-  for (const Candidate& c : candidates) {
-    asff::Finding f;
-    Status s = source_.ReadVersion(c.version, &f);
-    if (s.code() == Status::Code::kNotFound) continue;
-    if (!s.ok()) return s;
-    for (const asff::Resource& r : f.resources) {
-      if (r.canonical_key != group->canonical_key) continue;
-      if (!r.partition.empty()) group->partition = r.partition;
-      if (!r.region.empty()) group->region = r.region;
-      if (group->account.empty()) group->account = f.aws_account_id;
-      return Status::Ok();
+  bool found = false;
+  auto search = [&](std::span<const Candidate> in) {
+    for (const Candidate& c : in) {
+      asff::Finding f;
+      Status s = source_.ReadVersion(c.version, &f);
+      if (s.code() == Status::Code::kNotFound) continue;
+      if (!s.ok()) return s;
+      for (const asff::Resource& r : f.resources) {
+        if (r.canonical_key != group->canonical_key) continue;
+        if (!r.partition.empty()) group->partition = r.partition;
+        if (!r.region.empty()) group->region = r.region;
+        if (group->account.empty()) group->account = f.aws_account_id;
+        found = true;
+        return Status::Ok();
+      }
+      if (!any) any = std::move(f);
     }
-    if (!any) any = std::move(f);
-  }
+    return Status::Ok();
+  };
+  if (Status s = search(candidates); !s.ok() || found) return s;
+  // The candidates are those that could count for the rules evaluated: when none names the
+  // resource (an incident withdrawn because its evidence was resolved), every finding on it.
+  std::vector<Candidate> everything;
+  if (Status s = Candidates(group->canonical_key, "", &everything); !s.ok()) return s;
+  if (Status s = search(everything); !s.ok() || found) return s;
   if (any) {
     if (group->region.empty()) group->region = any->region;
     if (group->account.empty()) group->account = any->aws_account_id;

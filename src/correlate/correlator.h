@@ -223,14 +223,25 @@ class Correlator {
     std::string product_name;
     std::string title;
     asff::SeverityLabel severity = asff::SeverityLabel::kInformational;
-    std::uint64_t used = 0;  // use_clock_ when last used
+    std::uint64_t used = 0;   // use_clock_ when last used
+    std::uint64_t rules = 0;  // RuleBits of the rules it could count for (RulesOf)
   };
-  // The stored findings naming a resource: their identity (a hash of ProductArn and Id) and
-  // the version last seen of each.
+  // The stored findings naming a resource: their identity (a hash of ProductArn and Id), the
+  // version last seen of each, and the rules that version could count for (RuleBits; all when
+  // not known), so that an evaluation of some rules passes over the others' findings without
+  // reading what is kept for them (reading it is a cache miss per finding, most of an
+  // evaluation on a resource with thousands of findings).
   struct Member {
     std::uint64_t identity;
     std::uint64_t version;
+    std::uint64_t rules = ~std::uint64_t{0};
   };
+  // A set of loaded rules as 64 bits, rule i as bit i % 64: with more rules, a bit stands for
+  // several, and a set is then a superset, which is all its uses need.
+  static std::uint64_t RuleBit(std::size_t rule) { return std::uint64_t{1} << (rule % 64); }
+  // The rules a version matches a condition of and counts for (evaluate.h Counts).
+  [[nodiscard]] std::uint64_t RulesOf(const FindingFacts& facts,
+                                      const ConditionResults& results) const;
   // A resource's members, and per condition (numbered as condition_base_) how many of them match
   // its filter and count for its rule (evaluate.h Counts): an upper bound when `generation` is
   // counts_generation_, unknown otherwise. Set exactly from the candidates whenever the resource's
@@ -250,13 +261,20 @@ class Correlator {
   [[nodiscard]] bool Counted(const MemberList& members) const {
     return members.generation == counts_generation_;
   }
-  // Adds what a version contributes to `matching`.
-  void Count(MemberList& members, const Summary& summary) const;
+  // Adds what a version contributes to `matching`, for the conditions of `rules` (RuleBit).
+  void Count(MemberList& members, const Summary& summary, std::uint64_t rules) const;
+  // Notes a new version of `identity` among the members of each resource `finding` names whose
+  // members are kept, counting it when `summary` says what it matches.
+  void UpdateMembers(const asff::Finding& finding, std::uint64_t identity, std::uint64_t version,
+                     std::uint64_t rules, const Summary* summary);
   Summary& Remember(std::uint64_t version, const asff::Finding& finding, ConditionResults results);
   Status Lookup(std::uint64_t version, const Summary** out);
   void TrimCache();
+  // The stored findings naming `key` that could count for one of `rules` (RuleBit), appended to
+  // `out`. Sets the resource's counts: exactly for every condition when it reads them all (the
+  // counts were not kept, or `rules` is every rule), else for the conditions of `rules`.
   Status Candidates(std::string_view key, const std::string& related_type,
-                    std::vector<Candidate>* out);
+                    std::vector<Candidate>* out, std::uint64_t rules = ~std::uint64_t{0});
 
   bool Applies(const Rule& rule, std::string_view type) const;
   // The resources of `wanted_type` (any, when empty) related to `from` directly or through one
