@@ -73,6 +73,10 @@ Correlator::Correlator(const std::vector<Rule>& rules, EvidenceSource& source,
                               condition_base_.size() - 1);
   }
   condition_count_ = conditions;
+  for (std::size_t i = 0; i < rules_.size(); ++i) {
+    asff::TimeMs& w = window_of_bit_[i % 64];
+    w = std::max(w, rules_[i].window);
+  }
 }
 
 Correlator::~Correlator() = default;
@@ -182,8 +186,8 @@ void Correlator::Count(MemberList& members, const Summary& summary, std::uint64_
   }
 }
 
-bool Correlator::CouldHold(std::size_t rule, const MemberList& members) const {
-  if (!decided_by_counts_[rule] || !Counted(members)) return true;
+bool Correlator::CouldHold(std::size_t rule, const MemberList& members, asff::TimeMs now) const {
+  if (!decided_by_counts_[rule] || !Counted(members) || now < members.counted_at) return true;
   const Rule& r = rules_[rule];
   std::vector<bool> could(r.conditions.size());
   for (std::size_t k = 0; k < r.conditions.size(); ++k) {
@@ -316,11 +320,13 @@ void Correlator::UpdateMembers(const asff::Finding& finding, std::uint64_t ident
     auto& list = it->second.list;
     auto m = std::find_if(list.begin(), list.end(),
                           [&](const Member& x) { return x.identity == identity; });
+    const asff::TimeMs observed = summary != nullptr ? summary->facts.observed : INT64_MAX;
     if (m == list.end()) {
-      list.push_back({identity, version, rules});
+      list.push_back({identity, version, rules, observed});
     } else {
       m->version = version;
       m->rules = rules;
+      m->observed = observed;
     }
     if (summary != nullptr && Counted(it->second)) Count(it->second, *summary, ~std::uint64_t{0});
   }
@@ -569,31 +575,39 @@ Status Correlator::MembersOf(std::string_view key, MemberList** out) {
     Status s = Lookup(v, &summary);
     if (s.code() == Status::Code::kNotFound) continue;  // replaced or deleted meanwhile
     if (!s.ok()) return s;
-    members.list.push_back({summary->facts.identity, v});
+    members.list.push_back({summary->facts.identity, v, summary->rules, summary->facts.observed});
   }
   *out = &members_.emplace(std::string(key), std::move(members)).first->second;
   return Status::Ok();
 }
 
 Status Correlator::Candidates(std::string_view key, const std::string& related_type,
-                              std::vector<Candidate>* out, std::uint64_t rules) {
+                              std::vector<Candidate>* out, std::uint64_t rules, asff::TimeMs now) {
   MemberList* members = nullptr;
   if (Status s = MembersOf(key, &members); !s.ok()) return s;
   std::vector<Member>& list = members->list;
   // What is read is counted exactly: every condition when every member is read, else the
   // conditions of `rules` (the members passed over count for none of those).
-  const bool all = rules == ~std::uint64_t{0} || !Counted(*members);
+  const bool all = rules == ~std::uint64_t{0} || !Counted(*members) || now < members->counted_at;
+  asff::TimeMs not_before = INT64_MIN;
   if (all) {
     rules = ~std::uint64_t{0};
     members->matching.assign(condition_count_, 0);
+    members->counted_at = INT64_MIN;
   } else {
+    asff::TimeMs window = 0;
+    for (std::size_t b = 0; b < 64; ++b) {
+      if ((rules >> b & 1U) != 0) window = std::max(window, window_of_bit_[b]);
+    }
+    not_before = now - window;
+    members->counted_at = std::max(members->counted_at, now);
     for (std::size_t c = 0; c < condition_count_; ++c) {
       if ((RuleBit(rule_of_condition_[c]) & rules) != 0) members->matching[c] = 0;
     }
   }
   for (size_t i = 0; i < list.size();) {
     const Member m = list[i];
-    if (!all && (m.rules & rules) == 0) {
+    if (!all && ((m.rules & rules) == 0 || m.observed < not_before)) {
       ++i;
       continue;
     }
@@ -619,7 +633,8 @@ Status Correlator::Candidates(std::string_view key, const std::string& related_t
       return s;
     }
     list[i].rules = summary->rules;
-    if (all || (summary->rules & rules) != 0) {
+    list[i].observed = summary->facts.observed;
+    if (all || ((summary->rules & rules) != 0 && summary->facts.observed >= not_before)) {
       out->push_back({&summary->facts, m.version, {}, related_type, &summary->results});
       Count(*members, *summary, rules);
     }
@@ -650,7 +665,7 @@ Status Correlator::EvaluateGroup(const GroupKey& key, const std::set<size_t>& ru
       if (Status s = MembersOf(key.key, &members); !s.ok()) return s;
     }
     for (size_t i : rules) {
-      if (IsActive(i, key.key) || CouldHold(i, *members)) could_hold.insert(i);
+      if (IsActive(i, key.key) || CouldHold(i, *members, now)) could_hold.insert(i);
     }
     if (could_hold.empty()) {
       ++groups_ruled_out_;
@@ -665,7 +680,7 @@ Status Correlator::EvaluateGroup(const GroupKey& key, const std::set<size_t>& ru
     for (size_t i : *evaluated) wanted |= RuleBit(i);
   }
   if (!have_candidates) {
-    if (Status s = Candidates(key.key, "", &candidates, wanted); !s.ok()) return s;
+    if (Status s = Candidates(key.key, "", &candidates, wanted, now); !s.ok()) return s;
   }
   std::set<std::string> related_types;
   for (size_t i : *evaluated) {
@@ -677,7 +692,7 @@ Status Correlator::EvaluateGroup(const GroupKey& key, const std::set<size_t>& ru
   for (const std::string& type : related_types) {
     if (Status s = Walk(key.key, key.type, type, &related); !s.ok()) return s;
     for (const RelatedResource& r : related) {
-      if (Status s = Candidates(r.key, type, &candidates, wanted); !s.ok()) return s;
+      if (Status s = Candidates(r.key, type, &candidates, wanted, now); !s.ok()) return s;
     }
   }
   Group group = FromKey(key);

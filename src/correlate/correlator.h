@@ -47,6 +47,7 @@
 //   changes them in place, retention deletes them), callers call Forget().
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -235,6 +236,9 @@ class Correlator {
     std::uint64_t identity;
     std::uint64_t version;
     std::uint64_t rules = ~std::uint64_t{0};
+    // Its observation time (FindingFacts::observed; the latest possible when not known): one
+    // observed before the longest window of the rules evaluated counts for none of them.
+    asff::TimeMs observed = INT64_MAX;
   };
   // A set of loaded rules as 64 bits, rule i as bit i % 64: with more rules, a bit stands for
   // several, and a set is then a superset, which is all its uses need.
@@ -252,12 +256,15 @@ class Correlator {
     std::vector<Member> list;
     std::vector<std::uint32_t> matching;
     std::uint64_t generation = 0;  // 0: never counted
+    // The counts leave out findings observed before the windows of their rules as of this time,
+    // so they bound what evaluations at this time or later can count (INT64_MIN: none left out).
+    asff::TimeMs counted_at = INT64_MIN;
   };
   Status MembersOf(std::string_view key, MemberList** out);
   // Whether loaded rule `rule` could hold on a resource with these members, from `matching`: its
   // require expression with each own condition that too few members match taken as false (a
   // condition on_related, or a rule whose expression negates, is not decided this way).
-  [[nodiscard]] bool CouldHold(std::size_t rule, const MemberList& members) const;
+  [[nodiscard]] bool CouldHold(std::size_t rule, const MemberList& members, asff::TimeMs now) const;
   [[nodiscard]] bool Counted(const MemberList& members) const {
     return members.generation == counts_generation_;
   }
@@ -273,8 +280,10 @@ class Correlator {
   // The stored findings naming `key` that could count for one of `rules` (RuleBit), appended to
   // `out`. Sets the resource's counts: exactly for every condition when it reads them all (the
   // counts were not kept, or `rules` is every rule), else for the conditions of `rules`.
+  // Of those, the ones observed before the longest window of `rules` as of `now` are left out.
   Status Candidates(std::string_view key, const std::string& related_type,
-                    std::vector<Candidate>* out, std::uint64_t rules = ~std::uint64_t{0});
+                    std::vector<Candidate>* out, std::uint64_t rules = ~std::uint64_t{0},
+                    asff::TimeMs now = 0);
 
   bool Applies(const Rule& rule, std::string_view type) const;
   // The resources of `wanted_type` (any, when empty) related to `from` directly or through one
@@ -357,8 +366,9 @@ class Correlator {
   // Bumped when counts kept in members_ may be too low (findings changed in place).
   std::uint64_t counts_generation_ = 1;
   std::size_t condition_count_ = 0;
-  std::vector<std::size_t> rule_of_condition_;  // per condition number: its rule
-  std::vector<bool> decided_by_counts_;         // per rule: CouldHold may rule it out
+  std::vector<std::size_t> rule_of_condition_;    // per condition number: its rule
+  std::vector<bool> decided_by_counts_;           // per rule: CouldHold may rule it out
+  std::array<asff::TimeMs, 64> window_of_bit_{};  // the longest window of the rules of a RuleBit
   std::uint64_t groups_ruled_out_ = 0;
   // The loaded rules by id; for each group key, the loaded rules with an active incident on it
   // (few); and how many each loaded rule has. They index active_ for the hot path.

@@ -153,15 +153,16 @@ conditions:
 
   // Stores and touches the finding (replacing version `replaced`), runs, stores what changed, and
   // returns "kind rule" of each change.
-  std::vector<std::string> Import(const std::string& json, std::uint64_t replaced = 0) {
+  std::vector<std::string> Import(const std::string& json, std::uint64_t replaced = 0,
+                                  asff::TimeMs now = kNow) {
     asff::Finding f;
     EXPECT_TRUE(asff::DecodeFindingText(json, f).ok()) << json;
     f.json = json;
     const asff::Finding copy = f;
     last_version_ = evidence_.Add(std::move(f));
-    correlator_->Touch(copy, json, kNow, last_version_, true, replaced);
+    correlator_->Touch(copy, json, now, last_version_, true, replaced);
     std::vector<CorrelatedChange> changes;
-    EXPECT_TRUE(correlator_->Run(kNow, &changes).ok());
+    EXPECT_TRUE(correlator_->Run(now, &changes).ok());
     std::vector<std::string> out;
     for (const CorrelatedChange& c : changes) {
       out.push_back(std::string(ToString(c.kind)) + " " + c.rule->id);
@@ -216,6 +217,24 @@ TEST_F(CouldHoldTest, AReimportThatStopsMatchingLeavesTheBoundLooseNeverWrong) {
   EXPECT_TRUE(Import(Json("insp-2", "Inspector")).empty());
   EXPECT_EQ(correlator_->groups_evaluated(), evaluated + 1);
   EXPECT_EQ(Import(Json("insp-3", "Inspector")),
+            std::vector<std::string>{"created activity-and-findings"});
+}
+
+TEST_F(CouldHoldTest, CountsLeavingOutWhatAgedOutDoNotHoldForAnEarlierNow) {
+  Load(R"(
+id: activity-and-findings
+title: "{resource}"
+resource_type: AwsEc2Instance
+window: 2d
+conditions:
+  activity: {filter: {ProductName: GuardDuty}}
+  findings: {filter: {ProductName: Inspector, SeverityLabel: CRITICAL}}
+)");
+  // Both observed 2026-11-20, three days before kNow: out of the window then.
+  EXPECT_TRUE(Import(Json("insp-1", "Inspector")).empty());
+  EXPECT_TRUE(Import(Json("gd-1", "GuardDuty")).empty());
+  // Evaluated as of two days earlier (a backfill, a clock set back), both are in the window.
+  EXPECT_EQ(Import(Json("gd-2", "GuardDuty"), 0, kNow - 2 * asff::kMsPerDay),
             std::vector<std::string>{"created activity-and-findings"});
 }
 
