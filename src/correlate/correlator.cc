@@ -662,7 +662,6 @@ Status Correlator::EvaluateGroup(const GroupKey& key, const std::set<size_t>& ru
     if (!Counted(*members)) {
       if (Status s = Candidates(key.key, "", &candidates); !s.ok()) return s;
       have_candidates = true;
-      if (Status s = MembersOf(key.key, &members); !s.ok()) return s;
     }
     for (size_t i : rules) {
       if (IsActive(i, key.key) || CouldHold(i, *members, now)) could_hold.insert(i);
