@@ -118,6 +118,10 @@ Status Correlator::Lookup(std::uint64_t version, const Summary** out) {
   }
   asff::Finding f;
   if (Status s = source_.ReadVersion(version, &f); !s.ok()) return s;
+  // Kept versions are current ones (Candidates relies on it): one Touch replaced already is not
+  // kept, and the identity is noted so that the Touch of its successor drops this one.
+  const auto [current, inserted] = current_.try_emplace(IdentityHash(f.product_arn, f.id), version);
+  if (!inserted && current->second != version) return Status::NotFound("replaced");
   simdjson::dom::element root;
   if (parser_.parse(f.json).get(root) != simdjson::SUCCESS) {
     return Status::Corruption("stored finding " + f.id + " is not JSON");
@@ -140,6 +144,10 @@ void Correlator::TrimCache() {
   std::nth_element(uses.begin(), middle, uses.end());
   const std::uint64_t cutoff = *middle;
   std::erase_if(cache_, [&](const auto& entry) { return entry.second.used < cutoff; });
+  // Read again, a version's results are computed as of no particular time (Lookup), which for a
+  // filter on a date relative to now can differ from what Touch computed: the counts and the rules
+  // each member is known to count for are set again from what is read.
+  ++counts_generation_;
 }
 
 void Correlator::Forget() {
@@ -194,7 +202,7 @@ bool Correlator::CouldHold(std::size_t rule, const MemberList& members, asff::Ti
     const Condition& c = r.conditions[k];
     // Each finding counted for a distinct condition has at least one value.
     const auto needed =
-        static_cast<std::uint32_t>(std::max(c.distinct.empty() ? c.at_least : 1, 0));
+        static_cast<std::uint32_t>(c.at_least <= 0 ? 0 : (c.distinct.empty() ? c.at_least : 1));
     could[k] = !c.related_type.empty() || members.matching[condition_base_[rule] + k] >= needed;
   }
   return correlate::Evaluate(r.require, could);
@@ -251,14 +259,6 @@ void Correlator::Touch(const asff::Finding& finding, std::string_view json, asff
       adjacency_of_version_[version].push_back(from);
     }
   }
-  if (version == 0 || !exact) {
-    // What the stored version matches is not known here: the counts are set again when next read.
-    for (const asff::Resource& r : finding.resources) {
-      if (const auto it = members_.find(r.canonical_key); it != members_.end()) {
-        it->second.generation = 0;
-      }
-    }
-  }
   std::uint64_t identity = 0;
   if (version != 0) {
     identity = IdentityHash(finding.product_arn, finding.id);
@@ -271,8 +271,18 @@ void Correlator::Touch(const asff::Finding& finding, std::string_view json, asff
     }
   }
   if (!any_includes_correlated_ && finding.generator_id.starts_with(kGeneratorPrefix)) {
-    if (version != 0) UpdateMembers(finding, identity, version, 0, nullptr);  // counts for none
+    // Counts for no rule whatever it says: no count changes (incidents are stored after every
+    // change, and a resource read whole after each would undo what the counts save).
+    if (version != 0) UpdateMembers(finding, identity, version, 0, nullptr);
     return;
+  }
+  if (version == 0 || !exact) {
+    // What the stored version matches is not known here: the counts are set again when next read.
+    for (const asff::Resource& r : finding.resources) {
+      if (const auto it = members_.find(r.canonical_key); it != members_.end()) {
+        it->second.generation = 0;
+      }
+    }
   }
   simdjson::dom::element root;
   ConditionResults results;
@@ -844,12 +854,13 @@ Status Correlator::Locate(std::span<const Candidate> candidates, Group* group, b
     }
     return Status::Ok();
   };
-  if (Status s = search(candidates); !s.ok() || found) return s;
-  // The candidates are those that could count for the rules evaluated: when none names the
-  // resource (an incident withdrawn because its evidence was resolved), every finding on it.
+  // Every finding on the resource, in the order of its members, rather than the candidates read
+  // for the rules evaluated: the incident's ProductArn comes from this, and must not depend on
+  // which rules were evaluated (an archive reached with other candidates would miss it).
   std::vector<Candidate> everything;
   if (Status s = Candidates(group->canonical_key, "", &everything); !s.ok()) return s;
   if (Status s = search(everything); !s.ok() || found) return s;
+  if (Status s = search(candidates); !s.ok() || found) return s;
   if (any) {
     if (group->region.empty()) group->region = any->region;
     if (group->account.empty()) group->account = any->aws_account_id;

@@ -137,7 +137,8 @@ conditions:
   }
 
   static std::string Json(const std::string& id, const std::string& product,
-                          const std::string& severity = "CRITICAL") {
+                          const std::string& severity = "CRITICAL",
+                          const std::string& instance = "i-0a1b2c3d4e5f60718") {
     std::string lower = product;
     for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     return R"({"SchemaVersion":"2018-10-08","Id":")" + id +
@@ -148,7 +149,8 @@ conditions:
            R"("Severity":{"Label":")" +
            severity +
            R"("},"Title":"t","Description":"d","Resources":[{"Type":"AwsEc2Instance",)"
-           R"("Id":"arn:aws:ec2:eu-west-1:111122223333:instance/i-0a1b2c3d4e5f60718"}]})";
+           R"("Id":"arn:aws:ec2:eu-west-1:111122223333:instance/)" +
+           instance + R"("}]})";
   }
 
   // Stores and touches the finding (replacing version `replaced`), runs, stores what changed, and
@@ -236,6 +238,23 @@ conditions:
   // Evaluated as of two days earlier (a backfill, a clock set back), both are in the window.
   EXPECT_EQ(Import(Json("gd-2", "GuardDuty"), 0, kNow - 2 * asff::kMsPerDay),
             std::vector<std::string>{"created activity-and-findings"});
+}
+
+TEST_F(CouldHoldTest, AVersionReadFromTheStoreIsDroppedWhenAnotherWriterReplacedIt) {
+  Load(kBoth);
+  // insp-1 stored by another writer, then read for an evaluation of the instance.
+  asff::Finding first;
+  ASSERT_TRUE(asff::DecodeFindingText(Json("insp-1", "Inspector"), first).ok());
+  first.json = Json("insp-1", "Inspector");
+  evidence_.Add(first);
+  EXPECT_TRUE(Import(Json("insp-2", "Inspector")).empty());
+  // The other writer revises it (still on the instance); this one then moves it to another
+  // instance, replacing the other writer's revision, not the version it read.
+  const std::uint64_t theirs = evidence_.Add(first);
+  EXPECT_TRUE(
+      Import(Json("insp-1", "Inspector", "CRITICAL", "i-0ffffffffffffffff"), theirs).empty());
+  // One CRITICAL finding is left on the instance: the version read first must not count.
+  EXPECT_TRUE(Import(Json("gd-1", "GuardDuty")).empty());
 }
 
 TEST_F(CouldHoldTest, ARuleThatNegatesIsNeverRuledOutByCounting) {
