@@ -646,6 +646,7 @@ Status Correlator::Candidates(std::string_view key, const std::string& related_t
     list[i].observed = summary->facts.observed;
     if (all || ((summary->rules & rules) != 0 && summary->facts.observed >= not_before)) {
       out->push_back({&summary->facts, m.version, {}, related_type, &summary->results});
+      ++findings_read_;
       Count(*members, *summary, rules);
     }
     ++i;

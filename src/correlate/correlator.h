@@ -200,6 +200,8 @@ class Correlator {
   // Touched groups not evaluated because no rule they were touched for could hold there (too few
   // of their findings match a condition the rule needs) and none has an active incident there.
   [[nodiscard]] std::uint64_t groups_ruled_out() const { return groups_ruled_out_; }
+  // Findings (versions, on the grouped resource or a related one) evaluations read.
+  [[nodiscard]] std::uint64_t findings_read() const { return findings_read_; }
   // Finding versions whose condition results are kept (for tests and metrics).
   [[nodiscard]] std::size_t versions_kept() const { return cache_.size(); }
 
@@ -370,6 +372,7 @@ class Correlator {
   std::vector<bool> decided_by_counts_;           // per rule: CouldHold may rule it out
   std::array<asff::TimeMs, 64> window_of_bit_{};  // the longest window of the rules of a RuleBit
   std::uint64_t groups_ruled_out_ = 0;
+  std::uint64_t findings_read_ = 0;
   // The loaded rules by id; for each group key, the loaded rules with an active incident on it
   // (few); and how many each loaded rule has. They index active_ for the hot path.
   std::unordered_map<std::string, std::size_t, StringHash, std::equal_to<>> rule_index_;

@@ -1,5 +1,7 @@
 #include "pipeline/correlation.h"
 
+#include <chrono>
+
 #include "asff/import.h"
 #include "filter/filter.h"
 
@@ -180,15 +182,22 @@ Status CorrelationStage::AfterBatch(std::span<const store::IncomingFinding> chan
   if (Status s = Recover(now); !s.ok()) return s;
   std::uint64_t newest = 0;
   for (const store::ImportOutcome& o : outcomes) newest = std::max(newest, o.version);
+  const auto start = std::chrono::steady_clock::now();
   for (size_t i = 0; i < changed.size(); ++i) {
     const bool known = i < outcomes.size();
     correlator_.Touch(changed[i].core, changed[i].json, now, known ? outcomes[i].version : 0,
                       known && outcomes[i].action == asff::ImportAction::kCreated,
                       known ? outcomes[i].replaced : 0);
   }
+  const auto touched = std::chrono::steady_clock::now();
   std::vector<correlate::CorrelatedChange> changes;
   if (Status s = correlator_.Run(now, &changes); !s.ok()) return s;
+  const auto evaluated = std::chrono::steady_clock::now();
   if (Status s = Apply(changes, now); !s.ok()) return s;
+  const auto stored = std::chrono::steady_clock::now();
+  report_.touch_seconds += std::chrono::duration<double>(touched - start).count();
+  report_.evaluate_seconds += std::chrono::duration<double>(evaluated - touched).count();
+  report_.store_seconds += std::chrono::duration<double>(stored - evaluated).count();
   correlated_through_ = std::max(correlated_through_, newest);
   if (++batches_since_advance_ >= kAdvanceEveryBatches) return Advance(correlated_through_);
   return Status::Ok();
@@ -323,6 +332,7 @@ CorrelationReport CorrelationStage::report() const {
   CorrelationReport r = report_;
   r.groups_evaluated = correlator_.groups_evaluated();
   r.groups_ruled_out = correlator_.groups_ruled_out();
+  r.findings_read = correlator_.findings_read();
   return r;
 }
 

@@ -58,6 +58,10 @@ struct CorrelationReport {
   std::uint64_t archived = 0;
   std::uint64_t groups_evaluated = 0;
   std::uint64_t groups_ruled_out = 0;  // touched, but no rule could hold (correlator.h)
+  std::uint64_t findings_read = 0;     // findings evaluations read (Correlator::findings_read)
+  // Where AfterBatch's time went (steady clock): noting the findings, evaluating the touched
+  // groups, and storing what changed.
+  double touch_seconds = 0, evaluate_seconds = 0, store_seconds = 0;
 };
 
 class CorrelationStage {
