@@ -181,15 +181,25 @@ std::uint64_t Correlator::RulesOf(const FindingFacts& facts,
   return bits;
 }
 
-void Correlator::Count(MemberList& members, const Summary& summary, std::uint64_t rules) const {
+void Correlator::Count(MemberList& members, const Summary& summary, std::uint64_t rules,
+                       asff::TimeMs at) const {
   if ((summary.rules & rules) == 0) return;
   const std::vector<bool>& matches = summary.results.matches;
   const std::size_t n = std::min(matches.size(), condition_count_);
   for (std::size_t c = 0; c < n; ++c) {
     const std::size_t rule = rule_of_condition_[c];
-    if ((RuleBit(rule) & rules) != 0 && matches[c] &&
-        correlate::Counts(rules_[rule], summary.facts)) {
+    if ((RuleBit(rule) & rules) == 0 || !matches[c]) continue;
+    const Rule& r = rules_[rule];
+    // As Evaluate: out of the window as of `at` (and so of any later time), it counts for none.
+    if (!correlate::Counts(r, summary.facts) ||
+        (at != INT64_MIN && summary.facts.observed < at - r.window)) {
+      continue;
+    }
+    if (r.conditions[c - condition_base_[rule]].distinct.empty()) {
       ++members.matching[c];
+    } else if (const std::vector<std::string>* values = summary.results.ValuesOf(c)) {
+      // The distinct values of any set of findings are at most the sum of each one's.
+      members.matching[c] += static_cast<std::uint32_t>(values->size());
     }
   }
 }
@@ -200,9 +210,7 @@ bool Correlator::CouldHold(std::size_t rule, const MemberList& members, asff::Ti
   std::vector<bool> could(r.conditions.size());
   for (std::size_t k = 0; k < r.conditions.size(); ++k) {
     const Condition& c = r.conditions[k];
-    // Each finding counted for a distinct condition has at least one value.
-    const auto needed =
-        static_cast<std::uint32_t>(c.at_least <= 0 ? 0 : (c.distinct.empty() ? c.at_least : 1));
+    const auto needed = static_cast<std::uint32_t>(std::max(c.at_least, 0));
     could[k] = !c.related_type.empty() || members.matching[condition_base_[rule] + k] >= needed;
   }
   return correlate::Evaluate(r.require, could);
@@ -273,7 +281,7 @@ void Correlator::Touch(const asff::Finding& finding, std::string_view json, asff
   if (!any_includes_correlated_ && finding.generator_id.starts_with(kGeneratorPrefix)) {
     // Counts for no rule whatever it says: no count changes (incidents are stored after every
     // change, and a resource read whole after each would undo what the counts save).
-    if (version != 0) UpdateMembers(finding, identity, version, 0, nullptr);
+    if (version != 0) UpdateMembers(finding, identity, version, 0, nullptr, now);
     return;
   }
   if (version == 0 || !exact) {
@@ -315,15 +323,16 @@ void Correlator::Touch(const asff::Finding& finding, std::string_view json, asff
   }
   if (version == 0) return;
   if (!exact) {
-    UpdateMembers(finding, identity, version, ~std::uint64_t{0}, nullptr);
+    UpdateMembers(finding, identity, version, ~std::uint64_t{0}, nullptr, now);
     return;
   }
   const Summary& summary = Remember(version, finding, std::move(results));
-  UpdateMembers(finding, identity, version, summary.rules, &summary);
+  UpdateMembers(finding, identity, version, summary.rules, &summary, now);
 }
 
 void Correlator::UpdateMembers(const asff::Finding& finding, std::uint64_t identity,
-                               std::uint64_t version, std::uint64_t rules, const Summary* summary) {
+                               std::uint64_t version, std::uint64_t rules, const Summary* summary,
+                               asff::TimeMs now) {
   for (const asff::Resource& r : finding.resources) {
     const auto it = members_.find(r.canonical_key);
     if (it == members_.end()) continue;  // read from the source when first needed
@@ -338,7 +347,11 @@ void Correlator::UpdateMembers(const asff::Finding& finding, std::uint64_t ident
       m->rules = rules;
       m->observed = observed;
     }
-    if (summary != nullptr && Counted(it->second)) Count(it->second, *summary, ~std::uint64_t{0});
+    if (summary != nullptr && Counted(it->second)) {
+      // Counted as of `now`, the counts now bound evaluations at `now` or later only.
+      Count(it->second, *summary, ~std::uint64_t{0}, now);
+      it->second.counted_at = std::max(it->second.counted_at, now);
+    }
   }
 }
 
@@ -598,12 +611,13 @@ Status Correlator::Candidates(std::string_view key, const std::string& related_t
   std::vector<Member>& list = members->list;
   // What is read is counted exactly: every condition when every member is read, else the
   // conditions of `rules` (the members passed over count for none of those).
-  const bool all = rules == ~std::uint64_t{0} || !Counted(*members) || now < members->counted_at;
+  const bool all = rules == ~std::uint64_t{0} || now == INT64_MIN || !Counted(*members) ||
+                   now < members->counted_at;
   asff::TimeMs not_before = INT64_MIN;
   if (all) {
     rules = ~std::uint64_t{0};
     members->matching.assign(condition_count_, 0);
-    members->counted_at = INT64_MIN;
+    members->counted_at = now;
   } else {
     asff::TimeMs window = 0;
     for (std::size_t b = 0; b < 64; ++b) {
@@ -647,7 +661,7 @@ Status Correlator::Candidates(std::string_view key, const std::string& related_t
     if (all || ((summary->rules & rules) != 0 && summary->facts.observed >= not_before)) {
       out->push_back({&summary->facts, m.version, {}, related_type, &summary->results});
       ++findings_read_;
-      Count(*members, *summary, rules);
+      Count(*members, *summary, rules, members->counted_at);
     }
     ++i;
   }
@@ -671,7 +685,9 @@ Status Correlator::EvaluateGroup(const GroupKey& key, const std::set<size_t>& ru
     MemberList* members = nullptr;
     if (Status s = MembersOf(key.key, &members); !s.ok()) return s;
     if (!Counted(*members)) {
-      if (Status s = Candidates(key.key, "", &candidates); !s.ok()) return s;
+      if (Status s = Candidates(key.key, "", &candidates, ~std::uint64_t{0}, now); !s.ok()) {
+        return s;
+      }
       have_candidates = true;
     }
     for (size_t i : rules) {

@@ -249,7 +249,8 @@ class Correlator {
   [[nodiscard]] std::uint64_t RulesOf(const FindingFacts& facts,
                                       const ConditionResults& results) const;
   // A resource's members, and per condition (numbered as condition_base_) how many of them match
-  // its filter and count for its rule (evaluate.h Counts): an upper bound when `generation` is
+  // its filter and count for its rule (evaluate.h Counts; within its window as of counted_at;
+  // for a distinct condition, the sum of their values): an upper bound when `generation` is
   // counts_generation_, unknown otherwise. Set exactly from the candidates whenever the resource's
   // members are read for an evaluation, then only raised, by Touch as versions arrive: a version
   // that replaced one or stopped naming the resource leaves the bound loose (never too low) until
@@ -258,8 +259,9 @@ class Correlator {
     std::vector<Member> list;
     std::vector<std::uint32_t> matching;
     std::uint64_t generation = 0;  // 0: never counted
-    // The counts leave out findings observed before the windows of their rules as of this time,
-    // so they bound what evaluations at this time or later can count (INT64_MIN: none left out).
+    // The counts leave out findings observed before the windows of their rules as of this time
+    // (or of an earlier one), so they bound what evaluations at this time or later can count
+    // (INT64_MIN: none left out).
     asff::TimeMs counted_at = INT64_MIN;
   };
   Status MembersOf(std::string_view key, MemberList** out);
@@ -270,22 +272,26 @@ class Correlator {
   [[nodiscard]] bool Counted(const MemberList& members) const {
     return members.generation == counts_generation_;
   }
-  // Adds what a version contributes to `matching`, for the conditions of `rules` (RuleBit).
-  void Count(MemberList& members, const Summary& summary, std::uint64_t rules) const;
+  // Adds what a version contributes to `matching`, for the conditions of `rules` (RuleBit), as of
+  // time `at`: nothing for a rule whose window it is out of then (INT64_MIN: no time), one for a
+  // condition counting findings, the number of its values for one counting distinct values.
+  void Count(MemberList& members, const Summary& summary, std::uint64_t rules,
+             asff::TimeMs at) const;
   // Notes a new version of `identity` among the members of each resource `finding` names whose
-  // members are kept, counting it when `summary` says what it matches.
+  // members are kept, counting it as of `now` when `summary` says what it matches.
   void UpdateMembers(const asff::Finding& finding, std::uint64_t identity, std::uint64_t version,
-                     std::uint64_t rules, const Summary* summary);
+                     std::uint64_t rules, const Summary* summary, asff::TimeMs now);
   Summary& Remember(std::uint64_t version, const asff::Finding& finding, ConditionResults results);
   Status Lookup(std::uint64_t version, const Summary** out);
   void TrimCache();
   // The stored findings naming `key` that could count for one of `rules` (RuleBit), appended to
-  // `out`. Sets the resource's counts: exactly for every condition when it reads them all (the
-  // counts were not kept, or `rules` is every rule), else for the conditions of `rules`.
-  // Of those, the ones observed before the longest window of `rules` as of `now` are left out.
+  // `out`. Sets the resource's counts as of `now` (Count): for every condition when it reads them
+  // all (the counts were not kept, `rules` is every rule, or there is no `now`: INT64_MIN), else
+  // for the conditions of `rules`, leaving out the findings observed before the longest window of
+  // `rules` as of `now`.
   Status Candidates(std::string_view key, const std::string& related_type,
                     std::vector<Candidate>* out, std::uint64_t rules = ~std::uint64_t{0},
-                    asff::TimeMs now = 0);
+                    asff::TimeMs now = INT64_MIN);
 
   bool Applies(const Rule& rule, std::string_view type) const;
   // The resources of `wanted_type` (any, when empty) related to `from` directly or through one

@@ -7,6 +7,7 @@
 #include <cctype>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -155,8 +156,10 @@ conditions:
 
   // Stores and touches the finding (replacing version `replaced`), runs, stores what changed, and
   // returns "kind rule" of each change.
+  // `run_now`: when the run evaluates, if not when the finding was touched.
   std::vector<std::string> Import(const std::string& json, std::uint64_t replaced = 0,
-                                  asff::TimeMs now = kNow) {
+                                  asff::TimeMs now = kNow,
+                                  std::optional<asff::TimeMs> run_now = std::nullopt) {
     asff::Finding f;
     EXPECT_TRUE(asff::DecodeFindingText(json, f).ok()) << json;
     f.json = json;
@@ -164,7 +167,7 @@ conditions:
     last_version_ = evidence_.Add(std::move(f));
     correlator_->Touch(copy, json, now, last_version_, true, replaced);
     std::vector<CorrelatedChange> changes;
-    EXPECT_TRUE(correlator_->Run(now, &changes).ok());
+    EXPECT_TRUE(correlator_->Run(run_now.value_or(now), &changes).ok());
     std::vector<std::string> out;
     for (const CorrelatedChange& c : changes) {
       out.push_back(std::string(ToString(c.kind)) + " " + c.rule->id);
@@ -179,11 +182,100 @@ conditions:
     return out;
   }
 
+  // `json` observed on `day` ("2026-11-22") instead of 2026-11-20.
+  static std::string ObservedOn(std::string json, const std::string& day) {
+    const std::string from = R"("UpdatedAt":"2026-11-20T00:00:00Z")";
+    json.replace(json.find(from), from.size(), R"("UpdatedAt":")" + day + R"(T00:00:00Z")");
+    return json;
+  }
+  // `json` with these CVEs.
+  static std::string WithCves(std::string json, const std::vector<std::string>& cves) {
+    std::string list;
+    for (const std::string& cve : cves) {
+      if (!list.empty()) list += ',';
+      list += R"({"Id":")" + cve + R"("})";
+    }
+    json.replace(json.find(R"("Resources")"), 0, R"("Vulnerabilities":[)" + list + "],");
+    return json;
+  }
+
   RuleSet rules_;
   MemoryEvidence evidence_;
   std::unique_ptr<Correlator> correlator_;
   std::uint64_t last_version_ = 0;
 };
+
+// kBoth within two days.
+constexpr const char* kBothWithinTwoDays = R"(
+id: activity-and-findings
+title: "{resource}"
+resource_type: AwsEc2Instance
+window: 2d
+conditions:
+  activity: {filter: {ProductName: GuardDuty}}
+  findings: {filter: {ProductName: Inspector, SeverityLabel: CRITICAL}, at_least: 2}
+)";
+
+TEST_F(CouldHoldTest, FindingsOutOfTheWindowAreNotCounted) {
+  Load(kBothWithinTwoDays);
+  // Observed 2026-11-20, three days before kNow: out of the window.
+  EXPECT_TRUE(Import(Json("insp-old", "Inspector")).empty());
+  EXPECT_TRUE(Import(ObservedOn(Json("gd-1", "GuardDuty"), "2026-11-22")).empty());
+  EXPECT_TRUE(Import(ObservedOn(Json("insp-1", "Inspector"), "2026-11-22")).empty());
+  EXPECT_EQ(correlator_->groups_evaluated(), 0U);  // one CRITICAL finding counts of the two
+  EXPECT_EQ(correlator_->groups_ruled_out(), 3U);
+  EXPECT_EQ(Import(ObservedOn(Json("insp-2", "Inspector"), "2026-11-22")),
+            std::vector<std::string>{"created activity-and-findings"});
+  EXPECT_EQ(correlator_->groups_evaluated(), 1U);
+}
+
+TEST_F(CouldHoldTest, WhatATouchLeftOutOfTheWindowCountsForAnEarlierEvaluation) {
+  Load(kBothWithinTwoDays);
+  const asff::TimeMs earlier = kNow - 2 * asff::kMsPerDay;  // 2026-11-21: 11-20 is in the window
+  EXPECT_TRUE(Import(Json("gd-1", "GuardDuty"), 0, earlier).empty());
+  EXPECT_TRUE(Import(Json("insp-1", "Inspector"), 0, earlier).empty());
+  // Touched as of kNow, when it is out of the window; evaluated as of the earlier time, when it
+  // is in: counted or not, it must count.
+  EXPECT_EQ(Import(Json("insp-2", "Inspector"), 0, kNow, earlier),
+            std::vector<std::string>{"created activity-and-findings"});
+}
+
+TEST_F(CouldHoldTest, ADistinctConditionIsRuledOutUntilItsFindingsCouldHoldEnoughValues) {
+  Load(R"(
+id: activity-and-cves
+title: "{resource}"
+resource_type: AwsEc2Instance
+conditions:
+  activity: {filter: {ProductName: GuardDuty}}
+  cves: {filter: {ProductName: Inspector}, distinct: "Vulnerabilities[].Id", at_least: 3}
+)");
+  EXPECT_TRUE(Import(Json("gd-1", "GuardDuty")).empty());
+  EXPECT_TRUE(Import(WithCves(Json("insp-1", "Inspector"), {"CVE-2026-0001"})).empty());
+  EXPECT_TRUE(Import(WithCves(Json("insp-2", "Inspector"), {"CVE-2026-0001"})).empty());
+  EXPECT_EQ(correlator_->groups_evaluated(), 0U);  // two values at most: ruled out
+  // Four values at most, two distinct: evaluated, and does not fire.
+  EXPECT_TRUE(
+      Import(WithCves(Json("insp-3", "Inspector"), {"CVE-2026-0001", "CVE-2026-0002"})).empty());
+  EXPECT_EQ(correlator_->groups_evaluated(), 1U);
+  EXPECT_EQ(Import(WithCves(Json("insp-4", "Inspector"), {"CVE-2026-0003"})),
+            std::vector<std::string>{"created activity-and-cves"});
+}
+
+TEST_F(CouldHoldTest, OneFindingWithEnoughDistinctValuesIsNotRuledOut) {
+  Load(R"(
+id: activity-and-cves
+title: "{resource}"
+resource_type: AwsEc2Instance
+conditions:
+  activity: {filter: {ProductName: GuardDuty}}
+  cves: {filter: {ProductName: Inspector}, distinct: "Vulnerabilities[].Id", at_least: 3}
+)");
+  EXPECT_TRUE(Import(WithCves(Json("insp-1", "Inspector"),
+                              {"CVE-2026-0001", "CVE-2026-0002", "CVE-2026-0003"}))
+                  .empty());
+  EXPECT_EQ(Import(Json("gd-1", "GuardDuty")),
+            std::vector<std::string>{"created activity-and-cves"});
+}
 
 TEST_F(CouldHoldTest, ARuleIsRuledOutUntilItsLastPieceArrivesInEitherOrder) {
   Load(kBoth);
