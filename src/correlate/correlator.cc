@@ -183,23 +183,30 @@ std::uint64_t Correlator::RulesOf(const FindingFacts& facts,
 
 void Correlator::Count(MemberList& members, const Summary& summary, std::uint64_t rules,
                        asff::TimeMs at) const {
-  if ((summary.rules & rules) == 0) return;
+  // Only the rules the version counts for (RulesOf): most versions count for one or two of
+  // dozens, and this runs for every finding an evaluation reads.
+  const std::uint64_t wanted = summary.rules & rules;
+  if (wanted == 0) return;
   const std::vector<bool>& matches = summary.results.matches;
   const std::size_t n = std::min(matches.size(), condition_count_);
-  for (std::size_t c = 0; c < n; ++c) {
-    const std::size_t rule = rule_of_condition_[c];
-    if ((RuleBit(rule) & rules) == 0 || !matches[c]) continue;
+  for (std::size_t rule = 0; rule < rules_.size(); ++rule) {
+    if ((RuleBit(rule) & wanted) == 0) continue;
     const Rule& r = rules_[rule];
     // As Evaluate: out of the window as of `at` (and so of any later time), it counts for none.
     if (!correlate::Counts(r, summary.facts) ||
         (at != INT64_MIN && summary.facts.observed < at - r.window)) {
       continue;
     }
-    if (r.conditions[c - condition_base_[rule]].distinct.empty()) {
-      ++members.matching[c];
-    } else if (const std::vector<std::string>* values = summary.results.ValuesOf(c)) {
-      // The distinct values of any set of findings are at most the sum of each one's.
-      members.matching[c] += static_cast<std::uint32_t>(values->size());
+    for (std::size_t k = 0; k < r.conditions.size(); ++k) {
+      const std::size_t c = condition_base_[rule] + k;
+      if (c >= n) break;
+      if (!matches[c]) continue;
+      if (r.conditions[k].distinct.empty()) {
+        ++members.matching[c];
+      } else if (const std::vector<std::string>* values = summary.results.ValuesOf(c)) {
+        // The distinct values of any set of findings are at most the sum of each one's.
+        members.matching[c] += static_cast<std::uint32_t>(values->size());
+      }
     }
   }
 }
@@ -221,9 +228,23 @@ bool Correlator::Applies(const Rule& rule, std::string_view type) const {
 }
 
 bool Correlator::IsActive(std::size_t rule, std::string_view key) const {
+  const std::vector<std::size_t>* active = ActiveRulesOf(key);
+  return active != nullptr && std::find(active->begin(), active->end(), rule) != active->end();
+}
+
+bool Correlator::RelatedKindOfActiveRule(std::string_view type) const {
+  for (std::size_t i = 0; i < rules_.size(); ++i) {
+    if (active_per_rule_[i] == 0 || !has_related_[i]) continue;
+    for (const Condition& c : rules_[i].conditions) {
+      if (c.related_type == type) return true;
+    }
+  }
+  return false;
+}
+
+const std::vector<std::size_t>* Correlator::ActiveRulesOf(std::string_view key) const {
   const auto it = active_rules_of_.find(key);
-  return it != active_rules_of_.end() &&
-         std::find(it->second.begin(), it->second.end(), rule) != it->second.end();
+  return it == active_rules_of_.end() ? nullptr : &it->second;
 }
 
 void Correlator::NoteActive(std::string_view rule_id, const std::string& group_key, bool active) {
@@ -317,8 +338,11 @@ void Correlator::Touch(const asff::Finding& finding, std::string_view json, asff
       }
       any = any || t.own_match[i] || t.related_match[i];
     }
-    // Nothing matched: only groups with an active incident can change; Run checks them.
-    if (!any && active_.empty()) continue;
+    // Nothing matched: only an active incident on the resource, or on one related to it for a
+    // rule with a condition on resources of its type, can change; Run checks them.
+    if (!any && ActiveRulesOf(r.canonical_key) == nullptr && !RelatedKindOfActiveRule(r.type)) {
+      continue;
+    }
     touched_.push_back(std::move(t));
   }
   if (version == 0) return;
@@ -397,10 +421,17 @@ Status Correlator::Run(asff::TimeMs now, std::vector<CorrelatedChange>* changes)
   std::map<GroupKey, std::set<size_t>> groups;
   std::vector<RelatedResource> related;
   for (const Touched& t : touched_) {
+    // Looked up once per resource, not once per rule.
+    const std::vector<std::size_t>* active_here = ActiveRulesOf(t.key);
+    std::set<size_t>* group_rules = nullptr;
     for (size_t i = 0; i < rules_.size(); ++i) {
       const Rule& rule = rules_[i];
-      if (Applies(rule, t.type) && (t.own_match[i] || IsActive(i, t.key))) {
-        groups[{t.key, t.type}].insert(i);
+      if (Applies(rule, t.type) &&
+          (t.own_match[i] ||
+           (active_here != nullptr &&
+            std::find(active_here->begin(), active_here->end(), i) != active_here->end()))) {
+        if (group_rules == nullptr) group_rules = &groups[{t.key, t.type}];
+        group_rules->insert(i);
       }
       const bool related_kind =
           std::any_of(rule.conditions.begin(), rule.conditions.end(),
@@ -725,7 +756,8 @@ Status Correlator::EvaluateGroup(const GroupKey& key, const std::set<size_t>& ru
   bool located = false;
   for (size_t i : *evaluated) {
     const Rule& rule = rules_[i];
-    Evaluation evaluation = Evaluate(rule, candidates, now, condition_base_[i]);
+    Evaluation evaluation =
+        Evaluate(rule, candidates, now, condition_base_[i], explanations != nullptr);
     if (explanations != nullptr) {
       if (Status s = Locate(candidates, &group, &located); !s.ok()) return s;
       RuleExplanation& e = explanations->emplace_back();
@@ -757,8 +789,10 @@ Status Correlator::Decide(const Rule& rule, Group& group, bool& located,
                           asff::TimeMs now, std::vector<CorrelatedChange>* changes) {
   const auto active = active_.find(ScratchActiveKey(rule.id, group.canonical_key));
   if (!evaluation.fires && active == active_.end()) return Status::Ok();  // nothing to withdraw
-  if (evaluation.fires && active != active_.end() &&
-      active->second.digest == MaterialDigest(rule, group, evaluation, candidates)) {
+  // Computed once: it renders the title and description and sorts the evidence.
+  const std::string digest =
+      evaluation.fires ? MaterialDigest(rule, group, evaluation, candidates) : std::string();
+  if (evaluation.fires && active != active_.end() && active->second.digest == digest) {
     return Status::Ok();  // nothing material changed
   }
   if (Status s = Locate(candidates, &group, &located); !s.ok()) return s;
@@ -770,10 +804,7 @@ Status Correlator::Decide(const Rule& rule, Group& group, bool& located,
   const bool stored_active = exists && stored.record_state == asff::RecordState::kActive;
   CorrelatedChange change;
   if (evaluation.fires) {
-    if (stored_active &&
-        ProductField(stored, kDigestField) == MaterialDigest(rule, group, evaluation, candidates)) {
-      return Status::Ok();
-    }
+    if (stored_active && ProductField(stored, kDigestField) == digest) return Status::Ok();
     change.kind = exists ? CorrelatedChange::Kind::kUpdated : CorrelatedChange::Kind::kCreated;
   } else {
     if (!stored_active) return Status::Ok();
@@ -786,7 +817,7 @@ Status Correlator::Decide(const Rule& rule, Group& group, bool& located,
   change.title = Render(rule.title, rule, group, evaluation);
   change.json = BuildCorrelatedFinding(rule, group, evaluation, candidates, created, updated,
                                        evaluation.fires);
-  change.digest = MaterialDigest(rule, group, evaluation, candidates);
+  change.digest = evaluation.fires ? digest : MaterialDigest(rule, group, evaluation, candidates);
   if (Status items = Items(rule, evaluation, candidates, &change.evidence); !items.ok()) {
     return items;
   }

@@ -330,6 +330,10 @@ class Correlator {
   // Whether loaded rule `rule` (an index of rules_) has an active incident on the group key: one
   // lookup of the key, no string built (this is asked per rule per touched resource).
   [[nodiscard]] bool IsActive(std::size_t rule, std::string_view key) const;
+  // Whether a loaded rule with an active incident somewhere has a condition on_related `type`.
+  [[nodiscard]] bool RelatedKindOfActiveRule(std::string_view type) const;
+  // The loaded rules with an active incident on the group key (nullptr: none).
+  [[nodiscard]] const std::vector<std::size_t>* ActiveRulesOf(std::string_view key) const;
 
   const std::vector<Rule>& rules_;
   EvidenceSource& source_;

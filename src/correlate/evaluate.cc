@@ -50,7 +50,8 @@ std::string Plural(int n, std::string_view word) {
 }
 
 ConditionOutcome EvaluateCondition(const Rule& rule, const Condition& c, std::size_t number,
-                                   std::span<const Candidate> candidates, asff::TimeMs now) {
+                                   std::span<const Candidate> candidates, asff::TimeMs now,
+                                   bool explain) {
   // Matching findings with the values they contribute, by observation time.
   struct Match {
     size_t index;
@@ -111,11 +112,14 @@ ConditionOutcome EvaluateCondition(const Rule& rule, const Condition& c, std::si
   ConditionOutcome out;
   out.count = best;
   out.holds = best >= c.at_least;
+  if (out.holds) {
+    for (size_t k = best_begin; k < best_end; ++k) out.evidence.push_back(matches[k].index);
+  }
+  if (!explain) return out;
   const std::string what =
       c.distinct.empty() ? "matching finding" : "distinct " + c.distinct + " value";
   const std::string where = c.related_type.empty() ? "" : " on a related " + c.related_type;
   if (out.holds) {
-    for (size_t k = best_begin; k < best_end; ++k) out.evidence.push_back(matches[k].index);
     out.explanation = c.name + ": holds with " + Plural(best, what) + where + " (needs " +
                       std::to_string(c.at_least) + ")";
   } else if (matches.empty()) {
@@ -210,14 +214,15 @@ const std::vector<std::string>* ConditionResults::ValuesOf(std::size_t condition
 }
 
 Evaluation Evaluate(const Rule& rule, std::span<const Candidate> candidates, asff::TimeMs now,
-                    std::size_t condition_base) {
+                    std::size_t condition_base, bool explain) {
   Evaluation out;
   std::vector<bool> holds;
   for (size_t k = 0; k < rule.conditions.size(); ++k) {
     const Condition& c = rule.conditions[k];
-    out.conditions.push_back(EvaluateCondition(rule, c, condition_base + k, candidates, now));
+    out.conditions.push_back(
+        EvaluateCondition(rule, c, condition_base + k, candidates, now, explain));
     holds.push_back(out.conditions.back().holds);
-    out.explanation += out.conditions.back().explanation + "\n";
+    if (explain) out.explanation += out.conditions.back().explanation + "\n";
   }
   const bool required = correlate::Evaluate(rule.require, holds);
   bool in_order = true;
@@ -231,20 +236,26 @@ Evaluation Evaluate(const Rule& rule, std::span<const Candidate> candidates, asf
     };
     if (!(first(a) < first(b))) {
       in_order = false;
-      out.explanation +=
-          rule.conditions[a].name + " did not happen before " + rule.conditions[b].name + "\n";
+      if (explain) {
+        out.explanation +=
+            rule.conditions[a].name + " did not happen before " + rule.conditions[b].name + "\n";
+      }
     }
   }
   out.fires = required && in_order;
-  out.explanation += out.fires ? "fires"
-                               : (required ? "does not fire: out of order"
-                                           : "does not fire: require does not hold");
-  std::set<size_t> evidence;
-  for (size_t k = 0; k < out.conditions.size(); ++k) {
-    if (holds[k])
-      evidence.insert(out.conditions[k].evidence.begin(), out.conditions[k].evidence.end());
+  if (explain) {
+    out.explanation += out.fires ? "fires"
+                                 : (required ? "does not fire: out of order"
+                                             : "does not fire: require does not hold");
   }
-  out.evidence.assign(evidence.begin(), evidence.end());
+  for (size_t k = 0; k < out.conditions.size(); ++k) {
+    if (holds[k]) {
+      out.evidence.insert(out.evidence.end(), out.conditions[k].evidence.begin(),
+                          out.conditions[k].evidence.end());
+    }
+  }
+  std::sort(out.evidence.begin(), out.evidence.end());
+  out.evidence.erase(std::unique(out.evidence.begin(), out.evidence.end()), out.evidence.end());
   std::sort(out.evidence.begin(), out.evidence.end(), [&](size_t x, size_t y) {
     return Observed(*candidates[x].facts) < Observed(*candidates[y].facts);
   });

@@ -103,8 +103,10 @@ struct Evaluation {
 };
 
 // `condition_base`: the number of the rule's first condition in the candidates' `results`.
+// Without `explain` the explanations are left empty (they are text for people, and building
+// them was a good part of an evaluation that changes nothing).
 Evaluation Evaluate(const Rule& rule, std::span<const Candidate> candidates, asff::TimeMs now,
-                    std::size_t condition_base = 0);
+                    std::size_t condition_base = 0, bool explain = true);
 
 // The grouped resource.
 struct Group {
