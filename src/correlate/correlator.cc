@@ -201,12 +201,15 @@ void Correlator::Count(MemberList& members, const Summary& summary, std::uint64_
       const std::size_t c = condition_base_[rule] + k;
       if (c >= n) break;
       if (!matches[c]) continue;
-      if (r.conditions[k].distinct.empty()) {
-        ++members.matching[c];
-      } else if (const std::vector<std::string>* values = summary.results.ValuesOf(c)) {
-        // The distinct values of any set of findings are at most the sum of each one's.
-        members.matching[c] += static_cast<std::uint32_t>(values->size());
+      // The distinct values of any set of findings are at most the sum of each one's. Saturating:
+      // a bound raised by every re-import of a resource never read again must not wrap.
+      std::uint64_t add = 1;
+      if (!r.conditions[k].distinct.empty()) {
+        const std::vector<std::string>* values = summary.results.ValuesOf(c);
+        add = values == nullptr ? 0 : values->size();
       }
+      members.matching[c] = static_cast<std::uint32_t>(
+          std::min<std::uint64_t>(UINT32_MAX, std::uint64_t{members.matching[c]} + add));
     }
   }
 }
@@ -264,7 +267,15 @@ void Correlator::NoteActive(std::string_view rule_id, const std::string& group_k
 
 void Correlator::Touch(const asff::Finding& finding, std::string_view json, asff::TimeMs now,
                        std::uint64_t version, bool exact, std::uint64_t replaced) {
+  // The rules the version this one supersedes counted for (every rule when not known): one that
+  // stops matching can make a rule whose require negates fire, so those rules are touched too.
+  std::uint64_t previous_rules = version == 0 ? ~std::uint64_t{0} : 0;
+  auto note_previous = [&](std::uint64_t superseded) {
+    const auto kept = cache_.find(superseded);
+    previous_rules |= kept != cache_.end() ? kept->second.rules : ~std::uint64_t{0};
+  };
   if (replaced != 0) {
+    note_previous(replaced);
     // A replaced version is never read again (the store answers NotFound for it): what was kept
     // for it goes now, so a working set re-imported over and over keeps one entry per finding,
     // not one per revision until the cache limit.
@@ -295,6 +306,7 @@ void Correlator::Touch(const asff::Finding& finding, std::string_view json, asff
     // a kept version is a current one, which Candidates relies on.
     if (auto [it, inserted] = current_.try_emplace(identity, version);
         !inserted && it->second != version) {
+      if (it->second != replaced) note_previous(it->second);
       cache_.erase(it->second);
       it->second = version;
     }
@@ -336,10 +348,15 @@ void Correlator::Touch(const asff::Finding& finding, std::string_view json, asff
           t.related_match[i] = t.related_match[i] || matched;
         }
       }
+      if (!decided_by_counts_[i] && (previous_rules & RuleBit(i)) != 0) {
+        t.own_match[i] = true;
+        t.related_match[i] = true;
+      }
       any = any || t.own_match[i] || t.related_match[i];
     }
-    // Nothing matched: only an active incident on the resource, or on one related to it for a
-    // rule with a condition on resources of its type, can change; Run checks them.
+    // Nothing matched, now or before (for a negating rule): only an active incident on the
+    // resource, or on one related to it for a rule with a condition on resources of its type, can
+    // change; Run checks them.
     if (!any && ActiveRulesOf(r.canonical_key) == nullptr && !RelatedKindOfActiveRule(r.type)) {
       continue;
     }

@@ -131,7 +131,9 @@ std::string BuildCorrelatedFinding(const Rule& rule, const Group& group,
                                    std::span<const Candidate> candidates, asff::TimeMs created_at,
                                    asff::TimeMs now, bool active);
 
-// Renders {resource}, {resource_type}, {rule} and {<condition>.count} in a template.
+// Renders {resource}, {resource_type}, {rule} and {<condition>.count} in a template. Nothing
+// here may depend on the group's region, account or partition: the Correlator computes the
+// material digest before it looks those up (Correlator::Locate).
 std::string Render(std::string_view text, const Rule& rule, const Group& group,
                    const Evaluation& evaluation);
 

@@ -218,15 +218,25 @@ conditions:
 
 TEST_F(CouldHoldTest, FindingsOutOfTheWindowAreNotCounted) {
   Load(kBothWithinTwoDays);
-  // Observed 2026-11-20, three days before kNow: out of the window.
-  EXPECT_TRUE(Import(Json("insp-old", "Inspector")).empty());
   EXPECT_TRUE(Import(ObservedOn(Json("gd-1", "GuardDuty"), "2026-11-22")).empty());
+  // Observed 2026-11-20, three days before kNow: out of the window, and not counted when touched
+  // (the resource's members are kept since gd-1).
+  EXPECT_TRUE(Import(Json("insp-old", "Inspector")).empty());
   EXPECT_TRUE(Import(ObservedOn(Json("insp-1", "Inspector"), "2026-11-22")).empty());
   EXPECT_EQ(correlator_->groups_evaluated(), 0U);  // one CRITICAL finding counts of the two
   EXPECT_EQ(correlator_->groups_ruled_out(), 3U);
   EXPECT_EQ(Import(ObservedOn(Json("insp-2", "Inspector"), "2026-11-22")),
             std::vector<std::string>{"created activity-and-findings"});
   EXPECT_EQ(correlator_->groups_evaluated(), 1U);
+}
+
+TEST_F(CouldHoldTest, FindingsObservedExactlyAWindowAgoStillCount) {
+  Load(kBothWithinTwoDays);
+  EXPECT_TRUE(Import(ObservedOn(Json("gd-1", "GuardDuty"), "2026-11-22")).empty());
+  // 2026-11-21T00:00:00Z is kNow less the window: the window's first instant.
+  EXPECT_TRUE(Import(ObservedOn(Json("insp-1", "Inspector"), "2026-11-21")).empty());
+  EXPECT_EQ(Import(ObservedOn(Json("insp-2", "Inspector"), "2026-11-21")),
+            std::vector<std::string>{"created activity-and-findings"});
 }
 
 TEST_F(CouldHoldTest, WhatATouchLeftOutOfTheWindowCountsForAnEarlierEvaluation) {
@@ -347,6 +357,25 @@ TEST_F(CouldHoldTest, AVersionReadFromTheStoreIsDroppedWhenAnotherWriterReplaced
       Import(Json("insp-1", "Inspector", "CRITICAL", "i-0ffffffffffffffff"), theirs).empty());
   // One CRITICAL finding is left on the instance: the version read first must not count.
   EXPECT_TRUE(Import(Json("gd-1", "GuardDuty")).empty());
+}
+
+TEST_F(CouldHoldTest, EvidenceThatStopsMatchingTouchesARuleThatNegates) {
+  Load(R"(
+id: activity-without-critical-findings
+title: "{resource}"
+resource_type: AwsEc2Instance
+conditions:
+  activity: {filter: {ProductName: GuardDuty}}
+  findings: {filter: {ProductName: Inspector, SeverityLabel: CRITICAL}}
+require: activity and not findings
+)");
+  ASSERT_EQ(Import(Json("gd-1", "GuardDuty")),
+            std::vector<std::string>{"created activity-without-critical-findings"});
+  ASSERT_EQ(Import(Json("insp-1", "Inspector")),
+            std::vector<std::string>{"archived activity-without-critical-findings"});
+  // Re-imported as HIGH, it matches no condition now: the rule holds again.
+  EXPECT_EQ(Import(Json("insp-1", "Inspector", "HIGH"), last_version_),
+            std::vector<std::string>{"updated activity-without-critical-findings"});
 }
 
 TEST_F(CouldHoldTest, ARuleThatNegatesIsNeverRuledOutByCounting) {
