@@ -126,8 +126,10 @@ Status Correlator::Lookup(std::uint64_t version, const Summary** out) {
   if (parser_.parse(f.json).get(root) != simdjson::SUCCESS) {
     return Status::Corruption("stored finding " + f.id + " is not JSON");
   }
+  // As of the pass that reads it (every entry point sets now_), as Touch computes them as of the
+  // import: a filter on a date relative to now means the same for a version read and one touched.
   ConditionResults results;
-  results.Compute(rules_, root, 0);
+  results.Compute(rules_, root, now_);
   *out = &Remember(version, f, std::move(results));
   return Status::Ok();
 }
@@ -144,9 +146,9 @@ void Correlator::TrimCache() {
   std::nth_element(uses.begin(), middle, uses.end());
   const std::uint64_t cutoff = *middle;
   std::erase_if(cache_, [&](const auto& entry) { return entry.second.used < cutoff; });
-  // Read again, a version's results are computed as of no particular time (Lookup), which for a
-  // filter on a date relative to now can differ from what Touch computed: the counts and the rules
-  // each member is known to count for are set again from what is read.
+  // Read again, a version's results are computed as of the pass reading it (Lookup), which for a
+  // filter on a date relative to now can differ from what Touch computed at the import: the
+  // counts and the rules each member is known to count for are set again from what is read.
   ++counts_generation_;
 }
 
@@ -217,7 +219,9 @@ void Correlator::Count(MemberList& members, const Summary& summary, std::uint64_
 bool Correlator::CouldHold(std::size_t rule, const MemberList& members, asff::TimeMs now) const {
   if (!decided_by_counts_[rule] || !Counted(members) || now < members.counted_at) return true;
   const Rule& r = rules_[rule];
-  std::vector<bool> could(r.conditions.size());
+  // A buffer kept for it: this runs per rule per touched group.
+  std::vector<bool>& could = could_hold_scratch_;
+  could.assign(r.conditions.size(), false);
   for (std::size_t k = 0; k < r.conditions.size(); ++k) {
     const Condition& c = r.conditions[k];
     const auto needed = static_cast<std::uint32_t>(std::max(c.at_least, 0));

@@ -382,6 +382,7 @@ class Correlator {
   std::vector<bool> decided_by_counts_;           // per rule: CouldHold may rule it out
   std::array<asff::TimeMs, 64> window_of_bit_{};  // the longest window of the rules of a RuleBit
   std::uint64_t groups_ruled_out_ = 0;
+  mutable std::vector<bool> could_hold_scratch_;  // CouldHold's, kept to avoid an allocation
   std::uint64_t findings_read_ = 0;
   // The loaded rules by id; for each group key, the loaded rules with an active incident on it
   // (few); and how many each loaded rule has. They index active_ for the hot path.

@@ -378,6 +378,32 @@ require: activity and not findings
             std::vector<std::string>{"updated activity-without-critical-findings"});
 }
 
+TEST_F(CouldHoldTest, AFilterRelativeToNowMeansTheSameForAVersionReadFromTheStore) {
+  Load(R"(
+id: recent-activity-and-findings
+title: "{resource}"
+resource_type: AwsEc2Instance
+conditions:
+  activity: {filter: {ProductName: GuardDuty}}
+  recent: {filter: {ProductName: [{Value: Inspector, Comparison: EQUALS}], UpdatedAt: [{DateRange: {Value: 7, Unit: DAYS}}]}}
+)");
+  // Stored by another writer (never touched here), so read from the store when the instance is
+  // evaluated: updated 13 days before kNow, not within the last seven days.
+  auto store = [&](const std::string& json) {
+    asff::Finding stored;
+    ASSERT_TRUE(asff::DecodeFindingText(json, stored).ok());
+    stored.json = json;
+    evidence_.Add(stored);
+  };
+  store(ObservedOn(Json("insp-old", "Inspector"), "2026-11-10"));
+  EXPECT_TRUE(Import(Json("gd-1", "GuardDuty")).empty());
+  // Updated three days before kNow: within them.
+  store(Json("insp-1", "Inspector"));
+  correlator_->Forget();  // what is kept per resource goes: the instance is read again
+  EXPECT_EQ(Import(Json("gd-2", "GuardDuty")),
+            std::vector<std::string>{"created recent-activity-and-findings"});
+}
+
 TEST_F(CouldHoldTest, ARuleThatNegatesIsNeverRuledOutByCounting) {
   Load(R"(
 id: activity-without-findings
