@@ -285,7 +285,15 @@ void Correlator::Touch(const asff::Finding& finding, std::string_view json, asff
     // not one per revision until the cache limit.
     cache_.erase(replaced);
     if (auto it = adjacency_of_version_.find(replaced); it != adjacency_of_version_.end()) {
-      for (const std::string& key : it->second) ForgetRelations(key);
+      // The relations it stated go; the rest of each entry stays current, and what this version
+      // states is added below (reading a busy security group's relations again after every
+      // revision of one of its instances was most of the relation walks).
+      for (const std::string& key : it->second) {
+        if (const auto kept = adjacency_.find(key); kept != adjacency_.end()) {
+          std::erase_if(kept->second,
+                        [&](const RelatedResource& r) { return r.version == replaced; });
+        }
+      }
       adjacency_of_version_.erase(it);
     }
   }
