@@ -119,7 +119,7 @@ TEST(CorrelatorTest, ReImportingAFindingKeepsOneVersionOfItNotOnePerRevision) {
 // Driven finding by finding, with the counts kept per resource: evaluations are ruled out, never
 // a change.
 class CouldHoldTest : public ::testing::Test {
- protected:
+ public:
   // GuardDuty activity and at least two CRITICAL Inspector findings on an instance.
   static constexpr const char* kBoth = R"(
 id: activity-and-findings
@@ -130,6 +130,7 @@ conditions:
   findings: {filter: {ProductName: Inspector, SeverityLabel: CRITICAL}, at_least: 2}
 )";
 
+ protected:
   void Load(const char* text) {
     LoadRules(text, "test.yaml", rules_);
     ASSERT_TRUE(rules_.errors.empty()) << rules_.errors[0].ToString();
@@ -205,19 +206,15 @@ conditions:
   std::uint64_t last_version_ = 0;
 };
 
-// kBoth within two days.
-constexpr const char* kBothWithinTwoDays = R"(
-id: activity-and-findings
-title: "{resource}"
-resource_type: AwsEc2Instance
-window: 2d
-conditions:
-  activity: {filter: {ProductName: GuardDuty}}
-  findings: {filter: {ProductName: Inspector, SeverityLabel: CRITICAL}, at_least: 2}
-)";
+// CouldHoldTest::kBoth within two days.
+std::string BothWithinTwoDays() {
+  std::string rule = CouldHoldTest::kBoth;
+  rule.insert(rule.find("conditions:"), "window: 2d\n");
+  return rule;
+}
 
 TEST_F(CouldHoldTest, FindingsOutOfTheWindowAreNotCounted) {
-  Load(kBothWithinTwoDays);
+  Load(BothWithinTwoDays().c_str());
   EXPECT_TRUE(Import(ObservedOn(Json("gd-1", "GuardDuty"), "2026-11-22")).empty());
   // Observed 2026-11-20, three days before kNow: out of the window, and not counted when touched
   // (the resource's members are kept since gd-1).
@@ -231,7 +228,7 @@ TEST_F(CouldHoldTest, FindingsOutOfTheWindowAreNotCounted) {
 }
 
 TEST_F(CouldHoldTest, FindingsObservedExactlyAWindowAgoStillCount) {
-  Load(kBothWithinTwoDays);
+  Load(BothWithinTwoDays().c_str());
   EXPECT_TRUE(Import(ObservedOn(Json("gd-1", "GuardDuty"), "2026-11-22")).empty());
   // 2026-11-21T00:00:00Z is kNow less the window: the window's first instant.
   EXPECT_TRUE(Import(ObservedOn(Json("insp-1", "Inspector"), "2026-11-21")).empty());
@@ -240,7 +237,7 @@ TEST_F(CouldHoldTest, FindingsObservedExactlyAWindowAgoStillCount) {
 }
 
 TEST_F(CouldHoldTest, WhatATouchLeftOutOfTheWindowCountsForAnEarlierEvaluation) {
-  Load(kBothWithinTwoDays);
+  Load(BothWithinTwoDays().c_str());
   const asff::TimeMs earlier = kNow - 2 * asff::kMsPerDay;  // 2026-11-21: 11-20 is in the window
   EXPECT_TRUE(Import(Json("gd-1", "GuardDuty"), 0, earlier).empty());
   EXPECT_TRUE(Import(Json("insp-1", "Inspector"), 0, earlier).empty());
@@ -250,15 +247,17 @@ TEST_F(CouldHoldTest, WhatATouchLeftOutOfTheWindowCountsForAnEarlierEvaluation) 
             std::vector<std::string>{"created activity-and-findings"});
 }
 
-TEST_F(CouldHoldTest, ADistinctConditionIsRuledOutUntilItsFindingsCouldHoldEnoughValues) {
-  Load(R"(
+constexpr const char* kActivityAndThreeCves = R"(
 id: activity-and-cves
 title: "{resource}"
 resource_type: AwsEc2Instance
 conditions:
   activity: {filter: {ProductName: GuardDuty}}
   cves: {filter: {ProductName: Inspector}, distinct: "Vulnerabilities[].Id", at_least: 3}
-)");
+)";
+
+TEST_F(CouldHoldTest, ADistinctConditionIsRuledOutUntilItsFindingsCouldHoldEnoughValues) {
+  Load(kActivityAndThreeCves);
   EXPECT_TRUE(Import(Json("gd-1", "GuardDuty")).empty());
   EXPECT_TRUE(Import(WithCves(Json("insp-1", "Inspector"), {"CVE-2026-0001"})).empty());
   EXPECT_TRUE(Import(WithCves(Json("insp-2", "Inspector"), {"CVE-2026-0001"})).empty());
@@ -272,14 +271,7 @@ conditions:
 }
 
 TEST_F(CouldHoldTest, OneFindingWithEnoughDistinctValuesIsNotRuledOut) {
-  Load(R"(
-id: activity-and-cves
-title: "{resource}"
-resource_type: AwsEc2Instance
-conditions:
-  activity: {filter: {ProductName: GuardDuty}}
-  cves: {filter: {ProductName: Inspector}, distinct: "Vulnerabilities[].Id", at_least: 3}
-)");
+  Load(kActivityAndThreeCves);
   EXPECT_TRUE(Import(WithCves(Json("insp-1", "Inspector"),
                               {"CVE-2026-0001", "CVE-2026-0002", "CVE-2026-0003"}))
                   .empty());
