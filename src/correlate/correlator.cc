@@ -235,8 +235,11 @@ bool Correlator::Applies(const Rule& rule, std::string_view type) const {
 }
 
 bool Correlator::IsActive(std::size_t rule, std::string_view key) const {
-  const std::vector<std::size_t>* active = ActiveRulesOf(key);
-  return active != nullptr && std::find(active->begin(), active->end(), rule) != active->end();
+  return Includes(ActiveRulesOf(key), rule);
+}
+
+bool Correlator::Includes(const std::vector<std::size_t>* rules, std::size_t rule) {
+  return rules != nullptr && std::find(rules->begin(), rules->end(), rule) != rules->end();
 }
 
 bool Correlator::RelatedKindOfActiveRule(std::string_view type) const {
@@ -455,10 +458,7 @@ Status Correlator::Run(asff::TimeMs now, std::vector<CorrelatedChange>* changes)
     std::set<size_t>* group_rules = nullptr;
     for (size_t i = 0; i < rules_.size(); ++i) {
       const Rule& rule = rules_[i];
-      if (Applies(rule, t.type) &&
-          (t.own_match[i] ||
-           (active_here != nullptr &&
-            std::find(active_here->begin(), active_here->end(), i) != active_here->end()))) {
+      if (Applies(rule, t.type) && (t.own_match[i] || Includes(active_here, i))) {
         if (group_rules == nullptr) group_rules = &groups[{t.key, t.type}];
         group_rules->insert(i);
       }

@@ -334,6 +334,8 @@ class Correlator {
   [[nodiscard]] bool RelatedKindOfActiveRule(std::string_view type) const;
   // The loaded rules with an active incident on the group key (nullptr: none).
   [[nodiscard]] const std::vector<std::size_t>* ActiveRulesOf(std::string_view key) const;
+  // Whether `rule` is among `rules` (an ActiveRulesOf answer).
+  [[nodiscard]] static bool Includes(const std::vector<std::size_t>* rules, std::size_t rule);
 
   const std::vector<Rule>& rules_;
   EvidenceSource& source_;
