@@ -110,11 +110,19 @@ Correlator::Summary& Correlator::Remember(std::uint64_t version, const asff::Fin
   return summary;
 }
 
-Status Correlator::Lookup(std::uint64_t version, const Summary** out) {
+Status Correlator::Lookup(std::uint64_t version, const Summary** out, std::uint64_t identity) {
   if (auto it = cache_.find(version); it != cache_.end()) {
+    // Kept means current (Touch drops what a new version supersedes): one lookup, not two, per
+    // member, and these lookups into tables of a million entries are most of an evaluation.
     it->second.used = ++use_clock_;
     *out = &it->second;
     return Status::Ok();
+  }
+  if (identity != 0) {  // a version already replaced is not read from the source at all
+    const auto current = current_.find(identity);
+    if (current != current_.end() && current->second != version) {
+      return Status::NotFound("replaced");
+    }
   }
   asff::Finding f;
   if (Status s = source_.ReadVersion(version, &f); !s.ok()) return s;
@@ -696,17 +704,7 @@ Status Correlator::Candidates(std::string_view key, const std::string& related_t
       continue;
     }
     const Summary* summary = nullptr;
-    Status s = Status::Ok();
-    if (const auto kept = cache_.find(m.version); kept != cache_.end()) {
-      // Kept means current (Touch drops what a new version supersedes): one lookup, not two, per
-      // member, and these lookups into tables of a million entries are most of an evaluation.
-      kept->second.used = ++use_clock_;
-      summary = &kept->second;
-    } else {
-      const auto current = current_.find(m.identity);
-      s = current != current_.end() && current->second != m.version ? Status::NotFound("replaced")
-                                                                    : Lookup(m.version, &summary);
-    }
+    Status s = Lookup(m.version, &summary, m.identity);
     if (s.code() == Status::Code::kNotFound) {  // replaced or deleted since it was read
       list[i] = list.back();
       list.pop_back();

@@ -282,7 +282,9 @@ class Correlator {
   void UpdateMembers(const asff::Finding& finding, std::uint64_t identity, std::uint64_t version,
                      std::uint64_t rules, const Summary* summary, asff::TimeMs now);
   Summary& Remember(std::uint64_t version, const asff::Finding& finding, ConditionResults results);
-  Status Lookup(std::uint64_t version, const Summary** out);
+  // What is kept for a version, else read from the source and kept; NotFound when the version is
+  // gone or replaced (`identity`, when known, lets a replaced one go without a read).
+  Status Lookup(std::uint64_t version, const Summary** out, std::uint64_t identity = 0);
   void TrimCache();
   // The stored findings naming `key` that could count for one of `rules` (RuleBit), appended to
   // `out`. Sets the resource's counts as of `now` (Count): for every condition when it reads them
