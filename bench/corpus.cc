@@ -755,12 +755,12 @@ class CorpusGenerator::Writer {
     s += "acme-";
     s += kBucketWords[r.salt % kBucketWords.size()];
     s += '-';
-    AppendPadded(s, r.ordinal, 5);
+    AppendPadded(s, r.ordinal + gen_.options_.name_offset, 5);
   }
   void AppendThingName(std::string& s, const PoolResource& r) const {
     s += kThingWords[r.salt % kThingWords.size()];
     s += '-';
-    AppendPadded(s, r.ordinal, 5);
+    AppendPadded(s, r.ordinal + gen_.options_.name_offset, 5);
   }
   string_view GroupName(const PoolResource& group) const {
     return kSecurityGroupNames[(group.salt >> 4) % kSecurityGroupNames.size()];

@@ -46,6 +46,10 @@ struct CorpusOptions {
   std::size_t resources = 1'000;
   std::uint64_t seed = 1;
   std::size_t target_avg_bytes = 3000;
+  // Added to the ordinal in bucket and thing names. Other identifiers derive from the seed, but
+  // those names do not, so two corpora with different seeds share a store without naming the same
+  // bucket or thing only if their offsets keep the ordinals apart.
+  std::uint32_t name_offset = 0;
 };
 
 class CorpusGenerator {

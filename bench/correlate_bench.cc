@@ -4,7 +4,13 @@
 // number of stored findings shows.
 //
 //   correlate_bench [--findings N] [--resources R] [--user-rules N] [--dir DIR] [--batch N]
-//                   [--all-cores]
+//                   [--all-cores] [--correlation-only] [--probe N]
+//
+// The corpus's resources are fixed, so as the store grows each one collects more evidence and more
+// incidents form: the stretches' cost mixes the store's size with the workload's density. --probe
+// separates them: for each stretch's end it fills a fresh store with the corpus up to there (with
+// correlation), then ingests one and the same probe batch (N findings over N/10 resources of its
+// own) and prints that batch's cost alone, so only the number of stored findings differs.
 //
 // Pinned to one core by default, as the ingest goal is stated per core. Figures are recorded in
 // docs/performance.md.
@@ -38,6 +44,7 @@ struct Args {
   std::string dir = "/tmp/corroborate-correlate-bench";
   bool one_core = true;
   bool correlation_only = false;  // skip the run without correlation (for profiling)
+  std::size_t probe = 0;          // findings per probe batch; 0: no probes
 };
 
 Args ParseArgs(int argc, char** argv) {
@@ -65,10 +72,16 @@ Args ParseArgs(int argc, char** argv) {
       a.one_core = false;
     } else if (arg == "--correlation-only") {
       a.correlation_only = true;
+    } else if (arg == "--probe") {
+      a.probe = std::stoul(value());
+      if (a.probe == 0) {
+        std::fprintf(stderr, "--probe needs a positive number of findings\n");
+        std::exit(2);
+      }
     } else {
       std::fprintf(stderr,
                    "usage: correlate_bench [--findings N] [--resources R] [--user-rules N] "
-                   "[--dir DIR] [--batch N] [--all-cores] [--correlation-only]\n");
+                   "[--dir DIR] [--batch N] [--all-cores] [--correlation-only] [--probe N]\n");
       std::exit(2);
     }
   }
@@ -111,6 +124,101 @@ struct Stretch {
   double seconds;
 };
 
+// The probe batch: N findings over N/10 resources of their own (another seed, and bucket and thing
+// names far from the corpus's), the same for every store it meets.
+std::string ProbeCorpus(std::size_t findings) {
+  bench::CorpusOptions o;
+  o.findings = findings;
+  o.resources = std::max<std::size_t>(findings / 10, 4);
+  o.seed = 1000;
+  o.name_offset = 1'000'000;
+  bench::CorpusGenerator gen(o);
+  std::string out;
+  for (std::size_t i = 0; i < findings; ++i) {
+    gen.AppendFinding(i, out);
+    out += '\n';
+  }
+  return out;
+}
+
+double Micros(double seconds, std::size_t n) {
+  return seconds * 1e6 / static_cast<double>(n);
+}
+
+void PrintCorrelationWork(const pipeline::CorrelationReport& r,
+                          const pipeline::CorrelationReport& before, std::size_t count) {
+  const auto n = static_cast<double>(count);
+  std::printf(
+      "    per finding: %.2f groups evaluated, %.1f findings read, %.4f incidents changed;"
+      " noting %.1f us, evaluating %.1f us, storing incidents %.1f us\n",
+      static_cast<double>(r.groups_evaluated - before.groups_evaluated) / n,
+      static_cast<double>(r.findings_read - before.findings_read) / n,
+      static_cast<double>(r.created + r.updated + r.archived - before.created - before.updated -
+                          before.archived) /
+          n,
+      Micros(r.touch_seconds - before.touch_seconds, count),
+      Micros(r.evaluate_seconds - before.evaluate_seconds, count),
+      Micros(r.store_seconds - before.store_seconds, count));
+}
+
+// Out of line, so that a profile tells the probe's samples from the fill's.
+[[gnu::noinline]] void IngestProbe(std::string_view probe, pipeline::IngestPipeline& pipe) {
+  sources::ReadFindingsFromBuffer(probe, "probe", pipe);
+}
+
+// For each fill level: a fresh store filled with the corpus's first `fill` findings (correlated,
+// then finished: deferred groups drained, active incidents swept; then compacted), then the probe,
+// timed alone.
+// The probe's batches are full ones, so no Finish (whose sweep re-evaluates every active incident
+// in the store) falls inside the timing.
+int RunProbes(const Args& args, const correlate::RuleSet& rules, std::string_view corpus,
+              const std::vector<std::size_t>& offsets, const std::vector<std::size_t>& ends) {
+  const std::string probe = ProbeCorpus(args.probe);
+  std::printf(
+      "\nthe same probe of %zu findings over %zu resources of its own, after filling a "
+      "fresh store:\n",
+      args.probe, std::max<std::size_t>(args.probe / 10, 4));
+  for (std::size_t fill : ends) {
+    std::filesystem::remove_all(args.dir);
+    auto opened = store::OpenEmbeddedStore(args.dir, {});
+    if (!opened.ok()) {
+      std::fprintf(stderr, "%s\n", opened.status().message().c_str());
+      return 1;
+    }
+    auto store = std::move(opened).value();
+    pipeline::CorrelationStage stage(*store, rules.rules);
+    if (!stage.Start().ok()) return 1;
+    pipeline::PipelineOptions options;
+    options.batch_size = args.batch;
+    options.clock = [] { return bench::CorpusGenerator::kBaseTime; };
+    options.correlation = &stage;
+    pipeline::IngestPipeline pipe(*store, options);
+    sources::ReadFindingsFromBuffer(corpus.substr(0, offsets[fill]), "corpus", pipe);
+    if (!pipe.Finish().ok()) return 1;
+    // The fill's compactions would otherwise still run on the one core during the probe, and its
+    // time would show the fill's write debt, which the stretches above already pay for.
+    if (Status s = store->Compact(); !s.ok()) {
+      std::fprintf(stderr, "%s\n", s.message().c_str());
+      return 1;
+    }
+    const pipeline::CorrelationReport before = stage.report();
+    const auto start = Clock::now();
+    IngestProbe(probe, pipe);
+    const double secs = std::chrono::duration<double>(Clock::now() - start).count();
+    const pipeline::CorrelationReport after = stage.report();
+    if (!pipe.Finish().ok()) return 1;
+    std::printf("  %8zu findings stored: %.1f us/finding\n", fill, Micros(secs, args.probe));
+    PrintCorrelationWork(after, before, args.probe);
+    if (pipe.report().failed != 0) {
+      std::fprintf(stderr, "%llu findings rejected\n",
+                   static_cast<unsigned long long>(pipe.report().failed));
+      return 1;
+    }
+  }
+  std::filesystem::remove_all(args.dir);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -147,6 +255,8 @@ int main(int argc, char** argv) {
   std::vector<std::size_t> ends;
   for (std::size_t n = 10'000; n < args.findings; n *= 10) ends.push_back(n);
   ends.push_back(args.findings);
+
+  if (args.probe > 0) return RunProbes(args, rules, corpus, offsets, ends);
 
   double baseline_total = 0;
   std::vector<Stretch> baseline;
@@ -192,18 +302,7 @@ int main(int argc, char** argv) {
         // What the stretch's correlation did, per finding: how much it read, what it changed,
         // and where its time went, so that a cost growing with the store shows its cause.
         const pipeline::CorrelationReport r = stage.report();
-        const auto n = static_cast<double>(end - begin);
-        std::printf(
-            "    per finding: %.2f groups evaluated, %.1f findings read, %.4f incidents changed;"
-            " noting %.1f us, evaluating %.1f us, storing incidents %.1f us\n",
-            static_cast<double>(r.groups_evaluated - before.groups_evaluated) / n,
-            static_cast<double>(r.findings_read - before.findings_read) / n,
-            static_cast<double>(r.created + r.updated + r.archived - before.created -
-                                before.updated - before.archived) /
-                n,
-            (r.touch_seconds - before.touch_seconds) * 1e6 / n,
-            (r.evaluate_seconds - before.evaluate_seconds) * 1e6 / n,
-            (r.store_seconds - before.store_seconds) * 1e6 / n);
+        PrintCorrelationWork(r, before, end - begin);
         before = r;
       }
       begin = end;

@@ -1,6 +1,7 @@
 // gen_corpus: writes a deterministic ASFF corpus as NDJSON (see corpus.h).
 //
-//   gen_corpus --findings N --resources R --seed S [--avg-bytes B] [--out FILE|-]
+//   gen_corpus --findings N --resources R --seed S [--avg-bytes B] [--name-offset K]
+//              [--out FILE|-]
 //
 // Prints one summary line (count, bytes, average size, time) to stderr. Exit status: 0 on success,
 // 2 on a usage error, 1 when the output cannot be written.
@@ -18,7 +19,10 @@
 namespace {
 
 constexpr std::string_view kUsage =
-    "usage: gen_corpus --findings N --resources R --seed S [--avg-bytes B] [--out FILE|-]\n";
+    "usage: gen_corpus --findings N --resources R --seed S [--avg-bytes B] [--name-offset K]\n"
+    "                  [--out FILE|-]\n"
+    "  --name-offset K  number buckets and things from K, so that corpora of different seeds\n"
+    "                   can share a store without naming the same bucket or thing\n";
 
 int UsageError(std::string_view message) {
   std::fprintf(stderr, "gen_corpus: %.*s\n%.*s", static_cast<int>(message.size()), message.data(),
@@ -63,6 +67,9 @@ int main(int argc, char** argv) {
     } else if (flag == "--seed") {
       options.seed = number;
       have_seed = true;
+    } else if (flag == "--name-offset") {
+      if (number > 1'000'000'000) return UsageError("--name-offset must be at most 1000000000");
+      options.name_offset = static_cast<std::uint32_t>(number);
     } else if (flag == "--avg-bytes") {
       if (number == 0) return UsageError("--avg-bytes must be at least 1");
       options.target_avg_bytes = number;

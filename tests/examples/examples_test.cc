@@ -432,6 +432,30 @@ TEST(CorpusTest, DeterministicForASeedAndIndependentOfOrder) {
   EXPECT_EQ(same, 0u);
 }
 
+// correlate_bench's probe shares a store with the corpus: it must name none of its resources.
+TEST(CorpusTest, ANameOffsetKeepsTheResourcesOfAnotherSeedApart) {
+  auto resources = [](const CorpusOptions& options) {
+    std::set<std::string> keys;
+    const CorpusGenerator gen(options);
+    for (const Finding& f : DecodeCorpus(gen, options.findings)) {
+      for (const auto& r : f.resources) keys.insert(r.canonical_key);
+    }
+    return keys;
+  };
+  const auto corpus = resources({.findings = 3000, .resources = 300, .seed = 1});
+  auto shared = [&](const std::set<std::string>& other) {
+    std::size_t n = 0;
+    for (const auto& key : other) n += corpus.count(key);
+    return n;
+  };
+  // Without an offset, bucket and thing names repeat across seeds...
+  EXPECT_GT(shared(resources({.findings = 1000, .resources = 100, .seed = 1000})), 0u);
+  // ...with one, nothing does.
+  EXPECT_EQ(shared(resources(
+                {.findings = 1000, .resources = 100, .seed = 1000, .name_offset = 1'000'000})),
+            0u);
+}
+
 class CorpusSizeTest : public ::testing::TestWithParam<std::size_t> {};
 
 TEST_P(CorpusSizeTest, AverageSizeIsWithinFifteenPercentOfTheTarget) {
