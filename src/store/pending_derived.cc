@@ -60,16 +60,26 @@ rocksdb::Status WriteSorted(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, st
 }  // namespace
 
 std::uint32_t PendingDerived::Intern(std::string_view prefix) {
-  scratch_.assign(prefix);
-  if (auto it = prefix_ids_.find(scratch_); it != prefix_ids_.end()) return it->second;
+  if (auto it = prefix_ids_.find(prefix); it != prefix_ids_.end()) return it->second;
   const auto id = static_cast<std::uint32_t>(prefixes_.size());
   prefixes_.emplace_back(prefix);
-  prefix_ids_.emplace(scratch_, id);
+  prefix_ids_.emplace(prefix, id);
+  PrefixState& state = prefix_state_.emplace_back();
+  if (prefix.starts_with(keys::kByResource) || prefix.starts_with(keys::kByRelation)) {
+    state.kind = PrefixKind::kScannable;
+  } else if (prefix.starts_with(keys::kByUpdatedDesc) || prefix.starts_with(keys::kByField)) {
+    state.kind = PrefixKind::kOrdered;
+  }
   if (prefix.starts_with(keys::kByRelation)) {
     // Group it under "g|lp(from)", the prefix RelatedResources scans.
     std::size_t pos = 1;
     if (keys::GetLengthPrefixed(prefix, pos)) {
-      relation_groups_[std::string(prefix.substr(0, pos))].push_back(id);
+      const std::string_view group = prefix.substr(0, pos);
+      auto it = relation_groups_.find(group);
+      if (it == relation_groups_.end()) {
+        it = relation_groups_.emplace(std::string(group), std::vector<std::uint32_t>()).first;
+      }
+      it->second.push_back(id);
     }
   }
   return id;
@@ -80,24 +90,25 @@ void PendingDerived::Index(std::string_view prefix, int words, std::uint64_t a, 
   const std::uint32_t id = Intern(prefix);
   const auto offset = static_cast<std::uint32_t>(values_.size());
   values_.append(value);
+  const auto entry = static_cast<std::uint32_t>(entries_.size());
   entries_.push_back({a, words == 2 ? b : 0, id, offset, static_cast<std::uint16_t>(value.size()),
                       static_cast<std::uint8_t>(words), remove});
-  if (prefix.starts_with(keys::kByResource) || prefix.starts_with(keys::kByRelation)) {
-    scannable_[id].push_back({a, static_cast<std::uint32_t>(entries_.size() - 1), remove});
-  } else if (words == 2 &&
-             (prefix.starts_with(keys::kByUpdatedDesc) || prefix.starts_with(keys::kByField))) {
-    ordered_[id].arrived.push_back(
-        {{a, b, remove}, static_cast<std::uint32_t>(entries_.size() - 1)});
+  PrefixState& state = prefix_state_[id];
+  state.words = static_cast<std::uint8_t>(words);  // the same for every key under a prefix
+  state.has_values = state.has_values || !value.empty();
+  if (state.kind == PrefixKind::kScannable) {
+    state.scan.push_back({a, entry, remove});
+  } else if (state.kind == PrefixKind::kOrdered && words == 2) {
+    state.ordered.arrived.push_back({{a, b, remove}, entry});
   }
 }
 
 std::shared_ptr<const PendingDerived::OrderedOps> PendingDerived::Ordered(std::string_view prefix) {
-  scratch_.assign(prefix);
-  const auto id = prefix_ids_.find(scratch_);
+  const auto id = prefix_ids_.find(prefix);
   if (id == prefix_ids_.end()) return nullptr;
-  const auto it = ordered_.find(id->second);
-  if (it == ordered_.end()) return nullptr;
-  OrderedPrefix& p = it->second;
+  PrefixState& state = prefix_state_[id->second];
+  if (state.kind != PrefixKind::kOrdered) return nullptr;
+  OrderedPrefix& p = state.ordered;
   if (p.arrived.empty()) return p.merged;
   auto less = [](const OrderedOp& x, const OrderedOp& y) {
     return x.a != y.a ? x.a < y.a : x.b < y.b;
@@ -133,17 +144,11 @@ std::shared_ptr<const PendingDerived::OrderedOps> PendingDerived::Ordered(std::s
 
 void PendingDerived::Rollback(Marker marker) {
   for (std::size_t i = entries_.size(); i > marker.entries; --i) {
-    if (auto it = scannable_.find(entries_[i - 1].prefix); it != scannable_.end()) {
-      while (!it->second.empty() && it->second.back().entry >= marker.entries) {
-        it->second.pop_back();
-      }
-    }
+    PrefixState& state = prefix_state_[entries_[i - 1].prefix];
+    while (!state.scan.empty() && state.scan.back().entry >= marker.entries) state.scan.pop_back();
     // Not merged yet: Ordered runs under the same lock as the import being rolled back.
-    if (auto it = ordered_.find(entries_[i - 1].prefix); it != ordered_.end()) {
-      while (!it->second.arrived.empty() && it->second.arrived.back().second >= marker.entries) {
-        it->second.arrived.pop_back();
-      }
-    }
+    auto& arrived = state.ordered.arrived;
+    while (!arrived.empty() && arrived.back().second >= marker.entries) arrived.pop_back();
   }
   if (marker.entries < entries_.size()) {
     values_.resize(entries_[marker.entries].value_offset);
@@ -152,29 +157,13 @@ void PendingDerived::Rollback(Marker marker) {
   deleted_records_.resize(std::min(deleted_records_.size(), marker.deleted_records));
 }
 
-void PendingDerived::KeyOf(const Entry& e, std::string* key) const {
-  key->assign(prefixes_[e.prefix]);
-  keys::PutBigEndian64(*key, e.a);
-  if (e.words == 2) keys::PutBigEndian64(*key, e.b);
-}
-
 void PendingDerived::ApplyToScan(std::string_view scan_prefix,
                                  std::vector<std::string>* keys) const {
-  std::vector<std::uint32_t> prefixes;
-  if (auto it = prefix_ids_.find(std::string(scan_prefix)); it != prefix_ids_.end()) {
-    prefixes.push_back(it->second);
-  }
-  if (auto it = relation_groups_.find(std::string(scan_prefix)); it != relation_groups_.end()) {
-    prefixes.insert(prefixes.end(), it->second.begin(), it->second.end());
-  }
-  if (prefixes.empty()) return;
   // `keys` is sorted and small (the findings of one resource): apply each pending operation with a
   // binary search rather than building a set.
   std::string key;
-  for (std::uint32_t p : prefixes) {
-    const auto it = scannable_.find(p);
-    if (it == scannable_.end()) continue;
-    for (const ScanOp& op : it->second) {  // in the order added: the last operation wins
+  auto apply = [&](std::uint32_t p) {
+    for (const ScanOp& op : prefix_state_[p].scan) {  // in the order added: the last one wins
       key.assign(prefixes_[p]);
       keys::PutBigEndian64(key, op.a);
       const auto at = std::lower_bound(keys->begin(), keys->end(), key);
@@ -185,6 +174,10 @@ void PendingDerived::ApplyToScan(std::string_view scan_prefix,
         keys->insert(at, key);
       }
     }
+  };
+  if (auto it = prefix_ids_.find(scan_prefix); it != prefix_ids_.end()) apply(it->second);
+  if (auto it = relation_groups_.find(scan_prefix); it != relation_groups_.end()) {
+    for (std::uint32_t p : it->second) apply(p);
   }
 }
 
@@ -223,38 +216,55 @@ rocksdb::Status PendingDerived::Commit(rocksdb::DB* db, const Handles& cf,
             [&](std::uint32_t x, std::uint32_t y) { return prefixes_[x] < prefixes_[y]; });
   std::vector<std::uint32_t> rank(prefixes_.size());
   for (std::uint32_t r = 0; r < by_name.size(); ++r) rank[by_name[r]] = r;
+  // 24 bytes, read in order: the keys are written from these alone (the entries themselves, in
+  // the order added, would be read at random; that was a tenth of the import's time).
+  constexpr std::uint32_t kRemoved = 1U << 31;  // in `added`; far above any pending count
   struct SortKey {
-    std::uint32_t rank;
-    std::uint32_t added;  // the order added, so that the last operation on a key is kept
     std::uint64_t a;
     std::uint64_t b;
+    std::uint32_t rank;
+    std::uint32_t added;  // the order added (| kRemoved), so the last operation on a key is kept
   };
   std::vector<SortKey> order(entries_.size());
   for (std::uint32_t i = 0; i < entries_.size(); ++i) {
-    order[i] = {rank[entries_[i].prefix], i, entries_[i].a, entries_[i].b};
+    const Entry& e = entries_[i];
+    order[i] = {e.a, e.b, rank[e.prefix], i | (e.remove ? kRemoved : 0)};
   }
   std::sort(order.begin(), order.end(), [](const SortKey& x, const SortKey& y) {
     if (x.rank != y.rank) return x.rank < y.rank;
     if (x.a != y.a) return x.a < y.a;
     if (x.b != y.b) return x.b < y.b;
-    return x.added < y.added;
+    return (x.added & ~kRemoved) < (y.added & ~kRemoved);
   });
-  std::vector<std::uint32_t> last;
-  last.reserve(order.size());
+  std::size_t kept = 0;
   for (std::size_t i = 0; i < order.size(); ++i) {
     const SortKey& k = order[i];
     if (i + 1 < order.size() && order[i + 1].rank == k.rank && order[i + 1].a == k.a &&
         order[i + 1].b == k.b) {
       continue;
     }
-    last.push_back(k.added);
+    order[kept++] = k;
   }
-  st = WriteSorted(db, cf.index, last.size(), table_dir, wb,
+  std::uint32_t current_rank = UINT32_MAX;
+  const PrefixState* state = nullptr;
+  std::string_view prefix;
+  st = WriteSorted(db, cf.index, kept, table_dir, wb,
                    [&](std::size_t i, std::string& key, std::string& value, bool& remove) {
-                     const Entry& e = entries_[last[i]];
-                     KeyOf(e, &key);
-                     value.assign(values_, e.value_offset, e.value_size);
-                     remove = e.remove;
+                     const SortKey& k = order[i];
+                     if (k.rank != current_rank) {
+                       current_rank = k.rank;
+                       prefix = prefixes_[by_name[k.rank]];
+                       state = &prefix_state_[by_name[k.rank]];
+                     }
+                     key.assign(prefix);
+                     keys::PutBigEndian64(key, k.a);
+                     if (state->words == 2) keys::PutBigEndian64(key, k.b);
+                     remove = (k.added & kRemoved) != 0;
+                     value.clear();
+                     if (state->has_values) {
+                       const Entry& e = entries_[k.added & ~kRemoved];
+                       value.assign(values_, e.value_offset, e.value_size);
+                     }
                    });
   if (!st.ok()) return st;
   if (wb.Count() > 0) {
@@ -271,8 +281,7 @@ void PendingDerived::Clear() {
   values_.clear();
   prefixes_.clear();
   prefix_ids_.clear();
-  scannable_.clear();
-  ordered_.clear();
+  prefix_state_.clear();
   relation_groups_.clear();
 }
 

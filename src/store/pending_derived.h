@@ -95,34 +95,47 @@ class PendingDerived {
     std::uint8_t words;
     bool remove;
   };
-  void KeyOf(const Entry& e, std::string* key) const;
   std::uint32_t Intern(std::string_view prefix);
+
+  // Heterogeneous lookup, so that interning a prefix hashes the caller's bytes without copying
+  // them.
+  struct PrefixHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
 
   std::unordered_map<std::string, std::string> ids_;
   std::vector<std::uint64_t> deleted_records_;
   std::vector<Entry> entries_;
   std::string values_;
   std::vector<std::string> prefixes_;
-  std::unordered_map<std::string, std::uint32_t> prefix_ids_;
-  // For the prefixes reads scan: the operations under each interned prefix, in the order added
-  // (kept here rather than as indexes into entries_: a scan then reads one small array instead of
-  // entries scattered over the whole pending state), and for relation prefixes, which interned
-  // prefixes start with "g|lp(from)".
+  std::unordered_map<std::string, std::uint32_t, PrefixHash, std::equal_to<>> prefix_ids_;
+  // Per interned prefix (indexed by its id, dense), what reads need of the entries under it.
+  // For the prefixes reads scan: the operations in the order added (kept here rather than as
+  // indexes into entries_: a scan then reads one small array instead of entries scattered over the
+  // whole pending state). For relation prefixes, which interned prefixes start with "g|lp(from)".
   struct ScanOp {
     std::uint64_t a;
     std::uint32_t entry;  // its index in entries_, for Rollback
     bool remove;
   };
-  std::unordered_map<std::uint32_t, std::vector<ScanOp>> scannable_;
   // For the ordered prefixes Query reads: what Ordered last answered, and what arrived since (in
   // the order added, with its index in entries_, for Rollback).
   struct OrderedPrefix {
     std::shared_ptr<const OrderedOps> merged;
     std::vector<std::pair<OrderedOp, std::uint32_t>> arrived;
   };
-  std::unordered_map<std::uint32_t, OrderedPrefix> ordered_;
-  std::unordered_map<std::string, std::vector<std::uint32_t>> relation_groups_;
-  std::string scratch_;
+  enum class PrefixKind : std::uint8_t { kOther, kScannable, kOrdered };
+  struct PrefixState {
+    PrefixKind kind = PrefixKind::kOther;
+    std::uint8_t words = 1;    // integers after the prefix (keys.h fixes it per prefix)
+    bool has_values = false;   // whether any entry under it has a value
+    std::vector<ScanOp> scan;  // kScannable
+    OrderedPrefix ordered;     // kOrdered
+  };
+  std::vector<PrefixState> prefix_state_;  // by prefix id
+  std::unordered_map<std::string, std::vector<std::uint32_t>, PrefixHash, std::equal_to<>>
+      relation_groups_;
 };
 
 }  // namespace corroborate::store
