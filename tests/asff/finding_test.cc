@@ -193,6 +193,16 @@ INSTANTIATE_TEST_SUITE_P(
                 "data.Vulnerabilities[0] should have required property 'Id'"},
         BadCase{With(R"(, "Id": "x"}])", R"(}])"),
                 "data.RelatedFindings[0] should have required property 'Id'"},
+        // Item paths are joined only on failure: each part must still be in the message.
+        BadCase{With(R"(, "Id": "x"}])", R"(, "Id": 12}])"),
+                "data.RelatedFindings[0].Id should be string"},
+        BadCase{With(R"([{"Id": "CVE-2024-1234"}])", R"([{"Id": "CVE-2024-1234"}, {"Id": 7}])"),
+                "data.Vulnerabilities[1].Id should be string"},
+        BadCase{With(R"(["TTPs/Command and Control/Backdoor:EC2-C&CActivity.B"])",
+                     R"(["a", "a", "a", "a", "a", "a", "a", "a", "a", "a", "a/b/c/d"])"),
+                "data.Types[10] should match pattern"},
+        BadCase{With(R"({"Label": "HIGH"})", R"({"Label": "HIGH", "Original": 3})"),
+                "data.Severity.Original should be string"},
         BadCase{With(R"("looking")", "\"" + Huge() + "\""), "Finding size exceeded 240 KB"}));
 
 TEST(FindingTest, ReportsIdentityEvenWhenInvalid) {
