@@ -124,6 +124,34 @@ struct Stretch {
   double seconds;
 };
 
+// An empty embedded store in `dir`; null (with the reason on stderr) when it cannot be opened.
+std::unique_ptr<store::FindingStore> FreshStore(const std::string& dir) {
+  std::filesystem::remove_all(dir);
+  auto opened = store::OpenEmbeddedStore(dir, {});
+  if (!opened.ok()) {
+    std::fprintf(stderr, "%s\n", opened.status().message().c_str());
+    return nullptr;
+  }
+  return std::move(opened).value();
+}
+
+// The pipeline as every run here uses it: the corpus's fixed "now", with `stage` when correlating.
+pipeline::PipelineOptions BenchOptions(const Args& args, pipeline::CorrelationStage* stage) {
+  pipeline::PipelineOptions options;
+  options.batch_size = args.batch;
+  options.clock = [] { return bench::CorpusGenerator::kBaseTime; };
+  options.correlation = stage;
+  return options;
+}
+
+// Whether the pipeline rejected any finding (the corpus's are all valid: that would be a bug).
+bool Rejected(const pipeline::IngestPipeline& pipe) {
+  if (pipe.report().failed == 0) return false;
+  std::fprintf(stderr, "%llu findings rejected\n",
+               static_cast<unsigned long long>(pipe.report().failed));
+  return true;
+}
+
 // The probe batch: N findings over N/10 resources of their own (another seed, and bucket and thing
 // names far from the corpus's), the same for every store it meets.
 std::string ProbeCorpus(std::size_t findings) {
@@ -179,20 +207,11 @@ int RunProbes(const Args& args, const correlate::RuleSet& rules, std::string_vie
       "fresh store:\n",
       args.probe, std::max<std::size_t>(args.probe / 10, 4));
   for (std::size_t fill : ends) {
-    std::filesystem::remove_all(args.dir);
-    auto opened = store::OpenEmbeddedStore(args.dir, {});
-    if (!opened.ok()) {
-      std::fprintf(stderr, "%s\n", opened.status().message().c_str());
-      return 1;
-    }
-    auto store = std::move(opened).value();
+    auto store = FreshStore(args.dir);
+    if (store == nullptr) return 1;
     pipeline::CorrelationStage stage(*store, rules.rules);
     if (!stage.Start().ok()) return 1;
-    pipeline::PipelineOptions options;
-    options.batch_size = args.batch;
-    options.clock = [] { return bench::CorpusGenerator::kBaseTime; };
-    options.correlation = &stage;
-    pipeline::IngestPipeline pipe(*store, options);
+    pipeline::IngestPipeline pipe(*store, BenchOptions(args, &stage));
     sources::ReadFindingsFromBuffer(corpus.substr(0, offsets[fill]), "corpus", pipe);
     if (!pipe.Finish().ok()) return 1;
     // The fill's compactions would otherwise still run on the one core during the probe, and its
@@ -209,11 +228,7 @@ int RunProbes(const Args& args, const correlate::RuleSet& rules, std::string_vie
     if (!pipe.Finish().ok()) return 1;
     std::printf("  %8zu findings stored: %.1f us/finding\n", fill, Micros(secs, args.probe));
     PrintCorrelationWork(after, before, args.probe);
-    if (pipe.report().failed != 0) {
-      std::fprintf(stderr, "%llu findings rejected\n",
-                   static_cast<unsigned long long>(pipe.report().failed));
-      return 1;
-    }
+    if (Rejected(pipe)) return 1;
   }
   std::filesystem::remove_all(args.dir);
   return 0;
@@ -262,20 +277,11 @@ int main(int argc, char** argv) {
   std::vector<Stretch> baseline;
   for (bool correlate_on : {false, true}) {
     if (!correlate_on && args.correlation_only) continue;
-    std::filesystem::remove_all(args.dir);
-    auto opened = store::OpenEmbeddedStore(args.dir, {});
-    if (!opened.ok()) {
-      std::fprintf(stderr, "%s\n", opened.status().message().c_str());
-      return 1;
-    }
-    auto store = std::move(opened).value();
+    auto store = FreshStore(args.dir);
+    if (store == nullptr) return 1;
     pipeline::CorrelationStage stage(*store, rules.rules);
     if (correlate_on && !stage.Start().ok()) return 1;
-    pipeline::PipelineOptions options;
-    options.batch_size = args.batch;
-    options.clock = [] { return bench::CorpusGenerator::kBaseTime; };
-    if (correlate_on) options.correlation = &stage;
-    pipeline::IngestPipeline pipe(*store, options);
+    pipeline::IngestPipeline pipe(*store, BenchOptions(args, correlate_on ? &stage : nullptr));
     std::printf("\n%s:\n", correlate_on ? "durable ingest with correlation" : "durable ingest");
     std::size_t begin = 0;
     double total = 0;
@@ -325,11 +331,7 @@ int main(int argc, char** argv) {
     } else {
       baseline_total = total;
     }
-    if (pipe.report().failed != 0) {
-      std::fprintf(stderr, "%llu findings rejected\n",
-                   static_cast<unsigned long long>(pipe.report().failed));
-      return 1;
-    }
+    if (Rejected(pipe)) return 1;
   }
   std::filesystem::remove_all(args.dir);
   return 0;
