@@ -81,13 +81,32 @@ std::string FormatTimestamp(TimeMs ms) {
     --days;
   }
   const year_month_day ymd{sys_days{std::chrono::days{days}}};
-  std::array<char, 32> buf{};
-  const auto n = std::snprintf(buf.data(), buf.size(), "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ",
-                               static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
-                               static_cast<unsigned>(ymd.day()), static_cast<int>(rem / 3'600'000),
-                               static_cast<int>(rem / 60'000 % 60),
-                               static_cast<int>(rem / 1000 % 60), static_cast<int>(rem % 1000));
-  return {buf.data(), static_cast<size_t>(n)};
+  const int year = static_cast<int>(ymd.year());
+  const int fields[] = {year,
+                        static_cast<int>(static_cast<unsigned>(ymd.month())),
+                        static_cast<int>(static_cast<unsigned>(ymd.day())),
+                        static_cast<int>(rem / 3'600'000),
+                        static_cast<int>(rem / 60'000 % 60),
+                        static_cast<int>(rem / 1000 % 60),
+                        static_cast<int>(rem % 1000)};
+  if (year < 0 || year > 9999) {
+    std::array<char, 40> buf{};
+    const auto n =
+        std::snprintf(buf.data(), buf.size(), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", fields[0],
+                      fields[1], fields[2], fields[3], fields[4], fields[5], fields[6]);
+    return {buf.data(), static_cast<size_t>(n)};
+  }
+  // Digits written in place: every import stamps ProcessedAt, and snprintf was a percent of it.
+  std::string out = "0000-00-00T00:00:00.000Z";
+  constexpr std::array<std::pair<size_t, size_t>, 7> kPlaces{
+      {{0, 4}, {5, 2}, {8, 2}, {11, 2}, {14, 2}, {17, 2}, {20, 3}}};  // (offset, width)
+  for (size_t f = 0; f < kPlaces.size(); ++f) {
+    int v = fields[f];
+    for (size_t i = kPlaces[f].second; i-- > 0; v /= 10) {
+      out[kPlaces[f].first + i] = static_cast<char>('0' + v % 10);
+    }
+  }
+  return out;
 }
 
 }  // namespace corroborate::asff

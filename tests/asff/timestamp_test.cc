@@ -38,6 +38,10 @@ TEST(TimestampTest, FormatsCanonicallyAndRoundTrips) {
   EXPECT_EQ(FormatTimestamp(1709294400123), "2024-03-01T12:00:00.123Z");
   EXPECT_EQ(FormatTimestamp(0), "1970-01-01T00:00:00.000Z");
   EXPECT_EQ(FormatTimestamp(-1), "1969-12-31T23:59:59.999Z");
+  EXPECT_EQ(FormatTimestamp(253402300799999), "9999-12-31T23:59:59.999Z");
+  // Outside four-digit years (never valid ASFF, but a clock can say anything): still readable.
+  EXPECT_EQ(FormatTimestamp(253402300800000), "10000-01-01T00:00:00.000Z");
+  EXPECT_EQ(FormatTimestamp(-62167219200001), "-001-12-31T23:59:59.999Z");
   for (TimeMs t : {TimeMs{1}, TimeMs{951782400000}, TimeMs{4102444799999}}) {
     EXPECT_EQ(*ParseTimestamp(FormatTimestamp(t)), t);
   }
