@@ -154,10 +154,14 @@ bool Rejected(const pipeline::IngestPipeline& pipe) {
 
 // The probe batch: N findings over N/10 resources of their own (another seed, and bucket and thing
 // names far from the corpus's), the same for every store it meets.
+std::size_t ProbeResources(std::size_t findings) {
+  return std::max<std::size_t>(findings / 10, 4);
+}
+
 std::string ProbeCorpus(std::size_t findings) {
   bench::CorpusOptions o;
   o.findings = findings;
-  o.resources = std::max<std::size_t>(findings / 10, 4);
+  o.resources = ProbeResources(findings);
   o.seed = 1000;
   o.name_offset = 1'000'000;
   bench::CorpusGenerator gen(o);
@@ -205,7 +209,7 @@ int RunProbes(const Args& args, const correlate::RuleSet& rules, std::string_vie
   std::printf(
       "\nthe same probe of %zu findings over %zu resources of its own, after filling a "
       "fresh store:\n",
-      args.probe, std::max<std::size_t>(args.probe / 10, 4));
+      args.probe, ProbeResources(args.probe));
   for (std::size_t fill : ends) {
     auto store = FreshStore(args.dir);
     if (store == nullptr) return 1;

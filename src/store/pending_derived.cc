@@ -91,8 +91,8 @@ void PendingDerived::Index(std::string_view prefix, int words, std::uint64_t a, 
   const auto offset = static_cast<std::uint32_t>(values_.size());
   values_.append(value);
   const auto entry = static_cast<std::uint32_t>(entries_.size());
-  entries_.push_back({a, words == 2 ? b : 0, id, offset, static_cast<std::uint16_t>(value.size()),
-                      static_cast<std::uint8_t>(words), remove});
+  entries_.push_back(
+      {a, words == 2 ? b : 0, id, offset, static_cast<std::uint16_t>(value.size()), remove});
   PrefixState& state = prefix_state_[id];
   state.words = static_cast<std::uint8_t>(words);  // the same for every key under a prefix
   state.has_values = state.has_values || !value.empty();

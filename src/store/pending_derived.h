@@ -92,8 +92,7 @@ class PendingDerived {
     std::uint32_t prefix;  // into prefixes_
     std::uint32_t value_offset;
     std::uint16_t value_size;
-    std::uint8_t words;
-    bool remove;
+    bool remove;  // (how many integers follow the prefix is the prefix's: PrefixState::words)
   };
   std::uint32_t Intern(std::string_view prefix);
 
@@ -113,7 +112,7 @@ class PendingDerived {
   // Per interned prefix (indexed by its id, dense), what reads need of the entries under it.
   // For the prefixes reads scan: the operations in the order added (kept here rather than as
   // indexes into entries_: a scan then reads one small array instead of entries scattered over the
-  // whole pending state). For relation prefixes, which interned prefixes start with "g|lp(from)".
+  // whole pending state).
   struct ScanOp {
     std::uint64_t a;
     std::uint32_t entry;  // its index in entries_, for Rollback
@@ -134,6 +133,7 @@ class PendingDerived {
     OrderedPrefix ordered;     // kOrdered
   };
   std::vector<PrefixState> prefix_state_;  // by prefix id
+  // For relation prefixes: which interned prefixes start with "g|lp(from)".
   std::unordered_map<std::string, std::vector<std::uint32_t>, PrefixHash, std::equal_to<>>
       relation_groups_;
 };
