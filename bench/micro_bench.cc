@@ -72,6 +72,24 @@ void BM_NormalizeNewFinding(benchmark::State& state) {
 }
 BENCHMARK(BM_NormalizeNewFinding);
 
+// As a source that read the finding's own text passes it (NDJSON lines, streamed array items).
+void BM_NormalizeNewFindingFromText(benchmark::State& state) {
+  simdjson::dom::parser parser;
+  size_t i = 0, bytes = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    const std::string& text = Findings().texts[i++ % 1000];
+    auto root = parser.parse(text).value_unsafe();
+    asff::Finding f;
+    (void)asff::DecodeFinding(root, f);
+    state.ResumeTiming();
+    benchmark::DoNotOptimize(asff::NormalizeNewFinding(root, f, 0, text));
+    bytes += text.size();
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(bytes));
+}
+BENCHMARK(BM_NormalizeNewFindingFromText);
+
 void BM_FilterMatches(benchmark::State& state) {
   auto filter = filter::FindingFilter::ParseText(R"({
       "ProductName":[{"Value":"Inspector","Comparison":"EQUALS"}],

@@ -37,23 +37,70 @@ std::optional<object> ObjectMember(object obj, std::string_view key) {
   return o;
 }
 
+// The top-level members of the JSON text an object was parsed from, each as its minified
+// `"key":value` text, in order. Copying these is several times cheaper than re-serializing the
+// parsed values, which is most of normalizing a finding.
+class MemberTexts {
+ public:
+  // False (and nothing to use) when `text` is not one JSON object of `members` members, which
+  // means it is not the text the DOM came from.
+  bool Split(std::string_view text, size_t members) {
+    minified_.resize(text.size() + simdjson::SIMDJSON_PADDING);
+    size_t length = 0;
+    if (simdjson::minify(text.data(), text.size(), minified_.data(), length) != simdjson::SUCCESS)
+      return false;
+    simdjson::ondemand::document doc;
+    simdjson::ondemand::object obj;
+    if (parser_.iterate(minified_.data(), length, minified_.size()).get(doc) != simdjson::SUCCESS ||
+        doc.get_object().get(obj) != simdjson::SUCCESS) {
+      return false;
+    }
+    starts_.clear();
+    for (auto field : obj) {
+      simdjson::ondemand::raw_json_string key;
+      if (field.key().get(key) != simdjson::SUCCESS) return false;
+      // Unread values are skipped by the iteration; the key's text starts at its opening quote.
+      starts_.push_back(static_cast<size_t>(key.raw() - 1 - minified_.data()));
+    }
+    if (starts_.size() != members || length == 0 || minified_[length - 1] != '}') return false;
+    starts_.push_back(length);  // so that member i ends where member i + 1 starts, less the comma
+    return true;
+  }
+  [[nodiscard]] std::string_view operator[](size_t i) const {
+    return std::string_view(minified_).substr(starts_[i], starts_[i + 1] - 1 - starts_[i]);
+  }
+
+ private:
+  std::string minified_;
+  std::vector<size_t> starts_;
+  simdjson::ondemand::parser parser_;
+};
+
 // Writes `obj` with `overrides` applied: replaced members keep their position, dropped members
-// vanish, and overrides for members the object lacks are appended in the order given.
-std::string RewriteTopLevel(object obj, const std::vector<Override>& overrides) {
+// vanish, and overrides for members the object lacks are appended in the order given. Members
+// kept as they are come from `texts` when given, else are re-serialized.
+std::string RewriteTopLevel(object obj, const std::vector<Override>& overrides,
+                            const MemberTexts* texts = nullptr) {
   std::string out;
   out.reserve(4096);
   JsonWriter w(out);
   w.BeginObject();
   std::vector<bool> used(overrides.size(), false);
+  size_t member = 0;
   for (auto [key, value] : obj) {
     size_t i = 0;
     for (; i < overrides.size(); ++i) {
       if (overrides[i].key == key) break;
     }
     if (i == overrides.size()) {
-      w.Key(key).Element(value);
+      if (texts != nullptr) {
+        w.Member((*texts)[member++]);
+      } else {
+        w.Key(key).Element(value);
+      }
       continue;
     }
+    ++member;
     used[i] = true;
     if (overrides[i].raw) w.Key(key).Raw(*overrides[i].raw);
   }
@@ -101,6 +148,41 @@ std::string ProviderSeverity(std::optional<object> top, SeverityLabel label) {
 
 constexpr std::array<std::string_view, 4> kProviderTwins{"Types", "Confidence", "Criticality",
                                                          "RelatedFindings"};
+
+// The top-level members normalization looks at, found in one pass over the finding (the first
+// of each name, as a lookup by key finds): a lookup per member would walk the object a dozen times.
+struct InputMembers {
+  std::optional<element> region, severity, provider_fields, record_state, workflow_state,
+      product_fields;
+  std::array<std::optional<element>, kProviderTwins.size()> twins;  // in kProviderTwins' order
+
+  explicit InputMembers(object obj) {
+    for (auto [key, value] : obj) {
+      std::optional<element>* slot = Slot(key);
+      if (slot != nullptr && !slot->has_value()) *slot = value;
+    }
+  }
+
+  static std::optional<object> AsObject(const std::optional<element>& e) {
+    object o;
+    if (!e || e->get_object().get(o) != simdjson::SUCCESS) return std::nullopt;
+    return o;
+  }
+
+ private:
+  std::optional<element>* Slot(std::string_view key) {
+    if (key == "Region") return &region;
+    if (key == "Severity") return &severity;
+    if (key == "FindingProviderFields") return &provider_fields;
+    if (key == "RecordState") return &record_state;
+    if (key == "WorkflowState") return &workflow_state;
+    if (key == "ProductFields") return &product_fields;
+    for (size_t i = 0; i < kProviderTwins.size(); ++i) {
+      if (key == kProviderTwins[i]) return &twins[i];
+    }
+    return nullptr;
+  }
+};
 
 bool WorkflowResets(const Finding& stored, const Finding& incoming) {
   if (stored.workflow_status != WorkflowStatus::kNotified &&
@@ -200,7 +282,8 @@ std::pair<std::string, std::string> ProductAndCompanyNames(std::string_view prod
   return {NameOf(parts->product), NameOf(parts->company)};
 }
 
-std::string NormalizeNewFinding(element input, Finding& core, TimeMs now) {
+std::string NormalizeNewFinding(element input, Finding& core, TimeMs now,
+                                std::string_view input_text) {
   object obj = input.get_object().value_unsafe();  // DecodeFinding checked it is an object
   std::vector<Override> overrides;
   overrides.reserve(16);
@@ -216,19 +299,22 @@ std::string NormalizeNewFinding(element input, Finding& core, TimeMs now) {
     overrides.push_back({"CompanyName", JsonString(company_name)});
   }
   core.processed_at = now;
-  if (!Member(obj, "Region")) overrides.push_back({"Region", JsonString(core.region)});
+  const InputMembers in(obj);
+  if (!in.region) overrides.push_back({"Region", JsonString(core.region)});
 
-  const auto top_severity = ObjectMember(obj, "Severity");
-  const auto fpf = ObjectMember(obj, "FindingProviderFields");
+  const auto top_severity = InputMembers::AsObject(in.severity);
+  const auto fpf = InputMembers::AsObject(in.provider_fields);
   const auto fpf_severity = fpf ? ObjectMember(*fpf, "Severity") : std::nullopt;
   overrides.push_back(
       {"Severity", CompleteSeverity(top_severity ? top_severity : fpf_severity, core.severity_label,
                                     core.severity_normalized)});
   // Top-level twins missing from the input come from FindingProviderFields.
   if (fpf) {
-    for (std::string_view twin : kProviderTwins) {
-      if (!Member(obj, twin)) {
-        if (auto v = Member(*fpf, twin)) overrides.push_back({twin, Minify(*v)});
+    for (size_t i = 0; i < kProviderTwins.size(); ++i) {
+      if (!in.twins[i]) {
+        if (auto v = Member(*fpf, kProviderTwins[i])) {
+          overrides.push_back({kProviderTwins[i], Minify(*v)});
+        }
       }
     }
   }
@@ -241,22 +327,22 @@ std::string NormalizeNewFinding(element input, Finding& core, TimeMs now) {
       for (auto [key, value] : *fpf) w.Key(key).Element(value);
     }
     if (!fpf_severity) w.Key("Severity").Raw(ProviderSeverity(top_severity, core.severity_label));
-    for (std::string_view twin : kProviderTwins) {
-      if (fpf && Member(*fpf, twin)) continue;
-      if (auto v = Member(obj, twin)) w.Key(twin).Element(*v);
+    for (size_t i = 0; i < kProviderTwins.size(); ++i) {
+      if (fpf && Member(*fpf, kProviderTwins[i])) continue;
+      if (in.twins[i]) w.Key(kProviderTwins[i]).Element(*in.twins[i]);
     }
     w.EndObject();
     overrides.push_back({"FindingProviderFields", std::move(out)});
   }
   overrides.push_back({"ProcessedAt", JsonString(FormatTimestamp(now))});
-  if (!Member(obj, "RecordState")) overrides.push_back({"RecordState", R"("ACTIVE")"});
+  if (!in.record_state) overrides.push_back({"RecordState", R"("ACTIVE")"});
   if (!core.has_workflow) overrides.push_back({"Workflow", R"({"Status":"NEW"})"});
-  if (!Member(obj, "WorkflowState")) overrides.push_back({"WorkflowState", R"("NEW")"});
+  if (!in.workflow_state) overrides.push_back({"WorkflowState", R"("NEW")"});
   {
     std::string out;
     JsonWriter w(out);
     w.BeginObject();
-    if (auto pf = ObjectMember(obj, "ProductFields")) {
+    if (auto pf = InputMembers::AsObject(in.product_fields)) {
       for (auto [key, value] : *pf) {
         if (!key.starts_with("aws/securityhub/")) w.Key(key).Element(value);
       }
@@ -266,6 +352,10 @@ std::string NormalizeNewFinding(element input, Finding& core, TimeMs now) {
     w.Key("aws/securityhub/CompanyName").String(company_name);
     w.EndObject();
     overrides.push_back({"ProductFields", std::move(out)});
+  }
+  if (!input_text.empty()) {
+    thread_local MemberTexts texts;
+    if (texts.Split(input_text, obj.size())) return RewriteTopLevel(obj, overrides, &texts);
   }
   return RewriteTopLevel(obj, overrides);
 }

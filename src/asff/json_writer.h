@@ -78,6 +78,12 @@ class JsonWriter {
     out_ += json;
     return *this;
   }
+  // One object member's text, `"key":value`, minified.
+  JsonWriter& Member(std::string_view json) {
+    Sep();
+    out_ += json;
+    return *this;
+  }
   JsonWriter& Element(simdjson::dom::element e) {
     Sep();
     AppendMinified(out_, e);

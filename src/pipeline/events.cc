@@ -36,6 +36,7 @@ class EventRouter final : public sources::FindingVisitor {
       path += path.empty() ? "detail" : ".detail";
       sources::Location inner = where;
       inner.path = path;
+      inner.text = {};  // the event's, not the detail's
       return iot_.OnFinding(detail, inner);
     }
     findings_.OnError(where, Status::InvalidInput(

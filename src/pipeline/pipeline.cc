@@ -33,7 +33,7 @@ void IngestPipeline::OnFinding(simdjson::dom::element finding, const sources::Lo
           s.message()});
     return;
   }
-  incoming.json = asff::NormalizeNewFinding(finding, incoming.core, options_.clock());
+  incoming.json = asff::NormalizeNewFinding(finding, incoming.core, options_.clock(), where.text);
   if (incoming.json.size() > asff::kMaxFindingBytes) {
     Fail({where.ToString(), incoming.core.id, incoming.core.product_arn, "InvalidInput",
           "Finding size exceeded 240 KB (" + std::to_string(incoming.json.size()) + " bytes)"});

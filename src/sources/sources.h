@@ -54,6 +54,11 @@ struct Location {
   // partition, region and account are the message's when the message does not say (IoT Device
   // Defender messages name no region).
   std::string_view topic_arn = {};
+  // Passed to OnFinding only: the JSON text the finding was parsed from, when the finding is a
+  // whole document of the input, a streamed array element or a whole SNS Message; empty when it
+  // sits inside a larger document (an array, an EventBridge event). Lets the pipeline copy members
+  // instead of re-serializing them.
+  std::string_view text = {};
   [[nodiscard]] std::string ToString() const;
 };
 

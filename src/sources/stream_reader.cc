@@ -732,7 +732,11 @@ class StreamReader {
       return Error(line, path,
                    "malformed JSON: " + std::string(simdjson::error_message(parse_error)));
     }
-    const Location where{name_, line, path};
+    const Location where{name_,
+                         line,
+                         path,
+                         {},
+                         std::string_view(buffer_.data() + piece_start_, scan_ - piece_start_)};
     if (is_finding && !streamed_keys_.empty() &&
         root.type() != simdjson::dom::element_type::OBJECT) {
       return Error(

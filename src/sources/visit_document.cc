@@ -96,12 +96,14 @@ class EnvelopeWalker {
         line_(where.line),
         path_(where.path),
         topic_arn_(where.topic_arn),
+        text_(where.text),
         visitor_(visitor) {}
 
   void Document(simdjson::dom::element document, int envelope_depth) {
     simdjson::dom::array items;
     simdjson::dom::object object;
     if (document.get_array().get(items) == simdjson::SUCCESS) {
+      TextScope items_text(*this, {});  // the items' texts are parts of the array's
       std::size_t index = 0;
       for (simdjson::dom::element item : items) {
         PathScope scope(*this);
@@ -127,6 +129,23 @@ class EnvelopeWalker {
    private:
     EnvelopeWalker& walker_;
     std::size_t size_;
+  };
+
+  // Sets the JSON text of the document being walked while it lives: the document's own, or none
+  // while walking parts of it.
+  class TextScope {
+   public:
+    TextScope(EnvelopeWalker& walker, std::string_view text)
+        : walker_(walker), saved_(walker.text_) {
+      walker_.text_ = text;
+    }
+    ~TextScope() { walker_.text_ = saved_; }
+    TextScope(const TextScope&) = delete;
+    TextScope& operator=(const TextScope&) = delete;
+
+   private:
+    EnvelopeWalker& walker_;
+    std::string_view saved_;
   };
 
   // The keys that tell envelopes apart, found in one pass over the object's fields.
@@ -208,7 +227,9 @@ class EnvelopeWalker {
       return FindingsArray(findings);
     }
     // Anything else object-shaped is taken for a finding: validation downstream says what it lacks.
-    visitor_.OnFinding(element, Here());
+    Location here = Here();
+    here.text = text_;
+    visitor_.OnFinding(element, here);
   }
 
   void EventBridgeEvent(simdjson::dom::element event, const EnvelopeKeys& keys) {
@@ -278,6 +299,7 @@ class EnvelopeWalker {
     if (parse_error != simdjson::SUCCESS) {
       return Error("SNS Message is not JSON: " + std::string(simdjson::error_message(parse_error)));
     }
+    TextScope message_text(*this, text);
     Document(inner, envelope_depth + 1);
   }
 
@@ -316,6 +338,7 @@ class EnvelopeWalker {
   std::uint64_t line_;
   std::string path_;
   std::string_view topic_arn_;
+  std::string_view text_;  // of the document being walked, if it is one the input holds whole
   FindingVisitor& visitor_;
 };
 

@@ -4,6 +4,8 @@
 
 #include <string>
 
+#include "asff/json_writer.h"
+
 namespace corroborate::asff {
 namespace {
 
@@ -109,6 +111,68 @@ TEST(ImportTest, CustomProductsAreNamedPersonalDefault) {
             (std::pair<std::string, std::string>{"Default", "Personal"}));
   EXPECT_EQ(ProductAndCompanyNames("arn:aws:securityhub:eu-west-1::product/aws/guardduty").first,
             "GuardDuty");
+}
+
+// The stored JSON as a value, whatever the spelling of its strings and numbers.
+std::string Canonical(const std::string& json) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  EXPECT_EQ(parser.parse(json).get(root), simdjson::SUCCESS) << json;
+  std::string out;
+  AppendMinified(out, root);
+  return out;
+}
+
+TEST(ImportTest, MembersCopiedFromTheInputTextAreTheSameJson) {
+  // Pretty-printed, with escapes, an exponent, and the members Security Hub rewrites in between
+  // the ones it keeps.
+  const std::string text = R"({
+    "SchemaVersion" : "2018-10-08",
+    "Id": "f-1",
+    "ProductArn": "arn:aws:securityhub:eu-west-1::product/aws/inspector",
+    "Severity": { "Label": "HIGH", "Original": "8.1" },
+    "GeneratorId": "AWSInspector", "AwsAccountId": "111122223333",
+    "Types": [ "Software and Configuration Checks/Vulnerabilities/CVE" ],
+    "CreatedAt": "2026-11-01T00:00:00Z", "UpdatedAt": "2026-11-02T00:00:00Z",
+    "ProductFields": { "a b": "c\td" },
+    "Title": "CVE-2026-0001 \u00e9 \/ \"openssl\"",
+    "Confidence": 5E1,
+    "Description": "A flaw.",
+    "Resources": [ { "Type": "AwsEc2Instance", "Id": "i-0123456789abcdef0",
+                     "Details": { "Other": { "k": "v  w" } } } ],
+    "RecordState": "ACTIVE"
+  })";
+  simdjson::dom::parser parser;
+  simdjson::dom::element root = parser.parse(text).value();
+  Finding from_dom, from_text;
+  ASSERT_TRUE(DecodeFinding(root, from_dom).ok());
+  ASSERT_TRUE(DecodeFinding(root, from_text).ok());
+  const std::string reserialized = NormalizeNewFinding(root, from_dom, kNow);
+  const std::string copied = NormalizeNewFinding(root, from_text, kNow, text);
+  EXPECT_EQ(Canonical(copied), Canonical(reserialized));
+  // Copied members keep the input's spelling, without the whitespace between tokens.
+  EXPECT_NE(copied.find(R"("Title":"CVE-2026-0001 \u00e9 \/ \"openssl\"","Confidence":5E1,)"),
+            std::string::npos)
+      << copied;
+  EXPECT_NE(copied.find(R"("Other":{"k":"v  w"})"), std::string::npos) << copied;
+  EXPECT_EQ(copied.find('\n'), std::string::npos) << copied;
+  EXPECT_EQ(copied.find(R"({"SchemaVersion":"2018-10-08","Id":"f-1",)"), 0U) << copied;
+  EXPECT_EQ(from_text.processed_at, from_dom.processed_at);
+}
+
+TEST(ImportTest, TextThatIsNotTheParsedObjectIsNotCopied) {
+  const std::string json = FindingJson("2026-11-02T00:00:00Z");
+  simdjson::dom::parser parser;
+  simdjson::dom::element root = parser.parse(json).value();
+  Finding core;
+  ASSERT_TRUE(DecodeFinding(root, core).ok());
+  const std::string expected = NormalizeNewFinding(root, core, kNow);
+  for (const std::string& other :
+       {std::string(R"({"Id":"other"})"), std::string("[1,2]"), std::string("{\"Id\":")}) {
+    Finding again;
+    ASSERT_TRUE(DecodeFinding(root, again).ok());
+    EXPECT_EQ(NormalizeNewFinding(root, again, kNow, other), expected) << other;
+  }
 }
 
 // Names derived from a ProductArn keep within ASFF's 128 characters, so the stored finding stays

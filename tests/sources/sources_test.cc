@@ -718,5 +718,48 @@ TEST(StreamedKeysTest, ArraysAfterScalarMembersAreStreamedElementByElement) {
                   "s.json:10 Findings[0] Id=f"));
 }
 
+// Records the text each finding came with, the way the pipeline receives it.
+class TextRecorder : public FindingVisitor {
+ public:
+  void OnFinding(simdjson::dom::element finding, const Location& where) override {
+    std::string_view id;
+    if (finding["Id"].get_string().get(id) != simdjson::SUCCESS) id = "<none>";
+    events.push_back(std::string(id) + " text '" + std::string(where.text) + "'");
+  }
+  void OnError(const Location& where, const Status& error) override {
+    events.push_back("ERROR " + where.ToString() + ": " + error.message());
+  }
+  std::vector<std::string> events;
+};
+
+TEST(VisitDocumentTest, AFindingHeldWholeByTheInputComesWithItsText) {
+  const std::string sns =
+      R"({"Type":"Notification","Message":)" + Quoted(R"({"Id":"message", "n": 1})") + "}";
+  const std::string input =
+      "{\"Id\":\"line\"}\n"
+      "{ \"Id\" : \"pretty\",\n  \"a\": [1, 2] }\n" +
+      sns + "\n" +
+      R"([{"Id":"item-0"},{"Id":"item-1"}])"
+      "\n" +
+      R"({"detail-type":"Security Hub Findings - Imported","detail":{"findings":[{"Id":"event"}]}})"
+      "\n" +
+      R"({"Findings":[{"Id":"page-0"}, {"Id":"page-1"}]})";
+  for (const std::size_t chunk_bytes : {std::size_t{1}, std::size_t{4096}}) {
+    TextRecorder recorder;
+    ReadOptions options;
+    options.chunk_bytes = chunk_bytes;
+    ReadFindingsFromBuffer(input, "in.json", recorder, options);
+    // Array items, streamed, are pieces of their own; inside a document that is read whole
+    // (the EventBridge event) a finding has no text of its own.
+    EXPECT_THAT(recorder.events,
+                ElementsAre(R"(line text '{"Id":"line"}')",
+                            "pretty text '{ \"Id\" : \"pretty\",\n  \"a\": [1, 2] }'",
+                            R"(message text '{"Id":"message", "n": 1}')",
+                            R"(item-0 text '{"Id":"item-0"}')", R"(item-1 text '{"Id":"item-1"}')",
+                            "event text ''", R"(page-0 text '{"Id":"page-0"}')",
+                            R"(page-1 text '{"Id":"page-1"}')"))
+        << "chunk_bytes=" << chunk_bytes;
+  }
+}
 }  // namespace
 }  // namespace corroborate::sources
