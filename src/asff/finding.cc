@@ -101,14 +101,69 @@ class Subscript {
   std::size_t size_;
 };
 
+// An object's members in one compact array, for decoding's many lookups by name (some forty at
+// the top level of a finding). simdjson's lookup walks the object's tape and string buffer for
+// each; this compares lengths first in a small array that stays in the cache. The first member
+// of a name wins, as in simdjson's lookup.
+class Members {
+ public:
+  // NOLINTNEXTLINE(google-explicit-constructor): stands in for the object it indexes
+  Members(object obj) {
+    for (auto [key, value] : obj) {
+      if (size_ < inline_.size()) {
+        inline_[size_] = {key, value};
+      } else {
+        overflow_.emplace_back(key, value);
+      }
+      ++size_;
+    }
+  }
+  simdjson::simdjson_result<element> operator[](std::string_view key) const {
+    const size_t n = std::min(size_, inline_.size());
+    for (size_t i = 0; i < n; ++i) {
+      if (inline_[i].first.size() == key.size() && inline_[i].first == key) {
+        return element(inline_[i].second);
+      }
+    }
+    for (const auto& [k, v] : overflow_) {
+      if (k == key) return element(v);
+    }
+    return simdjson::NO_SUCH_FIELD;
+  }
+  [[nodiscard]] size_t size() const { return size_; }
+  static constexpr size_t kInline = 48;
+
+  // Calls f(a, b) for every two members' keys (of the first kInline members only).
+  template <typename F>
+  void ForEachPair(F&& f) const {
+    const size_t n = std::min(size_, inline_.size());
+    for (size_t i = 0; i < n; ++i) {
+      for (size_t j = i + 1; j < n; ++j) f(inline_[i].first, inline_[j].first);
+    }
+  }
+  template <typename F>
+  void ForEachKey(F&& f) const {
+    for (size_t i = 0; i < std::min(size_, inline_.size()); ++i) f(inline_[i].first);
+    for (const auto& [k, v] : overflow_) f(k);
+  }
+
+ private:
+  std::array<std::pair<std::string_view, element>, kInline> inline_;
+  std::vector<std::pair<std::string_view, element>> overflow_;
+  size_t size_ = 0;
+};
+
 // Validates while it decodes; the first violation wins and names its JSON path.
 class Decoder {
  public:
   explicit Decoder(Finding& out) : out_(out) {}
 
   Status Run(element root) {
-    object obj;
-    if (root.get_object().get(obj) != simdjson::SUCCESS) return Fail("data should be object");
+    object root_object;
+    if (root.get_object().get(root_object) != simdjson::SUCCESS) {
+      return Fail("data should be object");
+    }
+    const Members obj(root_object);
     // Identity first, so that any later failure can be reported against it.
     if (auto v = obj["Id"]; v.error() == simdjson::SUCCESS && v.value().is_string()) {
       out_.id = std::string(v.value().get_string().value());
@@ -210,10 +265,17 @@ class Decoder {
 
   // JSON leaves a repeated member name's meaning open (lookups here see the first, many clients
   // the last), so a finding or resource that repeats one is refused rather than read two ways.
-  bool Unique(object obj, const std::string& path) {
+  bool Unique(const Members& obj, const std::string& path) {
+    if (obj.size() <= Members::kInline) {
+      // Comparing every pair is cheaper than sorting for objects this small, and most pairs
+      // differ in length.
+      bool repeated = false;
+      obj.ForEachPair([&](std::string_view a, std::string_view b) { repeated |= a == b; });
+      if (!repeated) return true;
+    }
     std::vector<std::string_view> keys;
     keys.reserve(obj.size());
-    for (auto [key, value] : obj) keys.push_back(key);
+    obj.ForEachKey([&](std::string_view key) { keys.push_back(key); });
     std::sort(keys.begin(), keys.end());
     const auto twice = std::adjacent_find(keys.begin(), keys.end());
     if (twice == keys.end()) return true;
@@ -239,11 +301,13 @@ class Decoder {
     return Length(path, out, min, max);
   }
 
-  bool String(object obj, std::string_view key, size_t min, size_t max, std::string_view& out) {
+  bool String(const Members& obj, std::string_view key, size_t min, size_t max,
+              std::string_view& out) {
     return AsString(obj[key].value_unsafe(), Path("data.", key), min, max, out);
   }
 
-  bool OptString(object obj, std::string_view key, size_t min, size_t max, std::string& out) {
+  bool OptString(const Members& obj, std::string_view key, size_t min, size_t max,
+                 std::string& out) {
     element e;
     if (obj[key].get(e) != simdjson::SUCCESS) return true;
     std::string_view s;
@@ -264,11 +328,11 @@ class Decoder {
     return true;
   }
 
-  bool Time(object obj, std::string_view key, TimeMs& out) {
+  bool Time(const Members& obj, std::string_view key, TimeMs& out) {
     return AsTime(obj[key].value_unsafe(), Path("data.", key), out);
   }
 
-  bool OptTime(object obj, std::string_view key, std::optional<TimeMs>& out) {
+  bool OptTime(const Members& obj, std::string_view key, std::optional<TimeMs>& out) {
     element e;
     if (obj[key].get(e) != simdjson::SUCCESS) return true;
     TimeMs t = 0;
@@ -296,13 +360,13 @@ class Decoder {
     return true;
   }
 
-  bool Percent(object obj, std::string_view key, const Path& path) {
+  bool Percent(const Members& obj, std::string_view key, const Path& path) {
     element e;
     if (obj[key].get(e) != simdjson::SUCCESS) return true;
     return PercentValue(e, path);
   }
 
-  bool OptArray(object obj, std::string_view key, size_t max) {
+  bool OptArray(const Members& obj, std::string_view key, size_t max) {
     element e;
     if (obj[key].get(e) != simdjson::SUCCESS) return true;
     simdjson::dom::array arr;
@@ -315,7 +379,7 @@ class Decoder {
     return true;
   }
 
-  bool DecodeTypes(object obj, std::string_view key, const std::string& path,
+  bool DecodeTypes(const Members& obj, std::string_view key, const std::string& path,
                    std::vector<std::string>& out) {
     element e;
     if (obj[key].get(e) != simdjson::SUCCESS) return true;
@@ -378,7 +442,7 @@ class Decoder {
     return true;
   }
 
-  bool DecodeSeverityAndProviderFields(object obj) {
+  bool DecodeSeverityAndProviderFields(const Members& obj) {
     bool top_present = false;
     bool fpf_present = false;
     SeverityLabel top_label{}, fpf_label{};
@@ -426,7 +490,7 @@ class Decoder {
     return true;
   }
 
-  bool DecodeResources(object obj) {
+  bool DecodeResources(const Members& obj) {
     simdjson::dom::array arr;
     if (obj["Resources"].get_array().get(arr) != simdjson::SUCCESS) {
       return Failed("data.Resources should be array");
@@ -439,8 +503,11 @@ class Decoder {
     size_t i = 0;
     for (element r : arr) {
       const std::string path = "data.Resources[" + std::to_string(i++) + "]";
-      object ro;
-      if (r.get_object().get(ro) != simdjson::SUCCESS) return Failed(path + " should be object");
+      object resource;
+      if (r.get_object().get(resource) != simdjson::SUCCESS) {
+        return Failed(path + " should be object");
+      }
+      const Members ro(resource);
       if (!Unique(ro, path)) return false;
       for (std::string_view key : {"Type", "Id"}) {
         if (ro[key].error() != simdjson::SUCCESS) {
@@ -506,7 +573,7 @@ class Decoder {
     return true;
   }
 
-  bool DecodeCompliance(object obj) {
+  bool DecodeCompliance(const Members& obj) {
     element e;
     if (obj["Compliance"].get(e) != simdjson::SUCCESS) return true;
     object c;
@@ -529,39 +596,39 @@ class Decoder {
     return true;
   }
 
-  bool Enum(object obj, std::string_view key, const std::string& path,
-            std::string_view allowed_joined, auto&& accept) {
+  template <size_t N>
+  bool Enum(const Members& obj, std::string_view key, const Path& path,
+            const std::array<std::string_view, N>& allowed, auto&& accept) {
     element e;
     if (obj[key].get(e) != simdjson::SUCCESS) return true;
     std::string_view s;
     if (!AsString(e, path, 1, 64, s)) return false;
     if (!accept(s)) {
-      return Failed(
-          path + " should be equal to one of the allowed values: " + std::string(allowed_joined));
+      return Failed(path.str() +
+                    " should be equal to one of the allowed values: " + Joined(allowed));
     }
     return true;
   }
 
-  bool DecodeStates(object obj) {
-    if (!Enum(obj, "RecordState", "data.RecordState", Joined(kRecordStateNames),
-              [&](std::string_view s) {
-                auto v = ParseRecordState(s);
-                if (v) {
-                  out_.record_state = *v;
-                  out_.has_record_state = true;
-                }
-                return v.has_value();
-              })) {
+  bool DecodeStates(const Members& obj) {
+    if (!Enum(obj, "RecordState", "data.RecordState", kRecordStateNames, [&](std::string_view s) {
+          auto v = ParseRecordState(s);
+          if (v) {
+            out_.record_state = *v;
+            out_.has_record_state = true;
+          }
+          return v.has_value();
+        })) {
       return false;
     }
-    if (!Enum(obj, "VerificationState", "data.VerificationState", Joined(kVerificationNames),
+    if (!Enum(obj, "VerificationState", "data.VerificationState", kVerificationNames,
               [&](std::string_view s) {
                 out_.verification_state = std::string(s);
                 return IndexOf(kVerificationNames, s) >= 0;
               })) {
       return false;
     }
-    if (!Enum(obj, "WorkflowState", "data.WorkflowState", Joined(kWorkflowStateNames),
+    if (!Enum(obj, "WorkflowState", "data.WorkflowState", kWorkflowStateNames,
               [&](std::string_view s) { return IndexOf(kWorkflowStateNames, s) >= 0; })) {
       return false;
     }
@@ -570,22 +637,21 @@ class Decoder {
       object w;
       if (e.get_object().get(w) != simdjson::SUCCESS)
         return Failed("data.Workflow should be object");
-      if (!Enum(w, "Status", "data.Workflow.Status", Joined(kWorkflowNames),
-                [&](std::string_view s) {
-                  auto v = ParseWorkflowStatus(s);
-                  if (v) {
-                    out_.workflow_status = *v;
-                    out_.has_workflow = true;
-                  }
-                  return v.has_value();
-                })) {
+      if (!Enum(w, "Status", "data.Workflow.Status", kWorkflowNames, [&](std::string_view s) {
+            auto v = ParseWorkflowStatus(s);
+            if (v) {
+              out_.workflow_status = *v;
+              out_.has_workflow = true;
+            }
+            return v.has_value();
+          })) {
         return false;
       }
     }
     return true;
   }
 
-  bool DecodeRelated(object obj, std::string_view key, const std::string& path,
+  bool DecodeRelated(const Members& obj, std::string_view key, const std::string& path,
                      std::vector<FindingIdentifier>* out) {
     element e;
     if (obj[key].get(e) != simdjson::SUCCESS) return true;
@@ -617,7 +683,7 @@ class Decoder {
     return true;
   }
 
-  bool DecodeNote(object obj) {
+  bool DecodeNote(const Members& obj) {
     element e;
     if (obj["Note"].get(e) != simdjson::SUCCESS) return true;
     object n;
@@ -643,7 +709,7 @@ class Decoder {
   }
 
   // `uncounted` prefixes the keys the pair limit does not count (none when empty).
-  bool DecodeMap(object obj, std::string_view key, size_t max_key, size_t max_value,
+  bool DecodeMap(const Members& obj, std::string_view key, size_t max_key, size_t max_value,
                  std::vector<std::pair<std::string, std::string>>& out,
                  std::string_view uncounted) {
     element e;
@@ -670,7 +736,7 @@ class Decoder {
     return true;
   }
 
-  bool DecodeVulnerabilities(object obj) {
+  bool DecodeVulnerabilities(const Members& obj) {
     element e;
     if (obj["Vulnerabilities"].get(e) != simdjson::SUCCESS) return true;
     simdjson::dom::array arr;
@@ -694,7 +760,7 @@ class Decoder {
     return true;
   }
 
-  bool DecodeRemediation(object obj) {
+  bool DecodeRemediation(const Members& obj) {
     element e;
     if (obj["Remediation"].get(e) != simdjson::SUCCESS) return true;
     object r;

@@ -205,6 +205,25 @@ INSTANTIATE_TEST_SUITE_P(
                 "data.Severity.Original should be string"},
         BadCase{With(R"("looking")", "\"" + Huge() + "\""), "Finding size exceeded 240 KB"}));
 
+// Members past the first few dozen are looked up, and checked for repeats, like the others.
+TEST(FindingTest, WideFindingsAreReadWhole) {
+  std::string wide(kValid.substr(0, kValid.rfind('}')));
+  for (int i = 0; i < 60; ++i) wide += ",\"Extra" + std::to_string(i) + "\": " + std::to_string(i);
+  Finding f;
+  // A required member after sixty others, and a repeat among the late ones.
+  const std::string late = wide + R"(, "Criticality": 101})";
+  const std::string without_title =
+      late.substr(0, late.find(R"("Title")")) + late.substr(late.find(R"("Description")"));
+  const std::string prefix(kSchemaErrorPrefix);
+  EXPECT_EQ(Decode(late, f).message(), prefix + "data.Criticality should be <= 100");
+  EXPECT_EQ(Decode(without_title, f).message(),
+            prefix + "data should have required property 'Title'");
+  EXPECT_EQ(Decode(wide + R"(, "Extra7": 7})", f).message(),
+            prefix + "data should NOT have the member 'Extra7' twice");
+  ASSERT_TRUE(Decode(wide + R"(, "Confidence": 30})", f).ok());
+  EXPECT_EQ(f.title, "EC2 instance i-0123456789abcdef0 is querying a C&C domain");
+}
+
 TEST(FindingTest, ReportsIdentityEvenWhenInvalid) {
   Finding f;
   ASSERT_FALSE(Decode(With(R"("Title": "EC2)", R"("Title": 7, "X": "EC2)"), f).ok());
