@@ -103,10 +103,10 @@ class ParseOnly final : public sources::FindingVisitor {
 class DecodeOnly final : public sources::FindingVisitor {
  public:
   explicit DecodeOnly(bool normalize) : normalize_(normalize) {}
-  void OnFinding(simdjson::dom::element e, const sources::Location&) override {
+  void OnFinding(simdjson::dom::element e, const sources::Location& where) override {
     asff::Finding f;
     if (asff::DecodeFinding(e, f).ok()) {
-      if (normalize_) bytes += asff::NormalizeNewFinding(e, f, 0).size();
+      if (normalize_) bytes += asff::NormalizeNewFinding(e, f, 0, where.text).size();
       ++n;
     }
   }
