@@ -10,6 +10,7 @@
 #include "asff/import.h"
 #include "corpus.h"
 #include "filter/filter.h"
+#include "sources/sources.h"
 
 namespace {
 
@@ -41,6 +42,21 @@ void BM_ParseOnly(benchmark::State& state) {
   state.SetBytesProcessed(static_cast<int64_t>(bytes));
 }
 BENCHMARK(BM_ParseOnly);
+
+// The source reader over NDJSON in memory: splitting the input into findings and parsing each.
+void BM_ReadNdjson(benchmark::State& state) {
+  std::string ndjson;
+  for (const std::string& text : Findings().texts) (ndjson += text) += '\n';
+  struct Count final : sources::FindingVisitor {
+    void OnFinding(simdjson::dom::element, const sources::Location&) override { ++n; }
+    void OnError(const sources::Location&, const Status&) override {}
+    size_t n = 0;
+  } count;
+  for (auto _ : state) sources::ReadFindingsFromBuffer(ndjson, "bench", count);
+  state.SetItemsProcessed(static_cast<int64_t>(count.n));
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * ndjson.size()));
+}
+BENCHMARK(BM_ReadNdjson);
 
 void BM_DecodeFinding(benchmark::State& state) {
   simdjson::dom::parser parser;
