@@ -103,7 +103,7 @@ class EnvelopeWalker {
     simdjson::dom::array items;
     simdjson::dom::object object;
     if (document.get_array().get(items) == simdjson::SUCCESS) {
-      TextScope items_text(*this, {});  // the items' texts are parts of the array's
+      ScopedValue items_text(text_, {});  // the items' texts are parts of the array's
       std::size_t index = 0;
       for (simdjson::dom::element item : items) {
         PathScope scope(*this);
@@ -131,23 +131,6 @@ class EnvelopeWalker {
     std::size_t size_;
   };
 
-  // Sets the JSON text of the document being walked while it lives: the document's own, or none
-  // while walking parts of it.
-  class TextScope {
-   public:
-    TextScope(EnvelopeWalker& walker, std::string_view text)
-        : walker_(walker), saved_(walker.text_) {
-      walker_.text_ = text;
-    }
-    ~TextScope() { walker_.text_ = saved_; }
-    TextScope(const TextScope&) = delete;
-    TextScope& operator=(const TextScope&) = delete;
-
-   private:
-    EnvelopeWalker& walker_;
-    std::string_view saved_;
-  };
-
   // The keys that tell envelopes apart, found in one pass over the object's fields.
   struct EnvelopeKeys {
     simdjson::dom::element detail_type, detail, records, type, message, findings;
@@ -156,21 +139,26 @@ class EnvelopeWalker {
     std::string_view topic_arn;
   };
 
-  // Sets the SNS topic for the documents visited while it lives (nested envelopes restore it).
-  class TopicScope {
+  // Gives one of the walker's members (the SNS topic, the document's text) a value while it lives,
+  // for the documents visited meanwhile; nested envelopes put theirs back in turn.
+  class ScopedValue {
    public:
-    TopicScope(EnvelopeWalker& walker, std::string_view topic_arn)
-        : walker_(walker), saved_(walker.topic_arn_) {
-      if (!topic_arn.empty()) walker_.topic_arn_ = topic_arn;
+    ScopedValue(std::string_view& member, std::string_view value)
+        : member_(member), saved_(member) {
+      member_ = value;
     }
-    ~TopicScope() { walker_.topic_arn_ = saved_; }
-    TopicScope(const TopicScope&) = delete;
-    TopicScope& operator=(const TopicScope&) = delete;
+    ~ScopedValue() { member_ = saved_; }
+    ScopedValue(const ScopedValue&) = delete;
+    ScopedValue& operator=(const ScopedValue&) = delete;
 
    private:
-    EnvelopeWalker& walker_;
+    std::string_view& member_;
     std::string_view saved_;
   };
+  // The topic a notification names, or the one it came through when it names none.
+  [[nodiscard]] std::string_view TopicOr(std::string_view topic_arn) const {
+    return topic_arn.empty() ? topic_arn_ : topic_arn;
+  }
 
   void Object(simdjson::dom::element element, simdjson::dom::object object, int envelope_depth) {
     EnvelopeKeys keys;
@@ -205,7 +193,7 @@ class EnvelopeWalker {
     if (keys.has_type && keys.type.get_string().get(sns_type) == simdjson::SUCCESS) {
       if (sns_type == "Notification" && keys.has_message) {
         PathScope scope(*this);
-        TopicScope topic(*this, keys.topic_arn);
+        ScopedValue topic(topic_arn_, TopicOr(keys.topic_arn));
         AppendKey("Message");
         return SnsMessage(keys.message, envelope_depth);
       }
@@ -275,7 +263,8 @@ class EnvelopeWalker {
       }
       AppendKey("Sns");
       AppendKey("Message");
-      TopicScope topic(*this, StringField(record["Sns"].value_unsafe(), "TopicArn", ""));
+      ScopedValue topic(topic_arn_,
+                        TopicOr(StringField(record["Sns"].value_unsafe(), "TopicArn", "")));
       SnsMessage(message, envelope_depth);
     }
   }
@@ -299,7 +288,7 @@ class EnvelopeWalker {
     if (parse_error != simdjson::SUCCESS) {
       return Error("SNS Message is not JSON: " + std::string(simdjson::error_message(parse_error)));
     }
-    TextScope message_text(*this, text);
+    ScopedValue message_text(text_, text);
     Document(inner, envelope_depth + 1);
   }
 
