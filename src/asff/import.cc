@@ -42,9 +42,10 @@ std::optional<object> ObjectMember(object obj, std::string_view key) {
 // parsed values, which is most of normalizing a finding.
 class MemberTexts {
  public:
-  // False (and nothing to use) when `text` is not one JSON object of `members` members, which
-  // means it is not the text the DOM came from.
-  bool Split(std::string_view text, size_t members) {
+  // False (and nothing to use) when `text` is not one JSON object with the keys of `parsed`, in
+  // its order and spelled without escapes: then it is not the text `parsed` came from, or its
+  // keys would need unescaping to compare.
+  bool Split(std::string_view text, object parsed) {
     minified_.resize(text.size() + simdjson::SIMDJSON_PADDING);
     size_t length = 0;
     if (simdjson::minify(text.data(), text.size(), minified_.data(), length) != simdjson::SUCCESS)
@@ -56,13 +57,22 @@ class MemberTexts {
       return false;
     }
     starts_.clear();
+    auto expected = parsed.begin();
     for (auto field : obj) {
       simdjson::ondemand::raw_json_string key;
-      if (field.key().get(key) != simdjson::SUCCESS) return false;
+      if (field.key().get(key) != simdjson::SUCCESS || expected == parsed.end() ||
+          !key.unsafe_is_equal(expected.key())) {
+        return false;
+      }
+      ++expected;
       // Unread values are skipped by the iteration; the key's text starts at its opening quote.
       starts_.push_back(static_cast<size_t>(key.raw() - 1 - minified_.data()));
     }
-    if (starts_.size() != members || length == 0 || minified_[length - 1] != '}') return false;
+    // Nothing may follow the object: its last member ends before the closing brace at the end.
+    if (expected != parsed.end() || length == 0 || minified_[length - 1] != '}' ||
+        doc.current_location().error() != simdjson::OUT_OF_BOUNDS) {
+      return false;
+    }
     starts_.push_back(length);  // so that member i ends where member i + 1 starts, less the comma
     return true;
   }
@@ -353,9 +363,11 @@ std::string NormalizeNewFinding(element input, Finding& core, TimeMs now,
     w.EndObject();
     overrides.push_back({"ProductFields", std::move(out)});
   }
-  if (!input_text.empty()) {
+  // A text far over the size limit (which the stored finding is checked against next) is not
+  // copied: the buffers kept for copying would keep its size for the thread's life.
+  if (!input_text.empty() && input_text.size() <= 8 * kMaxFindingBytes) {
     thread_local MemberTexts texts;
-    if (texts.Split(input_text, obj.size())) return RewriteTopLevel(obj, overrides, &texts);
+    if (texts.Split(input_text, obj)) return RewriteTopLevel(obj, overrides, &texts);
   }
   return RewriteTopLevel(obj, overrides);
 }

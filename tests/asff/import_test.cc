@@ -167,11 +167,41 @@ TEST(ImportTest, TextThatIsNotTheParsedObjectIsNotCopied) {
   Finding core;
   ASSERT_TRUE(DecodeFinding(root, core).ok());
   const std::string expected = NormalizeNewFinding(root, core, kNow);
+  std::string renamed = json;  // as many members, one of another name
+  renamed.replace(renamed.find(R"("Title")"), 7, R"("Titel")");
   for (const std::string& other :
-       {std::string(R"({"Id":"other"})"), std::string("[1,2]"), std::string("{\"Id\":")}) {
+       {std::string(R"({"Id":"other"})"), std::string("[1,2]"), std::string("{\"Id\":"), renamed,
+        json + R"( {"Id":"next"})", json + "}"}) {
     Finding again;
     ASSERT_TRUE(DecodeFinding(root, again).ok());
     EXPECT_EQ(NormalizeNewFinding(root, again, kNow, other), expected) << other;
+  }
+}
+
+TEST(ImportTest, RewrittenMembersAtEitherEndAndEscapedKeysCopyRight) {
+  // Severity first and ProductFields last are rewritten; a key spelled with an escape is not
+  // compared, so that text is written out from the DOM instead.
+  std::string body = FindingJson("2026-11-02T00:00:00Z");
+  const std::string_view severity = R"("Severity":{"Label":"HIGH","Original":"8.1"},)";
+  body.erase(body.find(severity), severity.size());
+  const std::string reordered = R"({"Severity":{"Label":"LOW"},)" +
+                                body.substr(1, body.size() - 2) + R"(,"ProductFields":{"k":"v"}})";
+  std::string escaped = reordered;
+  escaped.replace(escaped.find(R"("Title")"), 7, R"("Titl\u0065")");
+  for (const std::string& text : {reordered, escaped}) {
+    simdjson::dom::parser parser;
+    simdjson::dom::element root = parser.parse(text).value();
+    Finding from_dom, from_text;
+    ASSERT_TRUE(DecodeFinding(root, from_dom).ok()) << text;
+    ASSERT_TRUE(DecodeFinding(root, from_text).ok());
+    const std::string reserialized = NormalizeNewFinding(root, from_dom, kNow);
+    const std::string copied = NormalizeNewFinding(root, from_text, kNow, text);
+    EXPECT_EQ(Canonical(copied), Canonical(reserialized)) << text;
+    EXPECT_EQ(copied.find(R"({"Severity":{"Label":"LOW","Normalized":1},"SchemaVersion")"), 0U)
+        << copied;
+    EXPECT_NE(copied.find(R"("ProductFields":{"k":"v","aws/securityhub/FindingId")"),
+              std::string::npos)
+        << copied;
   }
 }
 

@@ -743,7 +743,13 @@ TEST(VisitDocumentTest, AFindingHeldWholeByTheInputComesWithItsText) {
       "\n" +
       R"({"detail-type":"Security Hub Findings - Imported","detail":{"findings":[{"Id":"event"}]}})"
       "\n" +
-      R"({"Findings":[{"Id":"page-0"}, {"Id":"page-1"}]})";
+      R"({"Findings":[{"Id":"page-0"}, {"Id":"page-1"}]})"
+      "\n" +
+      R"({"Records":[{"EventSource":"aws:sns","Sns":{"Message":)" + Quoted(R"({"Id":"lambda"})") +
+      "}}]}\n" +
+      R"([[{"Id":"nested"}]])"
+      "\n" +
+      R"({"NextToken":"t","Findings":[{"Id":"read-whole"}]})";
   for (const std::size_t chunk_bytes : {std::size_t{1}, std::size_t{4096}}) {
     TextRecorder recorder;
     ReadOptions options;
@@ -757,7 +763,8 @@ TEST(VisitDocumentTest, AFindingHeldWholeByTheInputComesWithItsText) {
                             R"(message text '{"Id":"message", "n": 1}')",
                             R"(item-0 text '{"Id":"item-0"}')", R"(item-1 text '{"Id":"item-1"}')",
                             "event text ''", R"(page-0 text '{"Id":"page-0"}')",
-                            R"(page-1 text '{"Id":"page-1"}')"))
+                            R"(page-1 text '{"Id":"page-1"}')", R"(lambda text '{"Id":"lambda"}')",
+                            "nested text ''", "read-whole text ''"))
         << "chunk_bytes=" << chunk_bytes;
   }
 }
