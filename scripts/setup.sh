@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 PACKAGES=(
   g++ cmake ninja-build pkg-config python3
   libsimdjson-dev librocksdb-dev libfmt-dev libspdlog-dev libcli11-dev libyaml-cpp-dev
-  libssl-dev libcurl4-openssl-dev libxml2-dev libjemalloc-dev libboost-dev openssl
+  libssl-dev libcurl4-openssl-dev libxml2-dev libjemalloc-dev libboost1.81-dev openssl
   libgtest-dev libgmock-dev libbenchmark-dev
   clang clang-format clang-tidy libclang-rt-14-dev
   chromium chromium-driver

@@ -443,9 +443,10 @@ class EmbeddedStore final : public FindingStore {
 
   // Adds to derived_ what one stored version implies: its identity and index entries, and the
   // removal of the version it superseded (record and index entries).
-  Status DeriveVersion(const rocksdb::ReadOptions& ro, const Finding& version,
-                       const std::string& seq, const std::string& superseded_seq,
-                       const Finding* superseded) {
+  // `pk` is the version's primary key.
+  Status DeriveVersion(const rocksdb::ReadOptions& ro, const std::string& pk,
+                       const Finding& version, const std::string& seq,
+                       const std::string& superseded_seq, const Finding* superseded) {
     if (!superseded_seq.empty()) {
       StoredFinding old;
       std::string scratch;
@@ -457,7 +458,7 @@ class EmbeddedStore final : public FindingStore {
       if (superseded != nullptr) DeriveIndexes(*superseded, superseded_seq, /*remove=*/true);
       derived_.DeleteRecord(DecodeSeq(superseded_seq));
     }
-    derived_.ids()[keys::PrimaryKey(version.product_arn, version.id)] = seq;
+    derived_.ids()[pk] = seq;
     DeriveIndexes(version, seq, /*remove=*/false);
     return Status::Ok();
   }
@@ -525,7 +526,7 @@ class EmbeddedStore final : public FindingStore {
   std::uint64_t next_seq_ = 1;  // the sequence number the next stored version gets
   PendingDerived derived_;      // derived changes not written yet
   // pk -> seq of the current version, for the findings whose identity entry is not written yet.
-  std::unordered_map<std::string, std::string>& pending_ids_ = derived_.ids();
+  PendingDerived::IdMap& pending_ids_ = derived_.ids();
   size_t pending_findings_ = 0;
 };
 
@@ -545,11 +546,12 @@ Status EmbeddedStore::Import(std::span<const IncomingFinding> batch, TimeMs now,
     std::string_view json;
     asff::AnalystMask mask;
   };
-  std::unordered_map<std::string, Version> in_batch;
+  PendingDerived::StringMap<Version> in_batch;
   std::deque<StoredFinding> merged;  // versions made by MergeImport in this batch
   // To undo this batch's additions to the pending state if its write fails.
   const std::uint64_t first_seq = next_seq_;
   const PendingDerived::Marker derived_mark = derived_.Mark();
+  // (pk, seq) for each identity this batch gives a new pending version that had one before it.
   std::vector<std::pair<std::string, std::string>> replaced_pending_ids;
   auto rollback = [&](Status s) {
     next_seq_ = first_seq;
@@ -568,6 +570,7 @@ Status EmbeddedStore::Import(std::span<const IncomingFinding> batch, TimeMs now,
     std::string pk = keys::PrimaryKey(in.core.product_arn, in.core.id);
     std::optional<Version> existing;
     StoredFinding read;
+    std::optional<std::string> prior_pending;  // its pending version from before this batch
     if (auto it = in_batch.find(pk); it != in_batch.end()) {
       existing = it->second;
     } else {
@@ -575,6 +578,7 @@ Status EmbeddedStore::Import(std::span<const IncomingFinding> batch, TimeMs now,
       Status s = Status::NotFound("");
       if (auto p = pending_ids_.find(pk); p != pending_ids_.end()) {
         seq = p->second;
+        prior_pending = seq;
         s = Status::Ok();
       } else {
         s = LookupSeq(ro, pk, &seq);
@@ -612,15 +616,14 @@ Status EmbeddedStore::Import(std::span<const IncomingFinding> batch, TimeMs now,
     const std::string_view json =
         existing ? std::string_view(version->json) : std::string_view(in.json);
     records.emplace_back(seq, EncodeRecord(json, mask, superseded));
-    if (Status s = DeriveVersion(ro, *version, seq, std::string(superseded),
+    // Noted before DeriveVersion points the identity at the new version, so that a rollback
+    // restores the version it had (not one whose sequence number the next import reuses).
+    if (prior_pending) replaced_pending_ids.emplace_back(pk, std::move(*prior_pending));
+    if (Status s = DeriveVersion(ro, pk, *version, seq, std::string(superseded),
                                  existing ? existing->core : nullptr);
         !s.ok()) {
       return rollback(s);
     }
-    if (auto prior = pending_ids_.find(pk); prior != pending_ids_.end() && !in_batch.contains(pk)) {
-      replaced_pending_ids.emplace_back(pk, prior->second);
-    }
-    pending_ids_[pk] = seq;
     in_batch[std::move(pk)] = Version{std::move(seq), version, json, mask};
     ++changed;
   }
@@ -672,7 +675,11 @@ Status EmbeddedStore::Recover() {
     const Status d = DecodeRecord(std::string_view(it->value().data(), it->value().size()),
                                   &version, &superseded);
     if (!d.ok()) return d.WithContext("recovering record " + std::to_string(DecodeSeq(seq)));
-    if (Status r = DeriveVersion(ro, version.core, seq, superseded, nullptr); !r.ok()) return r;
+    if (Status r = DeriveVersion(ro, keys::PrimaryKey(version.core.product_arn, version.core.id),
+                                 version.core, seq, superseded, nullptr);
+        !r.ok()) {
+      return r;
+    }
     ++pending_findings_;
     next_seq_ = std::max(next_seq_, DecodeSeq(seq) + 1);
   }

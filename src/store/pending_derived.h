@@ -27,12 +27,12 @@
 #pragma once
 
 #include <rocksdb/db.h>
+#include <boost/unordered/unordered_flat_map.hpp>
 
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 namespace corroborate::store {
@@ -46,7 +46,20 @@ class PendingDerived {
   };
 
   // pk -> seq (8 bytes, big-endian) of the finding's current version, not written yet.
-  std::unordered_map<std::string, std::string>& ids() { return ids_; }
+  // Open addressing (here and below): every import looks each identity and index prefix up in
+  // tables of up to a few hundred thousand entries, and a node-based map's lookups were cache
+  // misses in its bucket array, its node and its key (docs/performance.md). References into these
+  // tables do not survive an insertion. std::hash (eight bytes a step) rather than boost::hash,
+  // which mixes every four bytes of keys of a hundred and more bytes. Transparent, so a lookup by a
+  // view makes no string.
+  struct StringHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  template <typename Value>
+  using StringMap = boost::unordered_flat_map<std::string, Value, StringHash, std::equal_to<>>;
+  using IdMap = StringMap<std::string>;
+  IdMap& ids() { return ids_; }
   // A superseded record to delete.
   void DeleteRecord(std::uint64_t seq) { deleted_records_.push_back(seq); }
   // An index entry prefix|a (words = 1) or prefix|a|b (words = 2), with `value` (put) or removed.
@@ -96,19 +109,12 @@ class PendingDerived {
   };
   std::uint32_t Intern(std::string_view prefix);
 
-  // Heterogeneous lookup, so that interning a prefix hashes the caller's bytes without copying
-  // them.
-  struct PrefixHash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
-
-  std::unordered_map<std::string, std::string> ids_;
+  IdMap ids_;
   std::vector<std::uint64_t> deleted_records_;
   std::vector<Entry> entries_;
   std::string values_;
   std::vector<std::string> prefixes_;
-  std::unordered_map<std::string, std::uint32_t, PrefixHash, std::equal_to<>> prefix_ids_;
+  StringMap<std::uint32_t> prefix_ids_;
   // Per interned prefix (indexed by its id, dense), what reads need of the entries under it.
   // For the prefixes reads scan: the operations in the order added (kept here rather than as
   // indexes into entries_: a scan then reads one small array instead of entries scattered over the
@@ -134,8 +140,7 @@ class PendingDerived {
   };
   std::vector<PrefixState> prefix_state_;  // by prefix id
   // For relation prefixes: which interned prefixes start with "g|lp(from)".
-  std::unordered_map<std::string, std::vector<std::uint32_t>, PrefixHash, std::equal_to<>>
-      relation_groups_;
+  StringMap<std::vector<std::uint32_t>> relation_groups_;
 };
 
 }  // namespace corroborate::store

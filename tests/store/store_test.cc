@@ -129,6 +129,36 @@ class StoreTest : public ::testing::Test {
   std::unique_ptr<FindingStore> store_;
 };
 
+// A batch that fails leaves each identity at the version it had, including one that an earlier,
+// still pending import gave it: not at the failed batch's version, whose sequence number the next
+// import reuses for another finding.
+TEST_F(StoreTest, FailedBatchLeavesPendingVersionsAsTheyWere) {
+  Spec first;
+  first.title = "first";
+  ASSERT_EQ(Import({first}), std::vector{ImportAction::kCreated});
+  std::vector<IncomingFinding> batch;
+  Spec revised = first;
+  revised.updated_at += 10;
+  revised.title = "revised";
+  batch.push_back(Incoming(revised));
+  for (int i = 0; i < 300; ++i) {
+    Spec s;
+    s.id = "bulk-" + std::to_string(i);
+    batch.push_back(Incoming(s));
+  }
+  // A batch this large is written as a table file in the data directory: with the directory gone
+  // that write fails, while the files RocksDB holds open still take writes and serve reads.
+  std::filesystem::remove_all(dir_);
+  std::vector<ImportOutcome> outcomes;
+  EXPECT_FALSE(store_->Import(batch, kNow, &outcomes).ok());
+  Spec other;
+  other.id = "f-2";
+  other.title = "other";
+  ASSERT_EQ(Import({other}), std::vector{ImportAction::kCreated});
+  EXPECT_EQ(Get("f-1").core.title, "first");
+  EXPECT_EQ(Get("f-2").core.title, "other");
+}
+
 TEST_F(StoreTest, CreatesThenOrdersUpdatesByUpdatedAt) {
   Spec s;
   EXPECT_EQ(Import({s}), std::vector{ImportAction::kCreated});
