@@ -344,7 +344,7 @@ void Correlator::Touch(const asff::Finding& finding, std::string_view json, asff
     // What the stored version matches is not known here: the counts are set again when next read.
     for (const asff::Resource& r : finding.resources) {
       if (const auto it = members_.find(r.canonical_key); it != members_.end()) {
-        it->second.generation = 0;
+        it->second->generation = 0;
       }
     }
   }
@@ -400,7 +400,8 @@ void Correlator::UpdateMembers(const asff::Finding& finding, std::uint64_t ident
   for (const asff::Resource& r : finding.resources) {
     const auto it = members_.find(r.canonical_key);
     if (it == members_.end()) continue;  // read from the source when first needed
-    auto& list = it->second.list;
+    MemberList& members = *it->second;
+    auto& list = members.list;
     auto m = std::find_if(list.begin(), list.end(),
                           [&](const Member& x) { return x.identity == identity; });
     const asff::TimeMs observed = summary != nullptr ? summary->facts.observed : INT64_MAX;
@@ -411,10 +412,10 @@ void Correlator::UpdateMembers(const asff::Finding& finding, std::uint64_t ident
       m->rules = rules;
       m->observed = observed;
     }
-    if (summary != nullptr && Counted(it->second)) {
+    if (summary != nullptr && Counted(members)) {
       // Counted as of `now`, the counts now bound evaluations at `now` or later only.
-      Count(it->second, *summary, ~std::uint64_t{0}, now);
-      it->second.counted_at = std::max(it->second.counted_at, now);
+      Count(members, *summary, ~std::uint64_t{0}, now);
+      members.counted_at = std::max(members.counted_at, now);
     }
   }
 }
@@ -654,7 +655,7 @@ Status Correlator::EvaluateGroups(const std::map<GroupKey, std::set<size_t>>& gr
 
 Status Correlator::MembersOf(std::string_view key, MemberList** out) {
   if (auto it = members_.find(key); it != members_.end()) {
-    *out = &it->second;
+    *out = it->second.get();
     return Status::Ok();
   }
   if (members_.size() >= cache_limit_) members_.clear();
@@ -668,7 +669,8 @@ Status Correlator::MembersOf(std::string_view key, MemberList** out) {
     if (!s.ok()) return s;
     members.list.push_back({summary->facts.identity, v, summary->rules, summary->facts.observed});
   }
-  *out = &members_.emplace(std::string(key), std::move(members)).first->second;
+  *out = members_.emplace(std::string(key), std::make_unique<MemberList>(std::move(members)))
+             .first->second.get();
   return Status::Ok();
 }
 

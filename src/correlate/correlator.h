@@ -47,6 +47,8 @@
 //   changes them in place, retention deletes them), callers call Forget().
 #pragma once
 
+#include <boost/unordered/unordered_flat_map.hpp>
+
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -378,7 +380,10 @@ class Correlator {
     using is_transparent = void;
     std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
-  std::unordered_map<std::string, MemberList, StringHash, std::equal_to<>> members_;
+  // Open addressing, the lists behind pointers: callers hold a MemberList* while others are read
+  // in. Most touches look up a resource not read in, which now costs one probe of the metadata.
+  boost::unordered_flat_map<std::string, std::unique_ptr<MemberList>, StringHash, std::equal_to<>>
+      members_;
   // Bumped when counts kept in members_ may be too low (findings changed in place).
   std::uint64_t counts_generation_ = 1;
   std::size_t condition_count_ = 0;
@@ -391,12 +396,15 @@ class Correlator {
   // The loaded rules by id; for each group key, the loaded rules with an active incident on it
   // (few); and how many each loaded rule has. They index active_ for the hot path.
   std::unordered_map<std::string, std::size_t, StringHash, std::equal_to<>> rule_index_;
-  std::unordered_map<std::string, std::vector<std::size_t>, StringHash, std::equal_to<>>
+  // Open addressing for the two tables every touch looks up (one entry per resource with an
+  // incident, one per stored identity): a node-based map's lookup was a cache miss in its bucket
+  // array and another in its node. References into them do not survive an insertion.
+  boost::unordered_flat_map<std::string, std::vector<std::size_t>, StringHash, std::equal_to<>>
       active_rules_of_;
   std::vector<std::size_t> active_per_rule_;
   // The latest version Touch saw of each identity: a member with an older one was replaced by a
   // version that no longer names that resource.
-  std::unordered_map<std::uint64_t, std::uint64_t> current_;
+  boost::unordered_flat_map<std::uint64_t, std::uint64_t> current_;
   // The relations read from the source for a resource, kept current by Touch: a new version
   // adds what it states; a replaced version's relations go with the whole entry of every
   // resource it stated one for (adjacency_of_version_). Sources that cannot say which version
