@@ -631,12 +631,11 @@ Status EmbeddedStore::Import(std::span<const IncomingFinding> batch, TimeMs now,
   Status s;
   if (records.size() >= kRecordTableThreshold) {
     // A synced table file of the new versions, ingested: written once, never through the WAL or
-    // the memtable, and below every other file, so no compaction rewrites it.
+    // the memtable, and below every other file, so no compaction rewrites it. Its ingestion is the
+    // batch's commit point: nothing written after it may fail the batch, since the records would
+    // stay and Recover would bring back a batch the caller was told had failed. So the sequence
+    // number is not written here; Recover finds it from the records and the index watermark.
     s = FromRocks(IngestRecords(records), "writing an import batch");
-    if (s.ok()) {
-      wb.Put(meta_, kNextSeqKey, EncodeSeq(next_seq_));
-      s = FromRocks(db_->Write(rocksdb::WriteOptions(), &wb), "writing the sequence number");
-    }
   } else {
     for (const auto& [seq, record] : records) wb.Put(findings_, seq, record);
     wb.Put(meta_, kNextSeqKey, EncodeSeq(next_seq_));
@@ -684,6 +683,9 @@ Status EmbeddedStore::Recover() {
     next_seq_ = std::max(next_seq_, DecodeSeq(seq) + 1);
   }
   if (Status st = FromRocks(it->status(), "scanning records to recover"); !st.ok()) return st;
+  // Batches written as table files do not write the sequence number; the watermark covers those
+  // whose derived state was written, the scan above those whose was not.
+  next_seq_ = std::max(next_seq_, derived_through);
   return FlushDerived();
 }
 
