@@ -66,6 +66,7 @@
 
 #include "asff/finding.h"
 #include "common/status.h"
+#include "common/string_map.h"
 #include "correlate/evaluate.h"
 #include "correlate/rules.h"
 
@@ -375,15 +376,10 @@ class Correlator {
   std::size_t cache_limit_;
   // Resources whose members were read from the source, kept current by Touch; cleared whole when
   // it holds more than cache_limit_ resources (they are read again when needed).
-  // Hashes string_views too, so lookups by a view make no string.
-  struct StringHash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
-  // Open addressing, the lists behind pointers: callers hold a MemberList* while others are read
-  // in. Most touches look up a resource not read in, which now costs one probe of the metadata.
-  boost::unordered_flat_map<std::string, std::unique_ptr<MemberList>, StringHash, std::equal_to<>>
-      members_;
+  // Open addressing (common/string_map.h), the lists behind pointers: callers hold a MemberList*
+  // while others are read in. Most touches look up a resource not read in: one probe of the
+  // metadata.
+  StringMap<std::unique_ptr<MemberList>> members_;
   // Bumped when counts kept in members_ may be too low (findings changed in place).
   std::uint64_t counts_generation_ = 1;
   std::size_t condition_count_ = 0;
@@ -399,8 +395,7 @@ class Correlator {
   // Open addressing for the two tables every touch looks up (one entry per resource with an
   // incident, one per stored identity): a node-based map's lookup was a cache miss in its bucket
   // array and another in its node. References into them do not survive an insertion.
-  boost::unordered_flat_map<std::string, std::vector<std::size_t>, StringHash, std::equal_to<>>
-      active_rules_of_;
+  StringMap<std::vector<std::size_t>> active_rules_of_;
   std::vector<std::size_t> active_per_rule_;
   // The latest version Touch saw of each identity: a member with an older one was replaced by a
   // version that no longer names that resource.

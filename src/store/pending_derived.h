@@ -27,7 +27,8 @@
 #pragma once
 
 #include <rocksdb/db.h>
-#include <boost/unordered/unordered_flat_map.hpp>
+
+#include "common/string_map.h"
 
 #include <cstdint>
 #include <memory>
@@ -46,18 +47,10 @@ class PendingDerived {
   };
 
   // pk -> seq (8 bytes, big-endian) of the finding's current version, not written yet.
-  // Open addressing (here and below): every import looks each identity and index prefix up in
-  // tables of up to a few hundred thousand entries, and a node-based map's lookups were cache
-  // misses in its bucket array, its node and its key (docs/performance.md). References into these
-  // tables do not survive an insertion. std::hash (eight bytes a step) rather than boost::hash,
-  // which mixes every four bytes of keys of a hundred and more bytes. Transparent, so a lookup by a
-  // view makes no string.
-  struct StringHash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
+  // Every import looks each identity and index prefix up in tables of up to a few hundred
+  // thousand entries, hence open addressing (common/string_map.h), here and below.
   template <typename Value>
-  using StringMap = boost::unordered_flat_map<std::string, Value, StringHash, std::equal_to<>>;
+  using StringMap = corroborate::StringMap<Value>;
   using IdMap = StringMap<std::string>;
   IdMap& ids() { return ids_; }
   // A superseded record to delete.
