@@ -20,12 +20,7 @@ namespace {
 constexpr std::int64_t kRefreshBeforeExpirySeconds = 300;
 
 std::string Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() &&
-         (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n')) {
-    s.remove_suffix(1);
-  }
-  return std::string(s);
+  return std::string(TrimSpace(s));
 }
 
 std::optional<std::string> ValueOf(const std::vector<std::pair<std::string, std::string>>* section,
@@ -54,13 +49,7 @@ std::int64_t ExpirationSeconds(std::string_view text) {
 }
 
 std::string XmlElement(std::string_view body, std::string_view tag) {
-  const std::string open = "<" + std::string(tag) + ">";
-  const std::string close = "</" + std::string(tag) + ">";
-  const auto begin = body.find(open);
-  if (begin == std::string_view::npos) return {};
-  const auto end = body.find(close, begin + open.size());
-  if (end == std::string_view::npos) return {};
-  return Trim(body.substr(begin + open.size(), end - begin - open.size()));
+  return Trim(XmlElementText(body, tag));
 }
 
 // What a failed credentials endpoint answered, without its body (which we do not echo).

@@ -10,6 +10,7 @@
 
 #include "asff/json_writer.h"
 #include "aws/ec2_shapes.h"
+#include "aws/http_client.h"
 
 namespace corroborate::aws {
 namespace {
@@ -30,18 +31,6 @@ std::string_view Name(const xmlNode* node) {
 std::string Text(const xmlNode* node) {
   std::unique_ptr<xmlChar, XmlFree> text(xmlNodeGetContent(node));
   return text ? std::string(reinterpret_cast<const char*>(text.get())) : std::string();
-}
-
-std::string_view TrimSpace(std::string_view s) {
-  while (!s.empty() &&
-         (s.front() == ' ' || s.front() == '\n' || s.front() == '\t' || s.front() == '\r')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() &&
-         (s.back() == ' ' || s.back() == '\n' || s.back() == '\t' || s.back() == '\r')) {
-    s.remove_suffix(1);
-  }
-  return s;
 }
 
 class Converter {

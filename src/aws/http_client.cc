@@ -20,31 +20,11 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
          });
 }
 
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() &&
-         (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
-
 // "aws.protocols#ThrottlingException" / "ThrottlingException:http://internal..." -> the name.
 std::string ShortErrorType(std::string_view type) {
   if (auto colon = type.find(':'); colon != std::string_view::npos) type = type.substr(0, colon);
   if (auto hash = type.rfind('#'); hash != std::string_view::npos) type = type.substr(hash + 1);
-  return std::string(Trim(type));
-}
-
-// The text of the first <tag>...</tag> in an XML body (STS and EC2 answer errors in XML).
-std::string XmlElement(std::string_view body, std::string_view tag) {
-  const std::string open = "<" + std::string(tag) + ">";
-  const std::string close = "</" + std::string(tag) + ">";
-  const auto begin = body.find(open);
-  if (begin == std::string_view::npos) return {};
-  const auto end = body.find(close, begin + open.size());
-  if (end == std::string_view::npos) return {};
-  return std::string(body.substr(begin + open.size(), end - begin - open.size()));
+  return std::string(TrimSpace(type));
 }
 
 size_t WriteBody(char* data, size_t size, size_t count, void* user) {
@@ -60,8 +40,8 @@ size_t WriteHeader(char* data, size_t size, size_t count, void* user) {
   if (line.starts_with("HTTP/")) {
     headers->clear();
   } else if (const auto colon = line.find(':'); colon != std::string_view::npos) {
-    headers->push_back(
-        {std::string(Trim(line.substr(0, colon))), std::string(Trim(line.substr(colon + 1)))});
+    headers->push_back({std::string(TrimSpace(line.substr(0, colon))),
+                        std::string(TrimSpace(line.substr(colon + 1)))});
   }
   return size * count;
 }
@@ -92,6 +72,23 @@ std::string HostOf(std::string_view url) {
 
 }  // namespace
 
+std::string_view TrimSpace(std::string_view s) {
+  constexpr auto kSpace = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
+  while (!s.empty() && kSpace(s.front())) s.remove_prefix(1);
+  while (!s.empty() && kSpace(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+std::string XmlElementText(std::string_view body, std::string_view tag) {
+  const std::string open = "<" + std::string(tag) + ">";
+  const std::string close = "</" + std::string(tag) + ">";
+  const auto begin = body.find(open);
+  if (begin == std::string_view::npos) return {};
+  const auto end = body.find(close, begin + open.size());
+  if (end == std::string_view::npos) return {};
+  return std::string(body.substr(begin + open.size(), end - begin - open.size()));
+}
+
 std::optional<std::string> HttpResponse::HeaderValue(std::string_view name) const {
   for (const auto& h : headers) {
     if (EqualsIgnoreCase(h.name, name)) return h.value;
@@ -102,7 +99,7 @@ std::optional<std::string> HttpResponse::HeaderValue(std::string_view name) cons
 AwsError ParseAwsError(const HttpResponse& response) {
   AwsError error;
   if (auto header = response.HeaderValue("x-amzn-ErrorType")) error.type = ShortErrorType(*header);
-  const std::string_view body = Trim(response.body);
+  const std::string_view body = TrimSpace(response.body);
   if (body.starts_with('{')) {
     simdjson::dom::parser parser;
     simdjson::dom::element doc;
@@ -121,8 +118,8 @@ AwsError ParseAwsError(const HttpResponse& response) {
       }
     }
   } else if (body.starts_with('<')) {
-    if (error.type.empty()) error.type = XmlElement(body, "Code");
-    error.message = XmlElement(body, "Message");
+    if (error.type.empty()) error.type = XmlElementText(body, "Code");
+    error.message = XmlElementText(body, "Message");
   }
   return error;
 }
@@ -244,7 +241,7 @@ std::chrono::milliseconds HttpClient::RetryDelay(int attempt, const HttpResponse
   if (failed != nullptr) {
     if (auto header = failed->HeaderValue("Retry-After")) {
       std::optional<std::int64_t> seconds;
-      const std::string_view text = Trim(*header);
+      const std::string_view text = TrimSpace(*header);
       if (!text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
             return std::isdigit(static_cast<unsigned char>(c)) != 0;
           })) {

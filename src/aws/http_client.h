@@ -80,6 +80,13 @@ bool IsThrottlingErrorType(std::string_view type);
 // Whether Send() would retry this response.
 bool IsRetryableResponse(const HttpResponse& response);
 
+// `s` without the spaces, tabs and line ends around it (header values, credential files, XML
+// text, metadata answers).
+std::string_view TrimSpace(std::string_view s);
+// The text of the first <tag>...</tag> in an XML body, as it is; empty when there is none (STS,
+// EC2 and the instance metadata service answer in XML).
+std::string XmlElementText(std::string_view body, std::string_view tag);
+
 class HttpClient {
  public:
   static Result<std::unique_ptr<HttpClient>> Create(HttpClientOptions options = {});

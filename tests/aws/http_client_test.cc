@@ -218,5 +218,17 @@ TEST(HttpClientTest, AwsErrorsAreReadFromHeadersJsonAndXml) {
   EXPECT_EQ(ParseAwsError(xml).message, "expired");
 }
 
+TEST(HttpClientTest, TrimsSpaceAndReadsTheFirstXmlElement) {
+  EXPECT_EQ(TrimSpace(" \t\r\nvalue with space\r\n "), "value with space");
+  EXPECT_EQ(TrimSpace(" \r\n\t"), "");
+  EXPECT_EQ(TrimSpace(""), "");
+  const std::string_view body =
+      "<R><Code>\n  Throttling\n</Code><Code>second</Code><Empty></Empty></R>";
+  EXPECT_EQ(XmlElementText(body, "Code"), "\n  Throttling\n");  // as it is: callers trim
+  EXPECT_EQ(XmlElementText(body, "Empty"), "");
+  EXPECT_EQ(XmlElementText(body, "Missing"), "");
+  EXPECT_EQ(XmlElementText("<Code>never closed", "Code"), "");
+}
+
 }  // namespace
 }  // namespace corroborate::aws
