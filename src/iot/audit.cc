@@ -16,6 +16,7 @@ using asff::SeverityLabel;
 using internal::Cut;
 using internal::EncodePart;
 using internal::StringMember;
+using internal::WriteProductField;
 using simdjson::dom::element;
 
 namespace {
@@ -331,10 +332,6 @@ void WriteResource(JsonWriter& w, const Resource& r, const Scope& scope) {
   w.EndObject();
 }
 
-void Field(JsonWriter& w, std::string_view key, std::string_view value) {
-  if (!value.empty()) w.Key(key).String(Cut(value, internal::kMaxProductFieldValue));
-}
-
 }  // namespace
 
 Result<AuditNotice> ParseAuditNotice(element message) {
@@ -596,23 +593,24 @@ std::string ToAsff(const AuditFinding& f, const std::optional<PreviousSighting>&
   w.EndObject().EndObject();
 
   w.Key("ProductFields").BeginObject();
-  Field(w, "ReportType", "AuditFinding");
-  Field(w, "CheckName", f.check_name);
-  Field(w, "TaskId", f.task_id);
-  Field(w, "FindingId", f.finding_id);
-  Field(w, "ResourceType", f.resource_type);
-  Field(w, "ReasonForNonComplianceCode", f.reason_code);
-  Field(w, "IsSuppressed", f.suppressed ? "true" : "false");
-  Field(w, "TaskType", f.context.task_type);
-  Field(w, "ScheduledAuditName", f.context.scheduled_audit_name);
-  if (f.task_start) Field(w, "TaskStartTime", asff::FormatTimestamp(*f.task_start));
-  if (!f.known_check) Field(w, "UnknownCheck", "true");
-  if (f.related_omitted > 0) Field(w, "RelatedResourcesOmitted", std::to_string(f.related_omitted));
+  WriteProductField(w, "ReportType", "AuditFinding");
+  WriteProductField(w, "CheckName", f.check_name);
+  WriteProductField(w, "TaskId", f.task_id);
+  WriteProductField(w, "FindingId", f.finding_id);
+  WriteProductField(w, "ResourceType", f.resource_type);
+  WriteProductField(w, "ReasonForNonComplianceCode", f.reason_code);
+  WriteProductField(w, "IsSuppressed", f.suppressed ? "true" : "false");
+  WriteProductField(w, "TaskType", f.context.task_type);
+  WriteProductField(w, "ScheduledAuditName", f.context.scheduled_audit_name);
+  if (f.task_start) WriteProductField(w, "TaskStartTime", asff::FormatTimestamp(*f.task_start));
+  if (!f.known_check) WriteProductField(w, "UnknownCheck", "true");
+  if (f.related_omitted > 0)
+    WriteProductField(w, "RelatedResourcesOmitted", std::to_string(f.related_omitted));
   if (!f.related_unreadable.empty()) {
     std::string why;
     for (const std::string& u : f.related_unreadable) why += (why.empty() ? "" : "; ") + u;
-    Field(w, "RelatedResourcesSkipped",
-          std::to_string(f.related_unreadable.size()) + " (" + why + ")");
+    WriteProductField(w, "RelatedResourcesSkipped",
+                      std::to_string(f.related_unreadable.size()) + " (" + why + ")");
   }
   w.EndObject();
 

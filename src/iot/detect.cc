@@ -12,7 +12,9 @@ namespace corroborate::iot {
 using asff::JsonWriter;
 using internal::Cut;
 using internal::EncodePart;
+using internal::IsVerificationState;
 using internal::StringMember;
+using internal::WriteProductField;
 using simdjson::dom::element;
 
 namespace {
@@ -75,14 +77,6 @@ std::string MetricValueText(element value) {
     out += part;
   }
   return out;
-}
-
-bool IsVerificationState(std::string_view s) {
-  return s == "FALSE_POSITIVE" || s == "BENIGN_POSITIVE" || s == "TRUE_POSITIVE" || s == "UNKNOWN";
-}
-
-void Field(JsonWriter& w, std::string_view key, std::string_view value) {
-  if (!value.empty()) w.Key(key).String(Cut(value, internal::kMaxProductFieldValue));
 }
 
 }  // namespace
@@ -240,22 +234,23 @@ std::string ToAsff(const Violation& v, const std::optional<PreviousSighting>& pr
   w.Key("SourceUrl").String(internal::ConsoleUrl(v.scope) + "/dd/violationhub");
 
   w.Key("ProductFields").BeginObject();
-  Field(w, "ReportType", "Violation");
-  Field(w, "ViolationId", v.violation_id);
-  Field(w, "ViolationEventType", v.event_type);
-  Field(w, "ThingName", v.thing_name);
-  Field(w, "SecurityProfileName", v.security_profile);
-  Field(w, "BehaviorName", v.behavior);
-  Field(w, "MetricName", v.metric);
-  Field(w, "MetricSource", v.metric_source);
-  Field(w, "BehaviorCriteriaType", v.criteria_type);
-  Field(w, "ComparisonOperator", v.comparison_operator);
-  Field(w, "Threshold", v.threshold);
-  Field(w, "MetricValue", v.metric_value);
-  Field(w, "ConfidenceLevel", v.confidence);
-  Field(w, "MetricDimension", v.dimension);
-  if (v.duration_seconds) Field(w, "DurationSeconds", std::to_string(*v.duration_seconds));
-  Field(w, "SeverityReason", v.severity.reason);
+  WriteProductField(w, "ReportType", "Violation");
+  WriteProductField(w, "ViolationId", v.violation_id);
+  WriteProductField(w, "ViolationEventType", v.event_type);
+  WriteProductField(w, "ThingName", v.thing_name);
+  WriteProductField(w, "SecurityProfileName", v.security_profile);
+  WriteProductField(w, "BehaviorName", v.behavior);
+  WriteProductField(w, "MetricName", v.metric);
+  WriteProductField(w, "MetricSource", v.metric_source);
+  WriteProductField(w, "BehaviorCriteriaType", v.criteria_type);
+  WriteProductField(w, "ComparisonOperator", v.comparison_operator);
+  WriteProductField(w, "Threshold", v.threshold);
+  WriteProductField(w, "MetricValue", v.metric_value);
+  WriteProductField(w, "ConfidenceLevel", v.confidence);
+  WriteProductField(w, "MetricDimension", v.dimension);
+  if (v.duration_seconds)
+    WriteProductField(w, "DurationSeconds", std::to_string(*v.duration_seconds));
+  WriteProductField(w, "SeverityReason", v.severity.reason);
   w.EndObject();
 
   w.Key("Resources").BeginArray().BeginObject();

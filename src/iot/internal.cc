@@ -13,6 +13,14 @@ std::string_view StringMember(simdjson::dom::element object, std::string_view ke
   return s;
 }
 
+void WriteProductField(asff::JsonWriter& w, std::string_view key, std::string_view value) {
+  if (!value.empty()) w.Key(key).String(Cut(value, kMaxProductFieldValue));
+}
+
+bool IsVerificationState(std::string_view s) {
+  return s == "FALSE_POSITIVE" || s == "BENIGN_POSITIVE" || s == "TRUE_POSITIVE" || s == "UNKNOWN";
+}
+
 bool HasMember(simdjson::dom::element object, std::string_view key) {
   return object.is_object() && object[key].error() == simdjson::SUCCESS;
 }

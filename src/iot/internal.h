@@ -8,6 +8,7 @@
 
 #include <simdjson.h>
 
+#include "asff/json_writer.h"
 #include "asff/timestamp.h"
 #include "iot/iot.h"
 
@@ -56,6 +57,11 @@ inline simdjson::dom::array ArrayOf(simdjson::dom::element e) {
   if (e.get_array().get(a) != simdjson::SUCCESS) return {};
   return a;
 }
+
+// The ProductFields member `key`: `value` cut to ASFF's limit; nothing when `value` is empty.
+void WriteProductField(asff::JsonWriter& w, std::string_view key, std::string_view value);
+// Whether `s` is a verification state an operator can give a Device Defender alarm.
+bool IsVerificationState(std::string_view s);
 
 // A number rendered without a needless fraction ("100", "918273645", "0.5").
 std::string NumberText(simdjson::dom::element number);

@@ -7,14 +7,11 @@
 namespace corroborate::iot {
 
 using internal::Cut;
+using internal::IsVerificationState;
 using internal::StringMember;
 using simdjson::dom::element;
 
 namespace {
-
-bool IsVerificationState(std::string_view s) {
-  return s == "FALSE_POSITIVE" || s == "BENIGN_POSITIVE" || s == "TRUE_POSITIVE" || s == "UNKNOWN";
-}
 
 constexpr std::string_view kDeviceDefender = "AWS IoT Device Defender";
 
