@@ -17,7 +17,7 @@ using corroborate::testing::FakeHttpServer;
 using corroborate::testing::FakeRequest;
 using corroborate::testing::FakeResponse;
 
-constexpr std::int64_t kNow = 1767225600;
+constexpr std::int64_t kRequestTime = 1767225600;
 constexpr char kKeyId[] = "AKIAHUBTESTFAKE";
 constexpr char kSecret[] = "hub/test/secret/fake";
 
@@ -54,7 +54,7 @@ class SecurityHubClientTest : public ::testing::Test {
     HttpClientOptions o;
     o.retry.max_attempts = 3;
     o.sleep = [this](std::chrono::milliseconds) { ++sleeps_; };
-    o.now_seconds = [] { return kNow; };
+    o.now_seconds = [] { return kRequestTime; };
     http_ = std::move(HttpClient::Create(o)).value();
     CredentialOptions c;
     c.getenv = [](const std::string& name) -> std::optional<std::string> {

@@ -22,7 +22,7 @@ Result<std::vector<SortCriterion>> ParseCriteria(const std::string& json) {
   return ParseSortCriteria(root);
 }
 
-std::string RejectionOf(const std::string& json) {
+std::string SortRejectionOf(const std::string& json) {
   auto criteria = ParseCriteria(json);
   if (criteria.ok()) return "accepted";
   EXPECT_EQ(criteria.status().code(), Status::Code::kInvalidInput);
@@ -49,20 +49,20 @@ TEST(ParseSortCriteriaTest, EmptyAndNull) {
 }
 
 TEST(ParseSortCriteriaTest, Rejections) {
-  EXPECT_THAT(RejectionOf(R"({"Field": "Title"})"), HasSubstr("Expected a list"));
-  EXPECT_THAT(RejectionOf(R"(["Title"])"), HasSubstr("'SortCriteria[0]'"));
-  EXPECT_THAT(RejectionOf(R"([{"SortOrder": "asc"}])"),
+  EXPECT_THAT(SortRejectionOf(R"({"Field": "Title"})"), HasSubstr("Expected a list"));
+  EXPECT_THAT(SortRejectionOf(R"(["Title"])"), HasSubstr("'SortCriteria[0]'"));
+  EXPECT_THAT(SortRejectionOf(R"([{"SortOrder": "asc"}])"),
               HasSubstr("Missing required member 'Field'"));
-  EXPECT_THAT(RejectionOf(R"([{"Field": "UpdatedAt"}, {"Field": "UpdatedAT"}])"),
+  EXPECT_THAT(SortRejectionOf(R"([{"Field": "UpdatedAt"}, {"Field": "UpdatedAT"}])"),
               HasSubstr("'SortCriteria[1].Field'. 'UpdatedAT' is not a filter field; did you mean "
                         "'UpdatedAt'?"));
-  EXPECT_THAT(RejectionOf(R"([{"Field": "Title", "SortOrder": "ASC"}])"),
+  EXPECT_THAT(SortRejectionOf(R"([{"Field": "Title", "SortOrder": "ASC"}])"),
               HasSubstr("'SortCriteria[0].SortOrder'. Value 'ASC' is not one of: asc, desc"));
-  EXPECT_THAT(RejectionOf(R"([{"Field": "Title", "Order": "asc"}])"),
+  EXPECT_THAT(SortRejectionOf(R"([{"Field": "Title", "Order": "asc"}])"),
               HasSubstr("Unknown member 'Order'"));
-  EXPECT_THAT(RejectionOf(R"([{"Field": "ResourceTags"}])"),
+  EXPECT_THAT(SortRejectionOf(R"([{"Field": "ResourceTags"}])"),
               HasSubstr("MapFilter field and has no single value to sort by"));
-  EXPECT_THAT(RejectionOf(R"([{"Field": "Keyword"}])"), HasSubstr("KeywordFilter field"));
+  EXPECT_THAT(SortRejectionOf(R"([{"Field": "Keyword"}])"), HasSubstr("KeywordFilter field"));
 }
 
 class SortValueTest : public ::testing::Test {

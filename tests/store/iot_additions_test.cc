@@ -15,7 +15,7 @@ namespace {
 
 using asff::TimeMs;
 
-constexpr TimeMs kDay = asff::kMsPerDay;
+constexpr TimeMs kOneDay = asff::kMsPerDay;
 constexpr TimeMs kStart = 1795334400000;  // 2026-11-22T08:00:00Z
 constexpr std::string_view kProduct =
     "arn:aws:securityhub:eu-west-1:111122223333:product/111122223333/default";
@@ -59,7 +59,7 @@ class IotAdditionsTest : public ::testing::Test {
   }
   void Import(std::vector<IncomingFinding> batch) {
     std::vector<ImportOutcome> outcomes;
-    const Status s = store_->Import(batch, kStart + 10 * kDay, &outcomes);
+    const Status s = store_->Import(batch, kStart + 10 * kOneDay, &outcomes);
     ASSERT_TRUE(s.ok()) << s.ToString();
   }
   // Every page of the range, as Ids in the order returned.
@@ -94,13 +94,13 @@ class IotAdditionsTest : public ::testing::Test {
 };
 
 TEST_F(IotAdditionsTest, GeneratorRangeReturnsOnlyThatGeneratorBeforeTheTimeNewestFirst) {
-  Import({Incoming("old-1", "check-a", kStart - 3 * kDay),
-          Incoming("old-2", "check-a", kStart - 2 * kDay),
+  Import({Incoming("old-1", "check-a", kStart - 3 * kOneDay),
+          Incoming("old-2", "check-a", kStart - 2 * kOneDay),
           Incoming("boundary", "check-a", kStart),  // not before the limit
-          Incoming("new", "check-a", kStart + kDay),
-          Incoming("other-check", "check-b", kStart - kDay),
-          Incoming("prefix-lookalike", "check-a2", kStart - kDay),
-          Incoming("archived", "check-a", kStart - kDay, "ARCHIVED")});
+          Incoming("new", "check-a", kStart + kOneDay),
+          Incoming("other-check", "check-b", kStart - kOneDay),
+          Incoming("prefix-lookalike", "check-a2", kStart - kOneDay),
+          Incoming("archived", "check-a", kStart - kOneDay, "ARCHIVED")});
   EXPECT_EQ(Range("check-a", kStart, true, 100), (std::vector<std::string>{"old-2", "old-1"}));
   EXPECT_EQ(Range("check-a", kStart, false, 100),
             (std::vector<std::string>{"archived", "old-2", "old-1"}));
@@ -161,8 +161,8 @@ TEST_F(IotAdditionsTest, GeneratorRangeRejectsForeignTokensAndBadPageSizes) {
 }
 
 TEST_F(IotAdditionsTest, GeneratorIndexFollowsUpdatesAndRecovery) {
-  Import({Incoming("f", "check-a", kStart - kDay)});
-  Import({Incoming("f", "check-b", kStart - kDay / 2)});  // the provider renamed its generator
+  Import({Incoming("f", "check-a", kStart - kOneDay)});
+  Import({Incoming("f", "check-b", kStart - kOneDay / 2)});  // the provider renamed its generator
   EXPECT_TRUE(Range("check-a", kStart, true, 10).empty());
   EXPECT_EQ(Range("check-b", kStart, true, 10), (std::vector<std::string>{"f"}));
   Reopen();
@@ -199,7 +199,7 @@ TEST_F(IotAdditionsTest, AuxiliaryValuesAreDurableAndSeparateFromFindings) {
   ASSERT_TRUE(store_->Stats(&stats).ok());
   EXPECT_EQ(stats.findings, 0U);
   RetentionResult retention;
-  ASSERT_TRUE(store_->ApplyRetention(kStart + 1000 * kDay, &retention).ok());
+  ASSERT_TRUE(store_->ApplyRetention(kStart + 1000 * kOneDay, &retention).ok());
   ASSERT_TRUE(store_->GetAuxiliary("iot/verification/v2", &value).ok());
 
   EXPECT_EQ(store_->PutAuxiliary("", "x").code(), Status::Code::kInvalidInput);
