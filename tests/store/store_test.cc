@@ -125,6 +125,26 @@ class StoreTest : public ::testing::Test {
     return ids;
   }
 
+  // Imports `batch` in a child process that then exits without running destructors, as a crash
+  // would: the derived state of what it imported is never written. The fixture's store is closed
+  // first (the directory admits one process) and stays closed.
+  void ImportInACrashingChild(const std::vector<IncomingFinding>& batch) {
+    store_.reset();
+    const pid_t child = fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+      auto s = OpenEmbeddedStore(dir_.string());
+      if (!s.ok()) _exit(2);
+      std::vector<ImportOutcome> outcomes;
+      if (!(*s)->Import(batch, kNow, &outcomes).ok()) _exit(3);
+      _exit(0);
+    }
+    int status = 0;
+    ASSERT_EQ(waitpid(child, &status, 0), child);
+    ASSERT_TRUE(WIFEXITED(status));
+    ASSERT_EQ(WEXITSTATUS(status), 0);
+  }
+
   std::filesystem::path dir_;
   std::unique_ptr<FindingStore> store_;
 };
@@ -579,31 +599,18 @@ TEST_F(StoreTest, CountsStatistics) {
 TEST_F(StoreTest, RecoversIndexesAfterACrashFromTheRecordsAlone) {
   Import({Spec{}});  // f-1 at the original time, indexes written below by the flush
   ASSERT_TRUE(store_->Flush().ok());
-  store_.reset();
-  const pid_t child = fork();
-  ASSERT_GE(child, 0);
-  if (child == 0) {
-    auto s = OpenEmbeddedStore(dir_.string());
-    if (!s.ok()) _exit(2);
-    std::vector<IncomingFinding> batch;
-    Spec updated;
-    updated.updated_at += 100;
-    updated.severity = "CRITICAL";
-    batch.push_back(Incoming(updated));
-    for (int i = 0; i < 50; ++i) {
-      Spec more;
-      more.id = "new-" + std::to_string(i);
-      more.resource_id = "i-0aaaaaaaaaaaaaaa" + std::to_string(i % 10);
-      batch.push_back(Incoming(more));
-    }
-    std::vector<ImportOutcome> outcomes;
-    if (!(*s)->Import(batch, kNow, &outcomes).ok()) _exit(3);
-    _exit(0);  // no destructors: the derived state is never written
+  std::vector<IncomingFinding> batch;
+  Spec updated;
+  updated.updated_at += 100;
+  updated.severity = "CRITICAL";
+  batch.push_back(Incoming(updated));
+  for (int i = 0; i < 50; ++i) {
+    Spec more;
+    more.id = "new-" + std::to_string(i);
+    more.resource_id = "i-0aaaaaaaaaaaaaaa" + std::to_string(i % 10);
+    batch.push_back(Incoming(more));
   }
-  int status = 0;
-  ASSERT_EQ(waitpid(child, &status, 0), child);
-  ASSERT_TRUE(WIFEXITED(status));
-  ASSERT_EQ(WEXITSTATUS(status), 0);
+  ASSERT_NO_FATAL_FAILURE(ImportInACrashingChild(batch));
 
   Reopen();
   EXPECT_EQ(Get("f-1").core.severity_label, asff::SeverityLabel::kCritical);
@@ -649,22 +656,10 @@ TEST_F(StoreTest, TableFileBatchesNeverHaveTheirSequenceNumbersReused) {
   after_close.id = "after-close";
   after_close.title = "after close";
   ASSERT_EQ(Import({after_close}), std::vector{ImportAction::kCreated});
-  store_.reset();
-  const pid_t child = fork();
-  ASSERT_GE(child, 0);
-  if (child == 0) {
-    auto s = OpenEmbeddedStore(dir_.string());
-    if (!s.ok()) _exit(2);
-    std::vector<IncomingFinding> batch;
-    for (const Spec& spec : bulk("crashed-")) batch.push_back(Incoming(spec));
-    std::vector<ImportOutcome> outcomes;
-    if (!(*s)->Import(batch, kNow, &outcomes).ok()) _exit(3);
-    _exit(0);  // no destructors: neither index entries nor watermark are written
-  }
-  int status = 0;
-  ASSERT_EQ(waitpid(child, &status, 0), child);
-  ASSERT_TRUE(WIFEXITED(status));
-  ASSERT_EQ(WEXITSTATUS(status), 0);
+  std::vector<IncomingFinding> crashed;
+  for (const Spec& spec : bulk("crashed-")) crashed.push_back(Incoming(spec));
+  // Neither its index entries nor the watermark are written.
+  ASSERT_NO_FATAL_FAILURE(ImportInACrashingChild(crashed));
   Reopen();
   Spec after_crash;
   after_crash.id = "after-crash";
