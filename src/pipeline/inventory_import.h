@@ -75,6 +75,8 @@ class InventoryImporter final : public sources::FindingVisitor {
 
   void OnFinding(simdjson::dom::element document, const sources::Location& where) override;
   void OnError(const sources::Location& where, const Status& error) override;
+  // Stores what is batched (a live stream paused; sources.h).
+  void OnIdle() override { (void)Flush(); }
   void OnEvent(simdjson::dom::element event, std::string_view detail_type,
                const sources::Location& where) override;
 

@@ -2,12 +2,13 @@
 //
 // Contract: for each finding a source yields, the pipeline validates it (asff::DecodeFinding),
 // normalizes it as Security Hub would on import, and imports it into the store in batches of
-// `batch_size` (each batch one atomic, durable write). A finding that fails validation, or a
-// document a source could not read, is reported once through `on_failure` with its location,
-// identity and Security Hub's ErrorCode/ErrorMessage, and never stops the others. A store error is
-// fatal: Finish() returns it and the findings of the failed batch are reported as failed too, so
-// nothing is lost silently. With a CorrelationStage, each stored batch is correlated before the
-// next is read, and the stage's correlated findings are stored too (pipeline/correlation.h).
+// `batch_size` (each batch one atomic, durable write), and with what it holds whenever the input
+// pauses (OnIdle: a live stream's findings are stored while it stays open). A finding that fails
+// validation, or a document a source could not read, is reported once through `on_failure` with its
+// location, identity and Security Hub's ErrorCode/ErrorMessage, and never stops the others. A store
+// error is fatal: Finish() returns it and the findings of the failed batch are reported as failed
+// too, so nothing is lost silently. With a CorrelationStage, each stored batch is correlated before
+// the next is read, and the stage's correlated findings are stored too (pipeline/correlation.h).
 // Counters in Report() add up: received = created + updated + stale + failed once Finish() has
 // returned.
 #pragma once
@@ -58,6 +59,8 @@ class IngestPipeline final : public sources::FindingVisitor {
 
   void OnFinding(simdjson::dom::element finding, const sources::Location& where) override;
   void OnError(const sources::Location& where, const Status& error) override;
+  // Stores what is batched (a live stream paused; sources.h).
+  void OnIdle() override { (void)Flush(); }
 
   // Writes what is still batched. Returns the first store error met, if any.
   Status Finish();

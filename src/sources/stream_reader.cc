@@ -8,6 +8,7 @@
 // which is all it takes to find where a piece ends; simdjson then validates and parses that piece.
 
 #include <fcntl.h>
+#include <poll.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -100,6 +101,8 @@ class ByteSource {
   virtual ~ByteSource() = default;
   // Reads up to `capacity` bytes into `out`; 0 means end of input.
   virtual Result<std::size_t> Read(char* out, std::size_t capacity) = 0;
+  // Whether Read would return without waiting (bytes, end of input or an error are ready).
+  virtual bool Ready() { return true; }
 };
 
 class FdSource final : public ByteSource {
@@ -112,6 +115,14 @@ class FdSource final : public ByteSource {
       if (errno == EINTR) continue;
       return Status::IOError("cannot read '" + std::string(name_) + "': " + std::strerror(errno));
     }
+  }
+  bool Ready() override {
+    pollfd p{fd_, POLLIN, 0};
+    int n = 0;
+    do {
+      n = ::poll(&p, 1, 0);
+    } while (n < 0 && errno == EINTR);
+    return n != 0;  // a regular file is always ready; a failed poll lets Read report the error
   }
 
  private:
@@ -149,6 +160,7 @@ class StreamReader {
   Status Run(ByteSource& source) {
     for (;;) {
       MakeRoomForRead();
+      if (!source.Ready()) visitor_.OnIdle();
       Result<std::size_t> got = source.Read(buffer_.data() + end_, chunk_bytes_);
       if (!got.ok()) return got.status();
       if (*got == 0) break;
