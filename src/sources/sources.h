@@ -74,7 +74,7 @@ class FindingVisitor {
   // understand such events (CloudTrail's PutVerificationStateOnViolation) override it.
   virtual void OnEvent(simdjson::dom::element event, std::string_view detail_type,
                        const Location& where);
-  // The input has no bytes ready (a pipe or terminal whose writer has not written more yet): the
+  // The input has had no bytes ready for 100 ms (a pipe or terminal whose writer paused): the
   // moment to store what is batched, so that findings from a live stream are not held until the
   // stream ends or a batch fills. Called between reads, never inside a piece's visit. The default
   // does nothing.

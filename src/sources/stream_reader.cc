@@ -101,8 +101,9 @@ class ByteSource {
   virtual ~ByteSource() = default;
   // Reads up to `capacity` bytes into `out`; 0 means end of input.
   virtual Result<std::size_t> Read(char* out, std::size_t capacity) = 0;
-  // Whether Read would return without waiting (bytes, end of input or an error are ready).
-  virtual bool Ready() { return true; }
+  // Whether Read would return without waiting (bytes, end of input or an error are ready),
+  // waiting up to `timeout_ms` for that.
+  virtual bool Ready(int /*timeout_ms*/) { return true; }
 };
 
 class FdSource final : public ByteSource {
@@ -116,11 +117,11 @@ class FdSource final : public ByteSource {
       return Status::IOError("cannot read '" + std::string(name_) + "': " + std::strerror(errno));
     }
   }
-  bool Ready() override {
+  bool Ready(int timeout_ms) override {
     pollfd p{fd_, POLLIN, 0};
     int n = 0;
     do {
-      n = ::poll(&p, 1, 0);
+      n = ::poll(&p, 1, timeout_ms);
     } while (n < 0 && errno == EINTR);
     return n != 0;  // a regular file is always ready; a failed poll lets Read report the error
   }
@@ -160,7 +161,9 @@ class StreamReader {
   Status Run(ByteSource& source) {
     for (;;) {
       MakeRoomForRead();
-      if (!source.Ready()) visitor_.OnIdle();
+      // Idle only after a pause: a pipe holds 64 KB, so a writer slower than this reader leaves
+      // it empty between most reads, and storing at each would make batches of a few findings.
+      if (!source.Ready(0) && !source.Ready(kIdleAfterMs)) visitor_.OnIdle();
       Result<std::size_t> got = source.Read(buffer_.data() + end_, chunk_bytes_);
       if (!got.ok()) return got.status();
       if (*got == 0) break;
@@ -791,6 +794,8 @@ class StreamReader {
 
   static constexpr std::size_t kJunkSnippetBytes = 40;
   static constexpr std::size_t kMaxChunkBytes = std::size_t{1} << 30;
+  // How long the input must have nothing ready before the visitor hears it is idle.
+  static constexpr int kIdleAfterMs = 100;
 
   enum class PrefixState { kBeforeKey, kInKey, kBeforeColon, kBeforeArray };
 
