@@ -13,7 +13,8 @@ FUZZ_DIR=${FUZZ_DIR:-build-fuzz}
 TARGETS=(${FUZZ_TARGETS:-fuzz_asff fuzz_filter fuzz_rules fuzz_sources fuzz_iot fuzz_batch_update fuzz_aws fuzz_lambda})
 
 cmake -S . -B "$FUZZ_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
-  -DCORROBORATE_FUZZ=ON -DCORROBORATE_BUILD_TESTS=OFF -DCORROBORATE_BUILD_BENCH=OFF >/dev/null
+  -DCORROBORATE_FUZZ=ON -DCORROBORATE_BUILD_TESTS=OFF -DCORROBORATE_BUILD_BENCH=OFF \
+  -DCMAKE_UNITY_BUILD=ON >/dev/null
 cmake --build "$FUZZ_DIR" -j2 --target "${TARGETS[@]}"
 
 # Seeds: what the project's own examples and tests feed each parser, one document a file where

@@ -15,8 +15,10 @@ ctest --test-dir build --output-on-failure -j2
 
 if [ "${SKIP_SANITIZERS:-0}" != 1 ]; then
   echo "== the same tests under ASan + UBSan (build-asan/)"
+  # A unity build (each library one translation unit): half the compile time. The regular build
+  # stays file by file, because the unity build's code ran ingest about 4% slower.
   cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCORROBORATE_WERROR=ON \
-    -DCORROBORATE_SANITIZE=ON -DCORROBORATE_BUILD_BENCH=OFF >/dev/null
+    -DCORROBORATE_SANITIZE=ON -DCORROBORATE_BUILD_BENCH=OFF -DCMAKE_UNITY_BUILD=ON >/dev/null
   cmake --build build-asan -j2
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     ctest --test-dir build-asan --output-on-failure -j2
@@ -32,11 +34,7 @@ if [ "${SKIP_LINT:-0}" != 1 ]; then
   mapfile -t sources < <(git ls-files '*.cc' '*.h' 2>/dev/null || find src tests bench -name '*.cc' -o -name '*.h')
   clang-format --dry-run -Werror "${sources[@]}"
   echo "== clang-tidy"
-  # Each file on its own, from a configuration without unity builds (configured, not built): so a
-  # file that compiles only after another one in its library's unity file fails here.
-  cmake -S . -B build-tidy -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_UNITY_BUILD=OFF \
-    -DCORROBORATE_BUILD_TESTS=OFF -DCORROBORATE_BUILD_BENCH=OFF >/dev/null
   mapfile -t tidy_sources < <(git ls-files 'src/*.cc' 2>/dev/null || find src -name '*.cc')
-  printf '%s\n' "${tidy_sources[@]}" | xargs -P2 -n4 clang-tidy -p build-tidy --quiet 2>/dev/null
+  printf '%s\n' "${tidy_sources[@]}" | xargs -P2 -n4 clang-tidy -p build --quiet 2>/dev/null
 fi
 echo "== all tests passed"
