@@ -4,6 +4,7 @@
 #   FUZZ_SECONDS   time per target
 #   FUZZ_TARGETS   which targets (default: all)
 #   FUZZ_DIR       build directory (default build-fuzz); its corpus/ grows from run to run
+#   FUZZ_JOBS      targets fuzzed at once (default: the number of cores)
 # A crash, leak, timeout or out-of-memory fails the run; the input is left in FUZZ_DIR/artifacts/.
 # Fix it, then add the input to fuzz/regressions/<target>/ so every test run replays it.
 set -euo pipefail
@@ -53,24 +54,38 @@ PY
   if [ -d fuzz/regressions/"$target" ]; then cp fuzz/regressions/"$target"/* "$dir"/; fi
 }
 
-mkdir -p "$FUZZ_DIR/artifacts"
-printf '%-20s %12s %10s %8s %8s\n' target executions exec/s cov ft
-status=0
-for t in "${TARGETS[@]}"; do
-  seed "$t"
-  log="$FUZZ_DIR/artifacts/$t.log"
+# One target: its summary line on stdout, or why it failed on stderr (and a non-zero status).
+fuzz_target() {
+  local t=$1 log="$FUZZ_DIR/artifacts/$1.log" runs rate cov ft
   if ! "$FUZZ_DIR/fuzz/$t" "$FUZZ_DIR/corpus/$t" -max_total_time="$FUZZ_SECONDS" \
       -rss_limit_mb=2048 -timeout=10 -max_len=65536 -print_final_stats=1 \
       -artifact_prefix="$FUZZ_DIR/artifacts/$t-" >"$log" 2>&1; then
     echo "$t: FAILED, see $log:" >&2
     grep -E "ERROR|SUMMARY|Test unit written" "$log" >&2 || tail -20 "$log" >&2
-    status=1
-    continue
+    return 1
   fi
   runs=$(sed -n 's/^stat::number_of_executed_units: //p' "$log")
   rate=$(sed -n 's/^stat::average_exec_per_sec: //p' "$log")
   cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | cut -d' ' -f2)
   ft=$(grep -o 'ft: [0-9]*' "$log" | tail -1 | cut -d' ' -f2)
   printf '%-20s %12s %10s %8s %8s\n' "$t" "$runs" "$rate" "$cov" "$ft"
+}
+
+mkdir -p "$FUZZ_DIR/artifacts"
+for t in "${TARGETS[@]}"; do seed "$t"; done
+# FUZZ_JOBS targets at a time (default: one per core), each a single libFuzzer process.
+jobs=${FUZZ_JOBS:-$(nproc)}
+printf '%-20s %12s %10s %8s %8s\n' target executions exec/s cov ft
+status=0
+running=()
+for t in "${TARGETS[@]}"; do
+  fuzz_target "$t" >"$FUZZ_DIR/artifacts/$t.summary" 2>&1 &
+  running+=("$!")
+  if ((${#running[@]} >= jobs)); then
+    wait "${running[0]}" || status=1
+    running=("${running[@]:1}")
+  fi
 done
+for pid in "${running[@]}"; do wait "$pid" || status=1; done
+for t in "${TARGETS[@]}"; do cat "$FUZZ_DIR/artifacts/$t.summary"; done
 exit $status
