@@ -17,7 +17,6 @@
 //
 // Pinned to one core unless --all-cores (as ingest_bench). Figures: docs/performance.md.
 #include <sched.h>
-#include <sys/resource.h>
 
 #include <algorithm>
 #include <chrono>
@@ -29,6 +28,7 @@
 
 #include "asff/import.h"
 #include "correlate/builtin_rules.h"
+#include "peak_rss.h"
 #include "pipeline/correlation.h"
 #include "pipeline/inventory_import.h"
 #include "pipeline/pipeline.h"
@@ -38,6 +38,7 @@
 namespace {
 
 using namespace corroborate;
+using bench::PeakRssMb;
 using Clock = std::chrono::steady_clock;
 
 double Seconds(Clock::time_point start) {
@@ -100,12 +101,6 @@ std::string Id(const char* prefix, std::size_t n) {
   char buf[40];
   std::snprintf(buf, sizeof buf, "%s-%017zx", prefix, n);
   return buf;
-}
-
-long PeakRssMb() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return u.ru_maxrss / 1024;
 }
 
 std::uint64_t DirBytes(const std::string& dir) {

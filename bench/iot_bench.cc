@@ -12,7 +12,6 @@
 // --all-cores (as ingest_bench; RocksDB's background threads included). Figures are recorded in
 // docs/performance.md.
 #include <sched.h>
-#include <sys/resource.h>
 
 #include <chrono>
 #include <cstdio>
@@ -23,6 +22,7 @@
 #include "asff/finding.h"
 #include "asff/import.h"
 #include "iot/iot.h"
+#include "peak_rss.h"
 #include "pipeline/iot_import.h"
 #include "sources/sources.h"
 #include "store/store.h"
@@ -30,6 +30,7 @@
 namespace {
 
 using namespace corroborate;
+using bench::PeakRssMb;
 using Clock = std::chrono::steady_clock;
 
 double Seconds(Clock::time_point start) {
@@ -106,7 +107,7 @@ const CheckMix& CheckOf(std::size_t i) {
 
 std::string Hex64(std::size_t i) {
   char buf[65];
-  for (int k = 0; k < 4; ++k) {
+  for (std::size_t k = 0; k < 4; ++k) {
     std::snprintf(buf + 16 * k, 17, "%016llx",
                   static_cast<unsigned long long>((i + 1) * 0x9E3779B97F4A7C15ULL * (k + 1)));
   }
@@ -234,12 +235,6 @@ std::uint64_t DirectoryBytes(const std::string& dir) {
     if (e.is_regular_file()) total += e.file_size();
   }
   return total;
-}
-
-long PeakRssMb() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  return usage.ru_maxrss / 1024;
 }
 
 void Report(const char* what, std::size_t n, double secs) {
