@@ -24,6 +24,7 @@
 #include "asff/import.h"
 #include "corpus.h"
 #include "filter/filter.h"
+#include "measure.h"
 #include "pipeline/pipeline.h"
 #include "sources/sources.h"
 #include "store/store.h"
@@ -31,6 +32,7 @@
 namespace {
 
 using namespace corroborate;
+using bench::DirectoryBytes;
 using Clock = std::chrono::steady_clock;
 
 // CPU time of the calling thread: what Import spends waiting for its fsyncs is the difference.
@@ -225,14 +227,6 @@ class NullStore final : public store::FindingStore {
   Status Flush() override { return Status::Ok(); }
 };
 
-std::uint64_t DirectoryBytes(const std::string& dir) {
-  std::uint64_t total = 0;
-  for (const auto& e : std::filesystem::recursive_directory_iterator(dir)) {
-    if (e.is_regular_file()) total += e.file_size();
-  }
-  return total;
-}
-
 struct Latency {
   double p50_ms, p99_ms, max_ms;
   std::size_t returned;
@@ -240,7 +234,7 @@ struct Latency {
 };
 
 Latency TimeQuery(store::FindingStore& s, const std::string& filter_json,
-                  std::vector<filter::SortCriterion> sort, int runs) {
+                  const std::vector<filter::SortCriterion>& sort, int runs) {
   auto filter = filter::FindingFilter::ParseText(filter_json);
   if (!filter.ok()) {
     std::fprintf(stderr, "bad filter: %s\n", filter.status().message().c_str());
@@ -383,18 +377,19 @@ int main(int argc, char** argv) {
     Report("durable re-import (provider updates)", pipe.report().updated + pipe.report().stale,
            updates.size(), Seconds(start));
   }
+  const auto ingested_bytes = static_cast<double>(DirectoryBytes(args.dir));
   std::printf(
       "\nstore on disk after ingest: %.1f MB = %.0f bytes/finding (input %.0f bytes/finding)\n",
-      static_cast<double>(DirectoryBytes(args.dir)) / 1e6,
-      static_cast<double>(DirectoryBytes(args.dir)) / static_cast<double>(args.findings),
+      ingested_bytes / 1e6, ingested_bytes / static_cast<double>(args.findings),
       static_cast<double>(corpus.size()) / static_cast<double>(args.findings));
   corpus.clear();
   corpus.shrink_to_fit();
   start = Clock::now();
   (void)store->Compact();
-  std::printf("after full compaction (%.1f s):  %.1f MB = %.0f bytes/finding\n\n", Seconds(start),
-              static_cast<double>(DirectoryBytes(args.dir)) / 1e6,
-              static_cast<double>(DirectoryBytes(args.dir)) / static_cast<double>(args.findings));
+  const double compact_secs = Seconds(start);
+  const auto compacted_bytes = static_cast<double>(DirectoryBytes(args.dir));
+  std::printf("after full compaction (%.1f s):  %.1f MB = %.0f bytes/finding\n\n", compact_secs,
+              compacted_bytes / 1e6, compacted_bytes / static_cast<double>(args.findings));
 
   struct Shape {
     const char* name;

@@ -28,7 +28,7 @@
 
 #include "asff/import.h"
 #include "correlate/builtin_rules.h"
-#include "peak_rss.h"
+#include "measure.h"
 #include "pipeline/correlation.h"
 #include "pipeline/inventory_import.h"
 #include "pipeline/pipeline.h"
@@ -38,6 +38,7 @@
 namespace {
 
 using namespace corroborate;
+using bench::DirectoryBytes;
 using bench::PeakRssMb;
 using Clock = std::chrono::steady_clock;
 
@@ -101,15 +102,6 @@ std::string Id(const char* prefix, std::size_t n) {
   char buf[40];
   std::snprintf(buf, sizeof buf, "%s-%017zx", prefix, n);
   return buf;
-}
-
-std::uint64_t DirBytes(const std::string& dir) {
-  std::uint64_t total = 0;
-  std::error_code ec;
-  for (const auto& e : std::filesystem::recursive_directory_iterator(dir, ec)) {
-    if (e.is_regular_file(ec)) total += e.file_size(ec);
-  }
-  return total;
 }
 
 std::string Finding(std::string_view product_arn, std::string_view product_name,
@@ -394,7 +386,7 @@ void BenchImport(const Args& args) {
       static_cast<unsigned long long>(failures));
   Check(run.store->Flush(), "flush");
   std::printf("import: peak RSS %ld MB, store %.0f MB\n", PeakRssMb(),
-              static_cast<double>(DirBytes(dir)) / 1e6);
+              static_cast<double>(DirectoryBytes(dir)) / 1e6);
 }
 
 void BenchFanout(const Args& args) {
@@ -492,7 +484,7 @@ void BenchFanout(const Args& args) {
     report("the group is deleted (its 50,000 relations go):", held, Seconds(start), waiting);
   }
   std::printf("fan-out: peak RSS %ld MB (both parts so far), store %.0f MB\n", PeakRssMb(),
-              static_cast<double>(DirBytes(dir)) / 1e6);
+              static_cast<double>(DirectoryBytes(dir)) / 1e6);
 }
 
 }  // namespace

@@ -22,7 +22,7 @@
 #include "asff/finding.h"
 #include "asff/import.h"
 #include "iot/iot.h"
-#include "peak_rss.h"
+#include "measure.h"
 #include "pipeline/iot_import.h"
 #include "sources/sources.h"
 #include "store/store.h"
@@ -30,6 +30,7 @@
 namespace {
 
 using namespace corroborate;
+using bench::DirectoryBytes;
 using bench::PeakRssMb;
 using Clock = std::chrono::steady_clock;
 
@@ -228,14 +229,6 @@ class ConvertOnly final : public sources::FindingVisitor {
  private:
   simdjson::dom::parser parser_;
 };
-
-std::uint64_t DirectoryBytes(const std::string& dir) {
-  std::uint64_t total = 0;
-  for (const auto& e : std::filesystem::recursive_directory_iterator(dir)) {
-    if (e.is_regular_file()) total += e.file_size();
-  }
-  return total;
-}
 
 void Report(const char* what, std::size_t n, double secs) {
   std::printf("%-58s %9.0f findings/s  %8.2f s  (%zu findings)\n", what,
