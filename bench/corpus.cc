@@ -743,12 +743,14 @@ class CorpusGenerator::Writer {
   }
   void AppendVpcId(std::string& s, const PoolResource& r) const {
     s += "vpc-0";
-    AppendHex(s, Mix(gen_.options_.seed ^ (0x767063ULL + r.account * 16U + r.region)), 16);
+    AppendHex(
+        s, Mix(gen_.options_.seed ^ (0x767063ULL + std::uint64_t{r.account} * 16U + r.region)), 16);
   }
   void AppendSubnetId(std::string& s, const PoolResource& r) const {
     s += "subnet-0";
     AppendHex(s,
-              Mix(gen_.options_.seed ^ (0x736e6574ULL + r.account * 16U + r.region) ^ (r.salt % 3)),
+              Mix(gen_.options_.seed ^ (0x736e6574ULL + std::uint64_t{r.account} * 16U + r.region) ^
+                  (r.salt % 3)),
               16);
   }
   void AppendBucketName(std::string& s, const PoolResource& r) const {
@@ -805,7 +807,7 @@ class CorpusGenerator::Writer {
   }
   // A detector, job or rule id that is stable per (account, region, tag), as real ones are.
   [[nodiscard]] std::uint64_t PerAccountRegion(std::uint64_t tag) const {
-    return Mix(gen_.options_.seed ^ Mix(tag + res_->account * 16U + res_->region));
+    return Mix(gen_.options_.seed ^ Mix(tag + std::uint64_t{res_->account} * 16U + res_->region));
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -1168,7 +1170,10 @@ class CorpusGenerator::Writer {
                                                  : Sev::kLow;
     char original[2] = {static_cast<char>('0' + type.product_severity), '\0'};
     w_.Key("Severity").BeginObject().Key("Product").Int(type.product_severity);
-    w_.Key("Label").String(Label(sev)).Key("Normalized").Int(type.product_severity * 10);
+    w_.Key("Label")
+        .String(Label(sev))
+        .Key("Normalized")
+        .Int(std::int64_t{type.product_severity} * 10);
     w_.Key("Original").String(string_view(original, 1)).EndObject();
 
     std::string name;
@@ -1356,7 +1361,7 @@ class CorpusGenerator::Writer {
   void AccessKeyResource(std::uint64_t remote) {
     constexpr char kBase32[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
     const std::uint64_t principal =
-        Mix(gen_.options_.seed ^ (0x6b6579ULL + res_->account * 8U + remote % 8));
+        Mix(gen_.options_.seed ^ (0x6b6579ULL + std::uint64_t{res_->account} * 8U + remote % 8));
     std::string key_id = "AKIA";
     for (int i = 0; i < 16; ++i) key_id += kBase32[(principal >> (i * 4)) & 31];
     ResourceHead("AwsIamAccessKey", key_id);

@@ -94,7 +94,7 @@ int main(int argc, char** argv) {
   // bottleneck even on a pipe.
   constexpr std::size_t kFlushBytes = 4 << 20;
   std::string buffer;
-  buffer.reserve(kFlushBytes + 256 * 1024);
+  buffer.reserve(kFlushBytes + std::size_t{256} * 1024);
   std::uint64_t total_bytes = 0;
   bool write_failed = false;
   for (std::size_t i = 0; i < options.findings && !write_failed; ++i) {

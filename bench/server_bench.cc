@@ -284,11 +284,13 @@ int Throughput(const Args& a) {
   std::atomic<bool> stop{false};
   Latencies under_load;
   std::vector<std::thread> queries;
+  queries.reserve(static_cast<std::size_t>(a.query_threads));
   for (int i = 0; i < a.query_threads; ++i) {
     queries.emplace_back([&] { QueryLoop(a, stop, under_load, failures); });
   }
   const auto start = Clock::now();
   std::vector<std::thread> importers;
+  importers.reserve(static_cast<std::size_t>(a.connections));
   for (int i = 0; i < a.connections; ++i) {
     importers.emplace_back([&] {
       Connection c(a);
@@ -346,6 +348,7 @@ int Soak(const Args& a) {
   std::atomic<bool> stop{false};
   Latencies latencies;
   std::vector<std::thread> queries;
+  queries.reserve(static_cast<std::size_t>(a.query_threads));
   for (int i = 0; i < a.query_threads; ++i) {
     queries.emplace_back([&] { QueryLoop(a, stop, latencies, failures); });
   }
@@ -355,6 +358,7 @@ int Soak(const Args& a) {
   const std::size_t batches = std::max<std::size_t>(1, a.working_set / a.batch);
   const double requests_per_second = a.rate / static_cast<double>(a.batch);
   std::vector<std::thread> importers;
+  importers.reserve(static_cast<std::size_t>(a.connections));
   for (int i = 0; i < a.connections; ++i) {
     importers.emplace_back([&] {
       Connection c(a);
