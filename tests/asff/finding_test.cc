@@ -224,6 +224,19 @@ TEST(FindingTest, WideFindingsAreReadWhole) {
   EXPECT_EQ(f.title, "EC2 instance i-0123456789abcdef0 is querying a C&C domain");
 }
 
+// Members are told apart by their whole names: ones of the same length that differ only in the
+// last character are different members for lookups and for the repeat check.
+TEST(FindingTest, NamesDifferingOnlyAtTheEndAreToldApart) {
+  const std::string base(kValid.substr(0, kValid.rfind('}')));
+  Finding f;
+  EXPECT_TRUE(Decode(base + R"(, "Criticalitx": 500, "Criticality": 30})", f).ok());
+  EXPECT_EQ(Decode(base + R"(, "Criticalitx": 30, "Criticality": 500})", f).message(),
+            std::string(kSchemaErrorPrefix) + "data.Criticality should be <= 100");
+  ASSERT_TRUE(Decode(base + R"(, "Extra_A1": 1, "Extra_A2": 2})", f).ok());
+  EXPECT_EQ(Decode(base + R"(, "Extra_A1": 1, "Extra_A2": 2, "Extra_A1": 3})", f).message(),
+            std::string(kSchemaErrorPrefix) + "data should NOT have the member 'Extra_A1' twice");
+}
+
 TEST(FindingTest, ReportsIdentityEvenWhenInvalid) {
   Finding f;
   ASSERT_FALSE(Decode(With(R"("Title": "EC2)", R"("Title": 7, "X": "EC2)"), f).ok());
