@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <numeric>
 
+#include "store/key_sort.h"
 #include "store/keys.h"
 
 namespace corroborate::store {
@@ -188,8 +189,7 @@ rocksdb::Status PendingDerived::Commit(rocksdb::DB* db, const Handles& cf,
   std::vector<const std::pair<const std::string, std::string>*> ids;
   ids.reserve(ids_.size());
   for (const auto& entry : ids_) ids.push_back(&entry);
-  std::sort(ids.begin(), ids.end(),
-            [](const auto* x, const auto* y) { return x->first < y->first; });
+  SortByKey(ids, [](const auto* entry) { return std::string_view(entry->first); });
   auto st = WriteSorted(db, cf.ids, ids.size(), table_dir, wb,
                         [&](std::size_t i, std::string& key, std::string& value, bool& remove) {
                           key = ids[i]->first;
@@ -212,8 +212,7 @@ rocksdb::Status PendingDerived::Commit(rocksdb::DB* db, const Handles& cf,
   // Rank the distinct prefixes once; the entries then sort on integers.
   std::vector<std::uint32_t> by_name(prefixes_.size());
   std::iota(by_name.begin(), by_name.end(), 0);
-  std::sort(by_name.begin(), by_name.end(),
-            [&](std::uint32_t x, std::uint32_t y) { return prefixes_[x] < prefixes_[y]; });
+  SortByKey(by_name, [&](std::uint32_t x) { return std::string_view(prefixes_[x]); });
   std::vector<std::uint32_t> rank(prefixes_.size());
   for (std::uint32_t r = 0; r < by_name.size(); ++r) rank[by_name[r]] = r;
   // 24 bytes, read in order: the keys are written from these alone (the entries themselves, in
