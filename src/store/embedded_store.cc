@@ -98,20 +98,33 @@ std::string FieldPrefix(char field_id, std::string_view value) {
   return k;
 }
 
+// A record's fixed header: format, analyst mask, superseded seq (zeros when none).
+std::array<char, kRecordHeader> RecordHeader(asff::AnalystMask mask,
+                                             std::string_view superseded_seq) {
+  std::array<char, kRecordHeader> h{};
+  h[0] = kRecordFormat;
+  for (int i = 0; i < 4; ++i) h[1 + i] = static_cast<char>((mask >> (8 * i)) & 0xFF);
+  if (superseded_seq.size() == 8) std::copy(superseded_seq.begin(), superseded_seq.end(), &h[5]);
+  return h;
+}
+
 std::string EncodeRecord(std::string_view json, asff::AnalystMask mask,
                          std::string_view superseded_seq) {
+  const auto header = RecordHeader(mask, superseded_seq);
   std::string v;
   v.reserve(kRecordHeader + json.size());
-  v += kRecordFormat;
-  for (int i = 0; i < 4; ++i) v += static_cast<char>((mask >> (8 * i)) & 0xFF);
-  if (superseded_seq.size() == 8) {
-    v.append(superseded_seq);
-  } else {
-    v.append(8, '\0');
-  }
+  v.append(header.data(), header.size());
   v += json;
   return v;
 }
+
+// A record to write, in parts: the finding's JSON is not copied into a record string of its own
+// (3 KB per finding, ~1% of durable ingest) but written from where the batch already holds it.
+struct RecordParts {
+  std::string seq;
+  std::array<char, kRecordHeader> header;
+  std::string_view json;  // the caller's input or the batch's merged version
+};
 
 // Decodes a record; `superseded_seq`, when given, receives the sequence number of the version this
 // one replaced (empty when none).
@@ -465,14 +478,17 @@ class EmbeddedStore final : public FindingStore {
 
   // Writes records (ascending sequence numbers, all newer than any stored) as one synced table file
   // and ingests it into the findings column family.
-  rocksdb::Status IngestRecords(const std::vector<std::pair<std::string, std::string>>& records) {
+  rocksdb::Status IngestRecords(const std::vector<RecordParts>& records) {
     static std::atomic<std::uint64_t> counter{0};
     const std::string path = directory_ + "/records-" + std::to_string(::getpid()) + "-" +
                              std::to_string(counter.fetch_add(1)) + ".sst";
     rocksdb::SstFileWriter writer(rocksdb::EnvOptions(), db_->GetOptions(findings_), findings_);
     auto st = writer.Open(path);
+    std::string value;  // one buffer for every record: SstFileWriter::Put takes a single slice
     for (size_t i = 0; st.ok() && i < records.size(); ++i) {
-      st = writer.Put(records[i].first, records[i].second);
+      value.assign(records[i].header.data(), records[i].header.size());
+      value.append(records[i].json);
+      st = writer.Put(records[i].seq, value);
     }
     if (st.ok()) st = writer.Finish();  // fsyncs the file
     if (st.ok()) {
@@ -563,7 +579,7 @@ Status EmbeddedStore::Import(std::span<const IncomingFinding> batch, TimeMs now,
   std::string scratch;
   rocksdb::ReadOptions ro;
   size_t changed = 0;
-  std::vector<std::pair<std::string, std::string>> records;  // (seq, record), seq ascending
+  std::vector<RecordParts> records;  // seq ascending
   records.reserve(batch.size());
   for (size_t i = 0; i < batch.size(); ++i) {
     const IncomingFinding& in = batch[i];
@@ -615,7 +631,7 @@ Status EmbeddedStore::Import(std::span<const IncomingFinding> batch, TimeMs now,
         existing ? std::string_view(existing->seq) : std::string_view();
     const std::string_view json =
         existing ? std::string_view(version->json) : std::string_view(in.json);
-    records.emplace_back(seq, EncodeRecord(json, mask, superseded));
+    records.push_back({seq, RecordHeader(mask, superseded), json});
     // Noted before DeriveVersion points the identity at the new version, so that a rollback
     // restores the version it had (not one whose sequence number the next import reuses).
     if (prior_pending) replaced_pending_ids.emplace_back(pk, std::move(*prior_pending));
@@ -637,7 +653,12 @@ Status EmbeddedStore::Import(std::span<const IncomingFinding> batch, TimeMs now,
     // number is not written here; Recover finds it from the records and the index watermark.
     s = FromRocks(IngestRecords(records), "writing an import batch");
   } else {
-    for (const auto& [seq, record] : records) wb.Put(findings_, seq, record);
+    for (const RecordParts& r : records) {
+      const rocksdb::Slice key(r.seq);
+      const std::array<rocksdb::Slice, 2> value = {rocksdb::Slice(r.header.data(), r.header.size()),
+                                                   rocksdb::Slice(r.json.data(), r.json.size())};
+      wb.Put(findings_, rocksdb::SliceParts(&key, 1), rocksdb::SliceParts(value.data(), 2));
+    }
     wb.Put(meta_, kNextSeqKey, EncodeSeq(next_seq_));
     s = FromRocks(db_->Write(write_options_, &wb), "writing an import batch");
   }
