@@ -330,7 +330,10 @@ std::string NormalizeNewFinding(element input, Finding& core, TimeMs now,
   }
   // FindingProviderFields: the provider's own values, filled from the top level where absent.
   {
+    // Reserved for the usual size of these objects (and ProductFields below): growing from empty
+    // reallocated and copied them several times, 3% of normalizing's instructions (callgrind).
     std::string out;
+    out.reserve(1024);
     JsonWriter w(out);
     w.BeginObject();
     if (fpf) {
@@ -350,6 +353,7 @@ std::string NormalizeNewFinding(element input, Finding& core, TimeMs now,
   if (!in.workflow_state) overrides.push_back({"WorkflowState", R"("NEW")"});
   {
     std::string out;
+    out.reserve(1024);
     JsonWriter w(out);
     w.BeginObject();
     if (auto pf = InputMembers::AsObject(in.product_fields)) {
