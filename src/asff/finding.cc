@@ -4,6 +4,7 @@
 #include <array>
 #include <charconv>
 #include <cmath>
+#include <cstdint>
 
 #include "asff/resource_key.h"
 
@@ -117,12 +118,35 @@ class Members {
       }
       ++size_;
     }
+    // A finding's top level (some 25 members, looked up some 40 times, many of them absent) is
+    // worth chaining by bucket; a Severity or a Resource scanned in a row is cheaper.
+    hashed_ = size_ > kScanned;
+    if (hashed_) {
+      // Inserted last to first, so each chain holds its keys in input order and a repeated key
+      // finds its first occurrence, as the scan does (repeats are refused by Unique anyway).
+      for (size_t i = std::min(size_, inline_.size()); i-- > 0;) {
+        const size_t b = Bucket(inline_[i].first);
+        // A repeated name lands in its twin's chain: checked here, for Unique, instead of by
+        // comparing every pair of names.
+        for (size_t j = heads_[b]; j != 0 && !repeated_; j = next_[j - 1]) {
+          repeated_ = inline_[j - 1].first == inline_[i].first;
+        }
+        next_[i] = heads_[b];
+        heads_[b] = static_cast<std::uint8_t>(i + 1);
+      }
+    }
   }
   simdjson::simdjson_result<element> operator[](std::string_view key) const {
-    const size_t n = std::min(size_, inline_.size());
-    for (size_t i = 0; i < n; ++i) {
-      if (inline_[i].first.size() == key.size() && inline_[i].first == key) {
-        return element(inline_[i].second);
+    if (hashed_) {
+      for (size_t i = heads_[Bucket(key)]; i != 0; i = next_[i - 1]) {
+        if (inline_[i - 1].first == key) return element(inline_[i - 1].second);
+      }
+    } else {
+      const size_t n = std::min(size_, inline_.size());
+      for (size_t i = 0; i < n; ++i) {
+        if (inline_[i].first.size() == key.size() && inline_[i].first == key) {
+          return element(inline_[i].second);
+        }
       }
     }
     for (const auto& [k, v] : overflow_) {
@@ -131,6 +155,11 @@ class Members {
     return simdjson::NO_SUCH_FIELD;
   }
   [[nodiscard]] size_t size() const { return size_; }
+  // Whether two of the first kInline names are known to be the same; nullopt when not checked
+  // (objects of at most kScanned members).
+  [[nodiscard]] std::optional<bool> KnownRepeated() const {
+    return hashed_ ? std::optional<bool>(repeated_) : std::nullopt;
+  }
   static constexpr size_t kInline = 48;
 
   // Calls f(a, b) for every two members' keys (of the first kInline members only).
@@ -148,9 +177,26 @@ class Members {
   }
 
  private:
+  // Objects of at most this many members are looked up by scanning them.
+  static constexpr size_t kScanned = 8;
+  static constexpr size_t kBuckets = 64;
+  // Length and first and last bytes: three loads, where hashing the whole name (or its first
+  // bytes, tried in stop 23) cost more than the comparisons it saved. The 45 top-level names of
+  // botocore's AwsSecurityFinding fall into 34 of the 64 buckets, at most three to one.
+  static size_t Bucket(std::string_view key) {
+    if (key.empty()) return 0;
+    const size_t first = static_cast<unsigned char>(key.front());
+    const size_t last = static_cast<unsigned char>(key.back());
+    return (key.size() * 7 + first * 3 + last) & (kBuckets - 1);
+  }
+
   std::array<std::pair<std::string_view, element>, kInline> inline_;
   std::vector<std::pair<std::string_view, element>> overflow_;
   size_t size_ = 0;
+  bool hashed_ = false;
+  bool repeated_ = false;
+  std::array<std::uint8_t, kBuckets> heads_{};  // 1 + index into inline_ of a chain's first key
+  std::array<std::uint8_t, kInline> next_{};    // 1 + index of the chain's next key, 0 at its end
 };
 
 // Validates while it decodes; the first violation wins and names its JSON path.
@@ -268,9 +314,13 @@ class Decoder {
   bool Unique(const Members& obj, const std::string& path) {
     if (obj.size() <= Members::kInline) {
       // Comparing every pair is cheaper than sorting for objects this small, and most pairs
-      // differ in length.
+      // differ in length; objects large enough to be hashed were checked as they were indexed.
       bool repeated = false;
-      obj.ForEachPair([&](std::string_view a, std::string_view b) { repeated |= a == b; });
+      if (const auto known = obj.KnownRepeated()) {
+        repeated = *known;
+      } else {
+        obj.ForEachPair([&](std::string_view a, std::string_view b) { repeated |= a == b; });
+      }
       if (!repeated) return true;
     }
     std::vector<std::string_view> keys;
