@@ -631,10 +631,9 @@ class StreamReader {
   // is never cut.
   // Walks the value from scan_ a 64-byte block at a time: one mask of the bytes that can change
   // the state ('"', '\\', '\n' and the brackets), whose set bits are then visited in order.
-  // Visiting each stop byte with a fresh sixteen-byte search, as before, cost a load and half a
-  // dozen compares per token: findings are mostly short strings. The state machine is the same; in
-  // a string only quotes, backslashes and newlines count, and the byte after a backslash never
-  // does.
+  // A fresh search from each stop byte to the next costs a load and half a dozen compares per
+  // token, and findings are mostly short strings. In a string only quotes, backslashes and
+  // newlines count, and the byte after a backslash never does.
   ValueEnd ScanValue() {
     const char* const base = buffer_.data();
     const char* p = base + scan_;
