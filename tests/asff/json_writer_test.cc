@@ -46,5 +46,32 @@ TEST(JsonWriterTest, EscapesAtEveryOffsetAndLeavesUtf8Alone) {
   }
 }
 
+// After an escape the escaper goes back to skipping eight bytes at a time: two characters that
+// need escaping, at every pair of offsets, are both found and the clean text between them kept.
+TEST(JsonWriterTest, EscapesTwoCharactersAtEveryPairOfOffsets) {
+  for (size_t first = 0; first < 20; ++first) {
+    for (size_t second = first + 1; second < 30; ++second) {
+      std::string text;
+      for (size_t k = 0; k < 32; ++k) text += static_cast<char>('a' + k % 26);
+      text[first] = '"';
+      text[second] = '\n';
+      std::string want = "\"";
+      for (size_t k = 0; k < text.size(); ++k) {
+        if (k == first) {
+          want += "\\\"";
+        } else if (k == second) {
+          want += "\\n";
+        } else {
+          want += text[k];
+        }
+      }
+      want += '"';
+      std::string out;
+      AppendJsonString(out, text);
+      ASSERT_EQ(out, want) << first << "," << second;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace corroborate::asff
