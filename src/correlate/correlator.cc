@@ -486,6 +486,7 @@ Status Correlator::Run(asff::TimeMs now, std::vector<CorrelatedChange>* changes)
     }
   }
   touched_.clear();
+  HoldAndRelease(groups, now, /*all=*/false);
   for (const asff::ResourceRelation& relation : relations_touched_) {
     if (Status s = DeferRelationChange(relation); !s.ok()) return s;
   }
@@ -521,6 +522,41 @@ void Correlator::TouchRelations(const RelationChange& change) {
   }
   relations_touched_.insert(relations_touched_.end(), change.added.begin(), change.added.end());
   relations_touched_.insert(relations_touched_.end(), change.removed.begin(), change.removed.end());
+}
+
+void Correlator::HoldAndRelease(std::map<GroupKey, std::set<size_t>>& groups, asff::TimeMs now,
+                                bool all) {
+  while (!held_by_due_.empty() && (all || held_by_due_.begin()->first <= now)) {
+    auto node = held_by_due_.extract(held_by_due_.begin());
+    if (auto it = held_.find(node.value().second); it != held_.end()) {
+      groups[it->first].insert(it->second.rules.begin(), it->second.rules.end());
+      held_.erase(it);
+    }
+  }
+  if (update_interval_ms_ <= 0 || all) return;
+  for (auto g = groups.begin(); g != groups.end();) {
+    const std::vector<std::size_t>* active_here = ActiveRulesOf(g->first.key);
+    for (auto r = g->second.begin(); active_here != nullptr && r != g->second.end();) {
+      const auto a = Includes(active_here, *r)
+                         ? active_.find(ScratchActiveKey(rules_[*r].id, g->first.key))
+                         : active_.end();
+      if (a == active_.end() || a->second.evaluated_at == INT64_MIN ||
+          now - a->second.evaluated_at >= update_interval_ms_) {
+        ++r;
+        continue;
+      }
+      const asff::TimeMs due = a->second.evaluated_at + update_interval_ms_;
+      auto [held, inserted] = held_.try_emplace(g->first);
+      if (inserted || due < held->second.due) {
+        if (!inserted) held_by_due_.erase({held->second.due, g->first});
+        held->second.due = due;
+        held_by_due_.emplace(due, g->first);
+      }
+      held->second.rules.insert(*r);
+      r = g->second.erase(r);
+    }
+    g = g->second.empty() ? groups.erase(g) : std::next(g);
+  }
 }
 
 void Correlator::Defer(const GroupKey& group, std::size_t rule) {
@@ -583,6 +619,12 @@ Status Correlator::Drain(asff::TimeMs now, std::vector<CorrelatedChange>* change
                          std::size_t max_groups) {
   now_ = now;
   walks_.clear();
+  // What is held waits in the queue with the rest, so that `max_groups` bounds both.
+  std::map<GroupKey, std::set<size_t>> held;
+  HoldAndRelease(held, now, /*all=*/true);
+  for (const auto& [group, rules] : held) {
+    for (const size_t rule : rules) Defer(group, rule);
+  }
   return EvaluateDeferred(now, /*all=*/true, 0, changes, max_groups);
 }
 
@@ -597,6 +639,7 @@ Status Correlator::Sweep(asff::TimeMs now, std::vector<CorrelatedChange>* change
       if (rules_[i].id == active.rule_id) groups[active.group].insert(i);
     }
   }
+  HoldAndRelease(groups, now, /*all=*/true);
   return EvaluateGroups(groups, now, changes);
 }
 
@@ -634,6 +677,7 @@ Status Correlator::RunAll(asff::TimeMs now, std::vector<CorrelatedChange>* chang
     }
   }
   // Everything waiting is evaluated here anyway.
+  HoldAndRelease(groups, now, /*all=*/true);
   for (auto& [group, rules] : deferred_) groups[group].insert(rules.begin(), rules.end());
   deferred_.clear();
   deferred_order_.clear();
@@ -817,6 +861,7 @@ Status Correlator::Decide(const Rule& rule, Group& group, bool& located,
                           const Evaluation& evaluation, std::span<const Candidate> candidates,
                           asff::TimeMs now, std::vector<CorrelatedChange>* changes) {
   const auto active = active_.find(ScratchActiveKey(rule.id, group.canonical_key));
+  if (active != active_.end()) active->second.evaluated_at = now;  // its update interval starts
   if (!evaluation.fires && active == active_.end()) return Status::Ok();  // nothing to withdraw
   // Computed once: it renders the title and description and sorts the evidence.
   const std::string digest =
@@ -985,7 +1030,7 @@ void Correlator::Stored(const std::vector<CorrelatedChange>& changes) {
       if (active_.erase(k) > 0) NoteActive(c.rule->id, c.group.canonical_key, false);
     } else {
       auto [it, inserted] = active_.insert_or_assign(
-          k, Active{c.rule->id, GroupKey{c.group.canonical_key, c.group.type}, c.digest});
+          k, Active{c.rule->id, GroupKey{c.group.canonical_key, c.group.type}, c.digest, now_});
       if (inserted) NoteActive(c.rule->id, c.group.canonical_key, true);
     }
   }

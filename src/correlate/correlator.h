@@ -21,6 +21,15 @@
 //   groups and a time from the start of the Run); the rest wait for the next Run, so one security
 //   group on 50,000 instances changing state does not hold up the import that changed it. Drain
 //   evaluates everything waiting; callers drain before they finish (CorrelationStage::Finish).
+// - Updates of an active incident are coalesced when SetUpdateInterval gives an interval (of the
+//   `now` callers pass; 0, the default, turns it off): a group touched for a rule with an active
+//   incident there that was evaluated less than the interval ago is held, not evaluated, and Run
+//   evaluates it once the interval since that evaluation has passed, with every touch it
+//   gathered meanwhile. A busy resource then costs an evaluation, and at most one update to
+//   import and push, per interval instead of one per import batch. Nothing else waits:
+//   a rule without an active incident on the group is evaluated at once, so an incident is
+//   created as soon as it holds; an update or withdrawal waits at most the interval. Drain,
+//   Sweep and RunAll evaluate what is held with the rest.
 // - Run evaluates the touched groups and returns what to import, one change per (rule, group):
 //   created (fires, none stored), updated (fires, and the evidence, title, description or severity
 //   changed, or it was archived and fires again), archived (a stored active one no longer holds:
@@ -184,6 +193,10 @@ class Correlator {
                std::size_t max_groups = SIZE_MAX);
   [[nodiscard]] std::size_t deferred() const { return deferred_.size(); }
   // ---
+  // Coalescing of incident updates (see the contract); `interval_ms` 0 turns it off.
+  void SetUpdateInterval(asff::TimeMs interval_ms) { update_interval_ms_ = interval_ms; }
+  // Groups held (a group once, whatever the number of its rules held).
+  [[nodiscard]] std::size_t held() const { return held_.size(); }
 
   // Evaluates what was touched since the last Run and appends the changes.
   Status Run(asff::TimeMs now, std::vector<CorrelatedChange>* changes);
@@ -308,6 +321,10 @@ class Correlator {
   }
   // Queues a group reached through relations (deferred_).
   void Defer(const GroupKey& group, std::size_t rule);
+  // Moves from `groups` to held_ each (group, rule) with an active incident evaluated less than
+  // update_interval_ms_ before `now`, and from held_ to `groups` what is due at `now` (or all of
+  // it, with `all`).
+  void HoldAndRelease(std::map<GroupKey, std::set<size_t>>& groups, asff::TimeMs now, bool all);
   // The groups a relation change reaches (the contract), queued.
   Status DeferRelationChange(const asff::ResourceRelation& relation);
   // Evaluates queued groups: up to `limit` of them when `all`, else within budget_ measured from
@@ -352,6 +369,15 @@ class Correlator {
   std::vector<asff::ResourceRelation> relations_touched_;
   std::map<GroupKey, std::set<std::size_t>> deferred_;
   std::deque<GroupKey> deferred_order_;
+  // Held groups (the contract's coalescing): the rules held on each and when it is due, and the
+  // groups by due time.
+  struct Held {
+    std::set<std::size_t> rules;
+    asff::TimeMs due = 0;
+  };
+  asff::TimeMs update_interval_ms_ = 0;
+  std::map<GroupKey, Held> held_;
+  std::set<std::pair<asff::TimeMs, GroupKey>> held_by_due_;
   DeferralBudget budget_;
   asff::TimeMs now_ = 0;
   std::vector<bool> has_related_;            // per rule: some condition is on_related
@@ -362,6 +388,9 @@ class Correlator {
     std::string rule_id;
     GroupKey group;
     std::string digest;
+    // When an evaluation last decided on it (the `now` of that pass; INT64_MIN: not since Start):
+    // the start of its update interval.
+    asff::TimeMs evaluated_at = INT64_MIN;
   };
   static std::string ActiveKey(std::string_view rule_id, std::string_view group_key);
   // ActiveKey into a buffer kept for it (lookups are on the hot path).

@@ -169,6 +169,23 @@ conditions:
     correlator_->Touch(copy, json, now, last_version_, true, replaced);
     std::vector<CorrelatedChange> changes;
     EXPECT_TRUE(correlator_->Run(run_now.value_or(now), &changes).ok());
+    return StoreChanges(changes);
+  }
+
+  // A pass at `now` with nothing new touched; what changed is stored, as Import does.
+  enum class Pass : std::uint8_t { kRun, kDrain, kSweep };
+  std::vector<std::string> PassAt(asff::TimeMs now, Pass pass = Pass::kRun) {
+    std::vector<CorrelatedChange> changes;
+    const Status s = pass == Pass::kRun     ? correlator_->Run(now, &changes)
+                     : pass == Pass::kDrain ? correlator_->Drain(now, &changes)
+                                            : correlator_->Sweep(now, &changes);
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    return StoreChanges(changes);
+  }
+
+  // Stores the changes as the source's next versions, touches them, and returns "kind rule" of
+  // each.
+  std::vector<std::string> StoreChanges(const std::vector<CorrelatedChange>& changes) {
     std::vector<std::string> out;
     for (const CorrelatedChange& c : changes) {
       out.push_back(std::string(ToString(c.kind)) + " " + c.rule->id);
@@ -411,6 +428,79 @@ require: activity and not findings
   EXPECT_EQ(Import(Json("insp-1", "Inspector")),
             std::vector<std::string>{"archived activity-without-findings"});
   EXPECT_EQ(correlator_->groups_ruled_out(), 0U);
+}
+
+// Coalescing (SetUpdateInterval): kBoth fires on gd-1, insp-1 and insp-2 at kNow.
+class UpdateIntervalTest : public CouldHoldTest {
+ protected:
+  void SetUp() override {
+    Load(kBoth);
+    correlator_->SetUpdateInterval(1000);
+    ASSERT_TRUE(Import(Json("gd-1", "GuardDuty")).empty());
+    ASSERT_TRUE(Import(Json("insp-1", "Inspector")).empty());
+    insp_1_ = last_version_;
+    ASSERT_EQ(Import(Json("insp-2", "Inspector")),
+              std::vector<std::string>{"created activity-and-findings"});
+  }
+  std::uint64_t insp_1_ = 0;
+};
+
+const std::vector<std::string> kUpdated{"updated activity-and-findings"};
+
+TEST_F(UpdateIntervalTest, NewEvidenceWithinTheIntervalIsHeldUntilItEnds) {
+  const std::uint64_t evaluated = correlator_->groups_evaluated();
+  EXPECT_TRUE(Import(Json("insp-3", "Inspector"), 0, kNow + 500).empty());
+  EXPECT_EQ(correlator_->held(), 1U);
+  EXPECT_TRUE(PassAt(kNow + 999).empty());
+  EXPECT_EQ(correlator_->groups_evaluated(), evaluated);  // not even read
+  EXPECT_EQ(PassAt(kNow + 1000), kUpdated);
+  EXPECT_EQ(correlator_->held(), 0U);
+}
+
+TEST_F(UpdateIntervalTest, WhatArrivesMeanwhileIsOneEvaluationAndOneUpdate) {
+  const std::uint64_t evaluated = correlator_->groups_evaluated();
+  EXPECT_TRUE(Import(Json("insp-3", "Inspector"), 0, kNow + 100).empty());
+  EXPECT_TRUE(Import(Json("insp-4", "Inspector"), 0, kNow + 400).empty());
+  EXPECT_TRUE(Import(Json("gd-2", "GuardDuty"), 0, kNow + 800).empty());
+  EXPECT_EQ(correlator_->held(), 1U);
+  // Touched again once due: evaluated with everything it gathered.
+  EXPECT_EQ(Import(Json("insp-5", "Inspector"), 0, kNow + 1200), kUpdated);
+  EXPECT_EQ(correlator_->groups_evaluated(), evaluated + 1);
+  // The update started a new interval.
+  EXPECT_TRUE(Import(Json("insp-6", "Inspector"), 0, kNow + 1500).empty());
+  EXPECT_EQ(PassAt(kNow + 2200), kUpdated);
+}
+
+TEST_F(UpdateIntervalTest, AnIncidentElsewhereIsCreatedAtOnce) {
+  EXPECT_TRUE(Import(Json("insp-3", "Inspector"), 0, kNow + 100).empty());  // held
+  const std::string other = "i-0ffffffffffffffff";
+  EXPECT_TRUE(Import(Json("gd-9", "GuardDuty", "HIGH", other), 0, kNow + 200).empty());
+  EXPECT_TRUE(Import(Json("insp-9", "Inspector", "CRITICAL", other), 0, kNow + 300).empty());
+  EXPECT_EQ(Import(Json("insp-10", "Inspector", "CRITICAL", other), 0, kNow + 400),
+            std::vector<std::string>{"created activity-and-findings"});
+  EXPECT_EQ(correlator_->held(), 1U);  // the first instance's update still waits
+}
+
+TEST_F(UpdateIntervalTest, AWithdrawalWaitsAtMostTheInterval) {
+  // insp-1 becomes HIGH: one CRITICAL finding is left of the two the rule needs.
+  EXPECT_TRUE(Import(Json("insp-1", "Inspector", "HIGH"), insp_1_, kNow + 10).empty());
+  EXPECT_EQ(PassAt(kNow + 1010), std::vector<std::string>{"archived activity-and-findings"});
+}
+
+TEST_F(UpdateIntervalTest, DrainAndSweepMakeWhatIsHeldAtOnce) {
+  EXPECT_TRUE(Import(Json("insp-3", "Inspector"), 0, kNow + 100).empty());
+  EXPECT_EQ(PassAt(kNow + 100, Pass::kDrain), kUpdated);
+  EXPECT_EQ(correlator_->held(), 0U);
+  EXPECT_TRUE(Import(Json("insp-4", "Inspector"), 0, kNow + 200).empty());
+  EXPECT_EQ(PassAt(kNow + 200, Pass::kSweep), kUpdated);
+  EXPECT_EQ(correlator_->held(), 0U);
+}
+
+TEST_F(UpdateIntervalTest, WithoutAnIntervalEveryTouchIsEvaluated) {
+  correlator_->SetUpdateInterval(0);
+  EXPECT_EQ(Import(Json("insp-3", "Inspector"), 0, kNow + 100), kUpdated);
+  EXPECT_EQ(Import(Json("insp-4", "Inspector"), 0, kNow + 200), kUpdated);
+  EXPECT_EQ(correlator_->held(), 0U);
 }
 
 }  // namespace
