@@ -83,16 +83,12 @@ Status StoreEvidence::ForEachFinding(const std::function<void(const asff::Findin
   return ForEachStored(store_, nullptr, visit);
 }
 
-CorrelationStage::CorrelationStage(store::FindingStore& store,
-                                   const std::vector<correlate::Rule>& rules,
-                                   ChangeHandler on_change)
-    : store_(store),
-      evidence_(store),
-      correlator_(rules, evidence_),
-      on_change_(std::move(on_change)) {}
-
 namespace {
 
+// An incident's updates, at most one per second: a busy resource gathers evidence in nearly every
+// import batch, and each update is an evaluation, a finding to store and (with a sink) a
+// BatchImportFindings call, which Security Hub throttles.
+constexpr asff::TimeMs kDefaultUpdateIntervalMs = 1000;
 // The auxiliary store value of crash recovery (see the contract in correlation.h).
 constexpr std::string_view kCorrelatedThroughKey = "correlation/correlated-through";
 // How often the value is advanced while a run goes on (each is a synced write): a crash redoes
@@ -102,6 +98,16 @@ constexpr std::uint64_t kAdvanceEveryBatches = 100;
 constexpr std::size_t kRecoveryChunk = 1000;
 
 }  // namespace
+
+CorrelationStage::CorrelationStage(store::FindingStore& store,
+                                   const std::vector<correlate::Rule>& rules,
+                                   ChangeHandler on_change)
+    : store_(store),
+      evidence_(store),
+      correlator_(rules, evidence_),
+      on_change_(std::move(on_change)) {
+  correlator_.SetUpdateInterval(kDefaultUpdateIntervalMs);
+}
 
 Status CorrelationStage::Start() {
   if (Status s = correlator_.Start(); !s.ok()) return s;
@@ -246,11 +252,11 @@ Status CorrelationStage::Drain(asff::TimeMs now) {
   // A part at a time, so memory holds one part's incidents, not a 50,000-instance fan-out's.
   constexpr std::size_t kDrainPart = 1000;
   std::vector<correlate::CorrelatedChange> changes;
-  for (std::size_t waiting = correlator_.deferred(); waiting > 0;) {
+  for (std::size_t waiting = correlator_.deferred() + correlator_.held(); waiting > 0;) {
     changes.clear();
     if (Status s = correlator_.Drain(now, &changes, kDrainPart); !s.ok()) return s;
     if (Status s = Apply(changes, now); !s.ok()) return s;
-    const std::size_t left = correlator_.deferred();
+    const std::size_t left = correlator_.deferred() + correlator_.held();
     if (left >= waiting) return Status::Internal("correlation: the waiting groups do not drain");
     waiting = left;
   }

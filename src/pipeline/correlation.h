@@ -24,6 +24,12 @@
 //   value does not advance while groups reached through relations wait to be evaluated.
 //   Withdrawals that a crash between a BatchUpdate and AfterUpdate missed are made by the next
 //   Finish's sweep.
+// - An active incident is updated at most once per update interval (1 s of `now` unless
+//   SetUpdateInterval says otherwise; correlate::Correlator holds the evaluations meanwhile).
+//   The batches that follow evaluate what is due; Drain, Sweep and Finish evaluate all that is
+//   held (the server drains when it has been idle for an interval).
+//   Held updates do not keep the recovery value back: every held group has an active incident,
+//   which the next touch of the group, or the next sweep, evaluates with all of its evidence.
 #pragma once
 
 #include <cstdint>
@@ -85,13 +91,16 @@ class CorrelationStage {
   // Added for inventory (issue 9): `outcomes[i]` is how items[i] was stored.
   Status AfterInventory(std::span<const inventory::Item> items,
                         std::span<const store::InventoryOutcome> outcomes, asff::TimeMs now);
-  // Evaluates (and stores the changes of) every group still waiting, a part at a time; Finish
-  // does it first. For one-shot callers that correlate without finishing (`update`).
+  // Evaluates (and stores the changes of) every group still waiting or held, a part at a time;
+  // Finish does it first. For one-shot callers that correlate without finishing (`update`).
   Status Drain(asff::TimeMs now);
   void SetDeferralBudget(const correlate::DeferralBudget& budget) {
     correlator_.SetDeferralBudget(budget);
   }
   [[nodiscard]] std::size_t deferred() const { return correlator_.deferred(); }
+  // Incident updates held (see the contract); `interval_ms` 0 evaluates every touch at once.
+  void SetUpdateInterval(asff::TimeMs interval_ms) { correlator_.SetUpdateInterval(interval_ms); }
+  [[nodiscard]] std::size_t held() const { return correlator_.held(); }
   Status Finish(asff::TimeMs now);
   // Finish without Done, for a long-running caller (the server) that sweeps now and then and
   // goes on correlating: the recovery point moves to what is correlated and stays in the store.

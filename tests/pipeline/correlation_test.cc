@@ -193,6 +193,61 @@ TEST_F(CorrelationTest, ResolvedEvidenceWithdrawsTheIncidentAndItComesBack) {
             asff::RecordState::kActive);
 }
 
+// A stage that goes on correlating (the server's): an incident evaluated less than a second ago
+// is not updated by the next batch but by the first one after the second, or by a Drain.
+TEST_F(CorrelationTest, AnIncidentsChangesWithinASecondWaitForItsEnd) {
+  std::vector<correlate::CorrelatedChange::Kind> kinds;
+  CorrelationStage stage(*store_, rules_.rules,
+                         [&](const correlate::CorrelatedChange& c) { kinds.push_back(c.kind); });
+  ASSERT_TRUE(stage.Start().ok());
+  asff::TimeMs now = kNow;
+  PipelineOptions options;
+  options.clock = [&now] { return now; };
+  options.correlation = &stage;
+  options.on_failure = [](const FailedFinding& f) { ADD_FAILURE() << f.error_message; };
+  IngestPipeline pipe(*store_, options);
+  for (const char* f : {"guardduty-findings.ndjson", "inspector-findings.json"}) {
+    ASSERT_TRUE(
+        sources::ReadFindingsFromFile(std::string(CORROBORATE_SOURCE_DIR) + "/examples/" + f, pipe)
+            .ok());
+  }
+  pipe.OnIdle();  // stores and correlates the batch, as a paused stream does
+  ASSERT_EQ(Incident("ec2-backdoor-with-critical-cves", kBackdoorInstance).core.record_state,
+            asff::RecordState::kActive);
+  kinds.clear();
+  auto import = [&](asff::TimeMs at, const std::string& record_state, asff::TimeMs updated) {
+    now = at;
+    simdjson::dom::parser parser;
+    pipe.OnFinding(parser
+                       .parse(NextVersion(kGuardDuty, kBackdoorFinding,
+                                          {{"RecordState", record_state}}, updated))
+                       .value(),
+                   {"inline", 1, ""});
+    pipe.OnIdle();
+  };
+  import(kNow + 300, "\"ARCHIVED\"", kNow - 1000);  // the evidence goes
+  EXPECT_TRUE(kinds.empty());
+  EXPECT_EQ(stage.held(), 1U);
+  EXPECT_EQ(Incident("ec2-backdoor-with-critical-cves", kBackdoorInstance).core.record_state,
+            asff::RecordState::kActive);
+  import(kNow + 1000, "\"ARCHIVED\"", kNow - 900);  // the second is over
+  EXPECT_EQ(kinds, std::vector{correlate::CorrelatedChange::Kind::kArchived});
+  EXPECT_EQ(Incident("ec2-backdoor-with-critical-cves", kBackdoorInstance).core.record_state,
+            asff::RecordState::kArchived);
+
+  // Back, then gone again within the second of the incident's return: a Drain makes it.
+  kinds.clear();
+  import(kNow + 2000, "\"ACTIVE\"", kNow - 800);
+  EXPECT_EQ(kinds, std::vector{correlate::CorrelatedChange::Kind::kUpdated});
+  import(kNow + 2100, "\"ARCHIVED\"", kNow - 700);
+  EXPECT_EQ(stage.held(), 1U);
+  ASSERT_TRUE(stage.Drain(now).ok());
+  EXPECT_EQ(stage.held(), 0U);
+  EXPECT_EQ(kinds, (std::vector{correlate::CorrelatedChange::Kind::kUpdated,
+                                correlate::CorrelatedChange::Kind::kArchived}));
+  ASSERT_TRUE(pipe.Finish().ok());
+}
+
 TEST_F(CorrelationTest, AnAnalystResolvingEvidenceWithdrawsTheIncident) {
   IngestAll();
   asff::BatchUpdate update;
