@@ -5,6 +5,11 @@
 #include "pipeline/pipeline.h"
 
 namespace corroborate::server {
+namespace {
+// How long the queue stays empty before the incident updates the correlation stage holds are made
+// (it holds them for a second of the findings' clock, which --now may stop).
+constexpr std::chrono::seconds kHeldUpdatesIdle{1};
+}  // namespace
 
 Writer::Writer(store::FindingStore& inner, const std::vector<correlate::Rule>* correlation_rules,
                WriterOptions options, Metrics* metrics, Logger* logger)
@@ -102,12 +107,16 @@ void Writer::Loop() {
     std::vector<Job> jobs;
     {
       std::unique_lock lock(mu_);
-      const auto deadline = std::min(options_.sweep_interval.count() > 0 && correlation_
-                                         ? next_sweep_
-                                         : std::chrono::steady_clock::time_point::max(),
-                                     options_.retention_interval.count() > 0
-                                         ? next_retention_
-                                         : std::chrono::steady_clock::time_point::max());
+      auto deadline = std::min(options_.sweep_interval.count() > 0 && correlation_
+                                   ? next_sweep_
+                                   : std::chrono::steady_clock::time_point::max(),
+                               options_.retention_interval.count() > 0
+                                   ? next_retention_
+                                   : std::chrono::steady_clock::time_point::max());
+      // Incident updates the stage holds are made once the queue has been empty this long.
+      if (correlation_ && correlation_->held() > 0) {
+        deadline = std::min(deadline, std::chrono::steady_clock::now() + kHeldUpdatesIdle);
+      }
       cv_.wait_until(lock, deadline, [&] { return stopping_ || !queue_.empty(); });
       if (queue_.empty()) {
         if (stopping_) {
@@ -238,17 +247,27 @@ void Writer::Periodic() {
   const auto now_steady = std::chrono::steady_clock::now();
   const asff::TimeMs now = options_.clock();
   hub_.SetIdentity("corroborate-maintenance");
+  auto count_since = [&](const pipeline::CorrelationReport& before) {
+    const pipeline::CorrelationReport after = correlation_->report();
+    if (metrics_ != nullptr) {
+      metrics_->Correlated(after.created - before.created, after.updated - before.updated,
+                           after.archived - before.archived);
+    }
+  };
   if (correlation_ && options_.sweep_interval.count() > 0 && now_steady >= next_sweep_) {
     next_sweep_ = now_steady + options_.sweep_interval;
     const pipeline::CorrelationReport before = correlation_->report();
     if (Status s = correlation_->Sweep(now); !s.ok()) {
       logger_->Error("correlation sweep failed").Field("error", s.message());
     }
-    const pipeline::CorrelationReport after = correlation_->report();
-    if (metrics_ != nullptr) {
-      metrics_->Correlated(after.created - before.created, after.updated - before.updated,
-                           after.archived - before.archived);
+    count_since(before);
+  }
+  if (correlation_ && correlation_->held() > 0) {  // the sweep made them, if it ran
+    const pipeline::CorrelationReport before = correlation_->report();
+    if (Status s = correlation_->Drain(now); !s.ok()) {
+      logger_->Error("correlation of held incident updates failed").Field("error", s.message());
     }
+    count_since(before);
   }
   if (options_.retention_interval.count() > 0 && now_steady >= next_retention_) {
     next_retention_ = now_steady + options_.retention_interval;

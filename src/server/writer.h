@@ -9,7 +9,10 @@
 //   one durable write; each job then gets its own slice of the outcomes. A job's completion
 //   runs (on this thread) only after its batch is durable, its automation rules and history are
 //   written (HubStore), and what it changed was correlated: so a client's acknowledged write is
-//   on disk, and a read after the acknowledgement sees it and the incidents it caused.
+//   on disk, and a read after the acknowledgement sees it and the incidents it created. An update
+//   of an incident last evaluated less than a second before is held (CorrelationStage) and made
+//   by a later job's correlation once the second is over, or when the queue has been empty for a
+//   second.
 // - Correlation runs after every job like `ingest` runs it after every batch
 //   (CorrelationStage::AfterBatch with the store's ImportOutcomes, AfterUpdate after
 //   BatchUpdateFindings); a correlation error is logged and counted but does not undo or fail

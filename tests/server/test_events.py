@@ -9,6 +9,7 @@ import os
 import subprocess
 import tempfile
 import threading
+import time
 import unittest
 import urllib.parse
 
@@ -162,6 +163,42 @@ class EventBridgeTest(ServerTestCase):
         self.assertEqual(body["Failures"][0]["Id"], bad["Id"])
         self.assertIn("Title", body["Failures"][0]["ErrorMessage"])
         self.assertIn("[0].detail.findings[0]", body["Failures"][0]["Location"])
+
+
+class HeldIncidentUpdatesTest(ServerTestCase):
+    """An incident's update within a second of its last evaluation is held (CorrelationStage), and
+    the server makes it once it has been idle for a second: with --now stopping the findings'
+    clock, nothing but that idleness makes it."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = ServerProcess("--rate-limit", "0")
+        i = cls.server.args.index("serve")
+        cls.server.args[i:i] = ["--now", "2026-11-23T00:00:00Z"]
+        cls.server.start()
+
+    def test_evidence_that_goes_withdraws_the_incident_without_another_request(self):
+        sh = self.server.client()
+        with open(os.path.join(SOURCE_DIR, "examples", "inspector-findings.json")) as f:
+            inspector = json.load(f)
+        with open(os.path.join(SOURCE_DIR, "examples", "guardduty-findings.ndjson")) as f:
+            guardduty = [json.loads(line) for line in f if line.strip()]
+        self.assertEqual(sh.batch_import_findings(Findings=inspector)["FailedCount"], 0)
+        self.assertEqual(sh.batch_import_findings(Findings=guardduty)["FailedCount"], 0)
+        incident_filter = {"ProductName": [{"Value": "Corroborate", "Comparison": "EQUALS"}],
+                           "Title": [{"Value": "i-0a1b2c3d4e5f60718", "Comparison": "CONTAINS"}]}
+        incidents = sh.get_findings(Filters=incident_filter)["Findings"]
+        self.assertEqual([i["RecordState"] for i in incidents], ["ACTIVE"])
+        backdoor = next(g for g in guardduty if g["Id"].endswith("bc62a3847f2c6096106d1ec470129517"))
+        gone = dict(backdoor, RecordState="ARCHIVED", UpdatedAt="2026-11-22T23:00:00Z")
+        self.assertEqual(sh.batch_import_findings(Findings=[gone])["FailedCount"], 0)
+        deadline = time.monotonic() + 15
+        while True:
+            state = sh.get_findings(Filters=incident_filter)["Findings"][0]["RecordState"]
+            if state == "ARCHIVED" or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        self.assertEqual(state, "ARCHIVED")
 
 
 class SnsTest(unittest.TestCase):
