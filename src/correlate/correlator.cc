@@ -628,6 +628,14 @@ Status Correlator::Drain(asff::TimeMs now, std::vector<CorrelatedChange>* change
   return EvaluateDeferred(now, /*all=*/true, 0, changes, max_groups);
 }
 
+Status Correlator::EvaluateHeld(asff::TimeMs now, std::vector<CorrelatedChange>* changes) {
+  now_ = now;
+  walks_.clear();
+  std::map<GroupKey, std::set<size_t>> groups;
+  HoldAndRelease(groups, now, /*all=*/true);
+  return EvaluateGroups(groups, now, changes);
+}
+
 // --- end of the inventory additions -----------------------------------------------------------
 
 Status Correlator::Sweep(asff::TimeMs now, std::vector<CorrelatedChange>* changes) {

@@ -28,8 +28,9 @@
 //   gathered meanwhile. A busy resource then costs an evaluation, and at most one update to
 //   import and push, per interval instead of one per import batch. Nothing else waits:
 //   a rule without an active incident on the group is evaluated at once, so an incident is
-//   created as soon as it holds; an update or withdrawal waits at most the interval. Drain,
-//   Sweep and RunAll evaluate what is held with the rest.
+//   created as soon as it holds; an update or withdrawal waits until a Run at least the interval
+//   later, so callers whose input can pause call EvaluateHeld then. Drain, Sweep and RunAll
+//   evaluate what is held with the rest.
 // - Run evaluates the touched groups and returns what to import, one change per (rule, group):
 //   created (fires, none stored), updated (fires, and the evidence, title, description or severity
 //   changed, or it was archived and fires again), archived (a stored active one no longer holds:
@@ -197,6 +198,9 @@ class Correlator {
   void SetUpdateInterval(asff::TimeMs interval_ms) { update_interval_ms_ = interval_ms; }
   // Groups held (a group once, whatever the number of its rules held).
   [[nodiscard]] std::size_t held() const { return held_.size(); }
+  // Evaluates everything held now, whether due or not, and nothing else (what waits in the
+  // deferral queue stays there): for callers whose input paused.
+  Status EvaluateHeld(asff::TimeMs now, std::vector<CorrelatedChange>* changes);
 
   // Evaluates what was touched since the last Run and appends the changes.
   Status Run(asff::TimeMs now, std::vector<CorrelatedChange>* changes);

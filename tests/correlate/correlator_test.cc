@@ -496,6 +496,44 @@ TEST_F(UpdateIntervalTest, DrainAndSweepMakeWhatIsHeldAtOnce) {
   EXPECT_EQ(correlator_->held(), 0U);
 }
 
+TEST_F(UpdateIntervalTest, EvaluateHeldMakesWhatIsHeldBeforeItIsDue) {
+  EXPECT_TRUE(Import(Json("insp-3", "Inspector"), 0, kNow + 100).empty());
+  std::vector<CorrelatedChange> changes;
+  ASSERT_TRUE(correlator_->EvaluateHeld(kNow + 150, &changes).ok());
+  EXPECT_EQ(StoreChanges(changes), kUpdated);
+  EXPECT_EQ(correlator_->held(), 0U);
+  changes.clear();
+  ASSERT_TRUE(correlator_->EvaluateHeld(kNow + 200, &changes).ok());  // nothing held
+  EXPECT_TRUE(changes.empty());
+}
+
+// Two rules on one instance, each with its own interval.
+TEST_F(CouldHoldTest, EachRulesIntervalIsItsOwnOnASharedGroup) {
+  Load((std::string(kBoth) + R"(
+---
+id: activity-only
+title: "{resource}"
+resource_type: AwsEc2Instance
+conditions:
+  activity: {filter: {ProductName: GuardDuty}}
+)")
+           .c_str());
+  correlator_->SetUpdateInterval(1000);
+  EXPECT_EQ(Import(Json("gd-1", "GuardDuty")), std::vector<std::string>{"created activity-only"});
+  EXPECT_TRUE(Import(Json("insp-1", "Inspector"), 0, kNow + 100).empty());
+  // activity-only's evaluation waits; the other rule, with no incident here, fires at once.
+  EXPECT_EQ(Import(Json("insp-2", "Inspector"), 0, kNow + 200),
+            std::vector<std::string>{"created activity-and-findings"});
+  EXPECT_TRUE(Import(Json("gd-2", "GuardDuty"), 0, kNow + 300).empty());  // new evidence for both
+  EXPECT_EQ(correlator_->held(), 1U);
+  // Due for activity-only (evaluated at kNow); activity-and-findings (at +200) is held again.
+  EXPECT_EQ(PassAt(kNow + 1000), std::vector<std::string>{"updated activity-only"});
+  EXPECT_EQ(correlator_->held(), 1U);
+  EXPECT_TRUE(PassAt(kNow + 1199).empty());
+  EXPECT_EQ(PassAt(kNow + 1200), std::vector<std::string>{"updated activity-and-findings"});
+  EXPECT_EQ(correlator_->held(), 0U);
+}
+
 TEST_F(UpdateIntervalTest, WithoutAnIntervalEveryTouchIsEvaluated) {
   correlator_->SetUpdateInterval(0);
   EXPECT_EQ(Import(Json("insp-3", "Inspector"), 0, kNow + 100), kUpdated);
