@@ -247,6 +247,14 @@ Status CorrelationStage::Sweep(asff::TimeMs now) {
   return Advance(correlated_through_);
 }
 
+Status CorrelationStage::Idle(asff::TimeMs now) {
+  if (correlator_.held() == 0) return Status::Ok();
+  if (Status s = Recover(now); !s.ok()) return s;
+  std::vector<correlate::CorrelatedChange> changes;
+  if (Status s = correlator_.EvaluateHeld(now, &changes); !s.ok()) return s;
+  return Apply(changes, now);
+}
+
 // --- Added for inventory (issue 9) ---
 Status CorrelationStage::Drain(asff::TimeMs now) {
   // A part at a time, so memory holds one part's incidents, not a 50,000-instance fan-out's.

@@ -26,10 +26,13 @@
 //   Finish's sweep.
 // - An active incident is updated at most once per update interval (1 s of `now` unless
 //   SetUpdateInterval says otherwise; correlate::Correlator holds the evaluations meanwhile).
-//   The batches that follow evaluate what is due; Drain, Sweep and Finish evaluate all that is
-//   held (the server drains when it has been idle for an interval).
+//   The batches that follow evaluate what is due; callers whose input paused call Idle, which
+//   evaluates all that is held (a live stream's pause, the server a second after it held them);
+//   Drain, Sweep and Finish do too.
 //   Held updates do not keep the recovery value back: every held group has an active incident,
-//   which the next touch of the group, or the next sweep, evaluates with all of its evidence.
+//   which after a crash is evaluated, with all of its evidence, at the next touch of its
+//   resource or at the next sweep (a Finish, or the server's periodic one): later than the
+//   recovery point would have, for an incident nothing touches again.
 #pragma once
 
 #include <cstdint>
@@ -101,6 +104,9 @@ class CorrelationStage {
   // Incident updates held (see the contract); `interval_ms` 0 evaluates every touch at once.
   void SetUpdateInterval(asff::TimeMs interval_ms) { correlator_.SetUpdateInterval(interval_ms); }
   [[nodiscard]] std::size_t held() const { return correlator_.held(); }
+  // Evaluates (and stores the changes of) every held update, and nothing that waits in the
+  // deferral queue (Drain's job, which can be a fan-out of thousands of groups).
+  Status Idle(asff::TimeMs now);
   Status Finish(asff::TimeMs now);
   // Finish without Done, for a long-running caller (the server) that sweeps now and then and
   // goes on correlating: the recovery point moves to what is correlated and stays in the store.

@@ -309,6 +309,15 @@ Status IotImporter::Flush() {
   return fatal_;
 }
 
+void IotImporter::OnIdle() {
+  (void)Flush();
+  if (fatal_.ok() && options_.correlation != nullptr) {
+    if (Status s = options_.correlation->Idle(options_.clock()); !s.ok()) {
+      fatal_ = s.WithContext("correlating");
+    }
+  }
+}
+
 Status IotImporter::Correlate(std::span<const store::IncomingFinding> changed,
                               std::span<const store::ImportOutcome> outcomes) {
   if (options_.correlation == nullptr || changed.empty() || !fatal_.ok()) return fatal_;

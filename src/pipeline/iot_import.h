@@ -97,8 +97,9 @@ class IotImporter final : public sources::FindingVisitor {
 
   void OnFinding(simdjson::dom::element message, const sources::Location& where) override;
   void OnError(const sources::Location& where, const Status& error) override;
-  // Stores what is batched (a live stream paused; sources.h).
-  void OnIdle() override { (void)Flush(); }
+  // Stores what is batched, and makes the incident updates correlation holds (a live stream
+  // paused; sources.h).
+  void OnIdle() override;
   void OnEvent(simdjson::dom::element event, std::string_view detail_type,
                const sources::Location& where) override;
 

@@ -87,6 +87,15 @@ Status IngestPipeline::Flush() {
   return s;
 }
 
+void IngestPipeline::OnIdle() {
+  (void)Flush();
+  if (fatal_.ok() && options_.correlation != nullptr) {
+    if (Status s = options_.correlation->Idle(options_.clock()); !s.ok()) {
+      fatal_ = s.WithContext("correlating");
+    }
+  }
+}
+
 std::string IngestPipeline::LocationString(const BatchedLocation& l) const {
   return sources::Location{sources_[l.source], l.line, l.path}.ToString();
 }

@@ -59,8 +59,9 @@ class IngestPipeline final : public sources::FindingVisitor {
 
   void OnFinding(simdjson::dom::element finding, const sources::Location& where) override;
   void OnError(const sources::Location& where, const Status& error) override;
-  // Stores what is batched (a live stream paused; sources.h).
-  void OnIdle() override { (void)Flush(); }
+  // Stores what is batched, and makes the incident updates correlation holds (a live stream
+  // paused; sources.h).
+  void OnIdle() override;
 
   // Writes what is still batched. Returns the first store error met, if any.
   Status Finish();
