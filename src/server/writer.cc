@@ -6,9 +6,10 @@
 
 namespace corroborate::server {
 namespace {
-// How long the queue stays empty before the incident updates the correlation stage holds are made
-// (it holds them for a second of the findings' clock, which --now may stop).
-constexpr std::chrono::seconds kHeldUpdatesIdle{1};
+// How long after the correlation stage first holds incident updates they are made at the latest
+// (it holds them for a second of the findings' clock, which --now may stop, and releases them only
+// when a later job correlates something).
+constexpr std::chrono::seconds kHeldUpdatesAfter{1};
 }  // namespace
 
 Writer::Writer(store::FindingStore& inner, const std::vector<correlate::Rule>* correlation_rules,
@@ -113,17 +114,19 @@ void Writer::Loop() {
                                options_.retention_interval.count() > 0
                                    ? next_retention_
                                    : std::chrono::steady_clock::time_point::max());
-      // Incident updates the stage holds are made once the queue has been empty this long.
-      if (correlation_ && correlation_->held() > 0) {
-        deadline = std::min(deadline, std::chrono::steady_clock::now() + kHeldUpdatesIdle);
-      }
+      if (held_updates_due_) deadline = std::min(deadline, *held_updates_due_);
       cv_.wait_until(lock, deadline, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty() && stopping_) {
+        lock.unlock();
+        FinishCorrelation();
+        return;
+      }
+      if (held_updates_due_ && std::chrono::steady_clock::now() >= *held_updates_due_) {
+        lock.unlock();
+        MakeHeldUpdates();
+        continue;
+      }
       if (queue_.empty()) {
-        if (stopping_) {
-          lock.unlock();
-          FinishCorrelation();
-          return;
-        }
         lock.unlock();
         Periodic();
         continue;
@@ -227,11 +230,42 @@ void Writer::Correlate(Recording& recording, asff::TimeMs now) {
     logger_->Error("correlation failed").Field("error", s.message());
     if (metrics_ != nullptr) metrics_->FindingsRejected("CorrelationError");
   }
+  CountCorrelated(before);
+  NoteHeldUpdates();
+}
+
+void Writer::CountCorrelated(const pipeline::CorrelationReport& before) {
   const pipeline::CorrelationReport after = correlation_->report();
   if (metrics_ != nullptr) {
     metrics_->Correlated(after.created - before.created, after.updated - before.updated,
                          after.archived - before.archived);
   }
+}
+
+void Writer::NoteHeldUpdates() {
+  if (correlation_->held() == 0) {
+    held_updates_due_.reset();
+  } else if (!held_updates_due_) {
+    held_updates_due_ = std::chrono::steady_clock::now() + kHeldUpdatesAfter;
+  }
+}
+
+void Writer::MakeHeldUpdates() {
+  held_updates_due_.reset();
+  hub_.SetIdentity("corroborate-correlator");
+  const pipeline::CorrelationReport before = correlation_->report();
+  Status s;
+  try {
+    s = correlation_->Idle(options_.clock());
+  } catch (const std::exception& e) {
+    s = Status::Internal(std::string("exception: ") + e.what());
+  }
+  if (!s.ok()) {
+    logger_->Error("correlation of held incident updates failed").Field("error", s.message());
+    if (metrics_ != nullptr) metrics_->FindingsRejected("CorrelationError");
+  }
+  CountCorrelated(before);
+  NoteHeldUpdates();
 }
 
 // A graceful stop: everything acknowledged is correlated, so the recovery point can go.
@@ -247,27 +281,14 @@ void Writer::Periodic() {
   const auto now_steady = std::chrono::steady_clock::now();
   const asff::TimeMs now = options_.clock();
   hub_.SetIdentity("corroborate-maintenance");
-  auto count_since = [&](const pipeline::CorrelationReport& before) {
-    const pipeline::CorrelationReport after = correlation_->report();
-    if (metrics_ != nullptr) {
-      metrics_->Correlated(after.created - before.created, after.updated - before.updated,
-                           after.archived - before.archived);
-    }
-  };
   if (correlation_ && options_.sweep_interval.count() > 0 && now_steady >= next_sweep_) {
     next_sweep_ = now_steady + options_.sweep_interval;
     const pipeline::CorrelationReport before = correlation_->report();
     if (Status s = correlation_->Sweep(now); !s.ok()) {
       logger_->Error("correlation sweep failed").Field("error", s.message());
     }
-    count_since(before);
-  }
-  if (correlation_ && correlation_->held() > 0) {  // the sweep made them, if it ran
-    const pipeline::CorrelationReport before = correlation_->report();
-    if (Status s = correlation_->Drain(now); !s.ok()) {
-      logger_->Error("correlation of held incident updates failed").Field("error", s.message());
-    }
-    count_since(before);
+    CountCorrelated(before);
+    NoteHeldUpdates();  // the sweep made them
   }
   if (options_.retention_interval.count() > 0 && now_steady >= next_retention_) {
     next_retention_ = now_steady + options_.retention_interval;

@@ -11,8 +11,8 @@
 //   written (HubStore), and what it changed was correlated: so a client's acknowledged write is
 //   on disk, and a read after the acknowledgement sees it and the incidents it created. An update
 //   of an incident last evaluated less than a second before is held (CorrelationStage) and made
-//   by a later job's correlation once the second is over, or when the queue has been empty for a
-//   second.
+//   by a later job's correlation once the second is over, or at the latest a second after it was
+//   first held, busy queue or not.
 // - Correlation runs after every job like `ingest` runs it after every batch
 //   (CorrelationStage::AfterBatch with the store's ImportOutcomes, AfterUpdate after
 //   BatchUpdateFindings); a correlation error is logged and counted but does not undo or fail
@@ -30,6 +30,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -103,6 +104,11 @@ class Writer {
   void RunImports(std::vector<Job>& jobs);
   void RunTask(Job& job);
   void Correlate(Recording& recording, asff::TimeMs now);
+  // Makes the incident updates the stage holds, and says when to next.
+  void MakeHeldUpdates();
+  void NoteHeldUpdates();
+  // Counts in the metrics what the stage changed since `before`.
+  void CountCorrelated(const pipeline::CorrelationReport& before);
   void Periodic();
   void FinishCorrelation();
 
@@ -121,6 +127,9 @@ class Writer {
   bool started_ = false;
   std::thread thread_;
   std::chrono::steady_clock::time_point next_sweep_, next_retention_;
+  // When the updates the stage holds are made (none held: empty). On the steady clock, since the
+  // findings' clock the stage holds them by may stand still (--now) or step back.
+  std::optional<std::chrono::steady_clock::time_point> held_updates_due_;
 };
 
 }  // namespace corroborate::server
