@@ -486,7 +486,7 @@ Status Correlator::Run(asff::TimeMs now, std::vector<CorrelatedChange>* changes)
     }
   }
   touched_.clear();
-  HoldAndRelease(groups, now, /*all=*/false);
+  HoldAndRelease(groups, HoldNow(now), /*all=*/false);
   for (const asff::ResourceRelation& relation : relations_touched_) {
     if (Status s = DeferRelationChange(relation); !s.ok()) return s;
   }
@@ -524,9 +524,9 @@ void Correlator::TouchRelations(const RelationChange& change) {
   relations_touched_.insert(relations_touched_.end(), change.removed.begin(), change.removed.end());
 }
 
-void Correlator::HoldAndRelease(std::map<GroupKey, std::set<size_t>>& groups, asff::TimeMs now,
+void Correlator::HoldAndRelease(std::map<GroupKey, std::set<size_t>>& groups, asff::TimeMs hold_now,
                                 bool all) {
-  while (!held_by_due_.empty() && (all || held_by_due_.begin()->first <= now)) {
+  while (!held_by_due_.empty() && (all || held_by_due_.begin()->first <= hold_now)) {
     auto node = held_by_due_.extract(held_by_due_.begin());
     if (auto it = held_.find(node.value().second); it != held_.end()) {
       groups[it->first].insert(it->second.rules.begin(), it->second.rules.end());
@@ -541,7 +541,7 @@ void Correlator::HoldAndRelease(std::map<GroupKey, std::set<size_t>>& groups, as
                          ? active_.find(ScratchActiveKey(rules_[*r].id, g->first.key))
                          : active_.end();
       if (a == active_.end() || a->second.evaluated_at == INT64_MIN ||
-          now - a->second.evaluated_at >= update_interval_ms_) {
+          hold_now - a->second.evaluated_at >= update_interval_ms_) {
         ++r;
         continue;
       }
@@ -628,11 +628,16 @@ Status Correlator::Drain(asff::TimeMs now, std::vector<CorrelatedChange>* change
   return EvaluateDeferred(now, /*all=*/true, 0, changes, max_groups);
 }
 
-Status Correlator::EvaluateHeld(asff::TimeMs now, std::vector<CorrelatedChange>* changes) {
+std::optional<asff::TimeMs> Correlator::NextHeldDue() const {
+  if (held_by_due_.empty()) return std::nullopt;
+  return held_by_due_.begin()->first;
+}
+
+Status Correlator::EvaluateDue(asff::TimeMs now, std::vector<CorrelatedChange>* changes) {
   now_ = now;
   walks_.clear();
   std::map<GroupKey, std::set<size_t>> groups;
-  HoldAndRelease(groups, now, /*all=*/true);
+  HoldAndRelease(groups, HoldNow(now), /*all=*/false);
   return EvaluateGroups(groups, now, changes);
 }
 
@@ -869,8 +874,8 @@ Status Correlator::Decide(const Rule& rule, Group& group, bool& located,
                           const Evaluation& evaluation, std::span<const Candidate> candidates,
                           asff::TimeMs now, std::vector<CorrelatedChange>* changes) {
   const auto active = active_.find(ScratchActiveKey(rule.id, group.canonical_key));
-  if (active != active_.end()) active->second.evaluated_at = now;  // its update interval starts
-  if (!evaluation.fires && active == active_.end()) return Status::Ok();  // nothing to withdraw
+  if (active != active_.end()) active->second.evaluated_at = HoldNow(now);  // its interval starts
+  if (!evaluation.fires && active == active_.end()) return Status::Ok();    // nothing to withdraw
   // Computed once: it renders the title and description and sorts the evidence.
   const std::string digest =
       evaluation.fires ? MaterialDigest(rule, group, evaluation, candidates) : std::string();
@@ -1038,7 +1043,8 @@ void Correlator::Stored(const std::vector<CorrelatedChange>& changes) {
       if (active_.erase(k) > 0) NoteActive(c.rule->id, c.group.canonical_key, false);
     } else {
       auto [it, inserted] = active_.insert_or_assign(
-          k, Active{c.rule->id, GroupKey{c.group.canonical_key, c.group.type}, c.digest, now_});
+          k, Active{c.rule->id, GroupKey{c.group.canonical_key, c.group.type}, c.digest,
+                    HoldNow(now_)});
       if (inserted) NoteActive(c.rule->id, c.group.canonical_key, true);
     }
   }

@@ -21,16 +21,17 @@
 //   groups and a time from the start of the Run); the rest wait for the next Run, so one security
 //   group on 50,000 instances changing state does not hold up the import that changed it. Drain
 //   evaluates everything waiting; callers drain before they finish (CorrelationStage::Finish).
-// - Updates of an active incident are coalesced when SetUpdateInterval gives an interval (of the
-//   `now` callers pass; 0, the default, turns it off): a group touched for a rule with an active
-//   incident there that was evaluated less than the interval ago is held, not evaluated, and Run
+// - Updates of an active incident are coalesced when SetUpdateInterval gives an interval (0, the
+//   default, turns it off), measured on the hold clock it is given (else on the `now` callers
+//   pass, which --now may stop): a group touched for a rule with an active incident there that
+//   was evaluated less than the interval ago is held, not evaluated, and Run (or EvaluateDue)
 //   evaluates it once the interval since that evaluation has passed, with every touch it
 //   gathered meanwhile. A busy resource then costs an evaluation, and at most one update to
 //   import and push, per interval instead of one per import batch. Nothing else waits:
 //   a rule without an active incident on the group is evaluated at once, so an incident is
-//   created as soon as it holds; an update or withdrawal waits until a Run at least the interval
-//   later, so callers whose input can pause call EvaluateHeld then. Drain, Sweep and RunAll
-//   evaluate what is held with the rest.
+//   created as soon as it holds; an update or withdrawal waits until a Run or EvaluateDue at
+//   least the interval later (NextHeldDue says when), which callers whose input pauses call.
+//   Drain, Sweep and RunAll evaluate what is held with the rest.
 // - Run evaluates the touched groups and returns what to import, one change per (rule, group):
 //   created (fires, none stored), updated (fires, and the evidence, title, description or severity
 //   changed, or it was archived and fires again), archived (a stored active one no longer holds:
@@ -194,13 +195,19 @@ class Correlator {
                std::size_t max_groups = SIZE_MAX);
   [[nodiscard]] std::size_t deferred() const { return deferred_.size(); }
   // ---
-  // Coalescing of incident updates (see the contract); `interval_ms` 0 turns it off.
-  void SetUpdateInterval(asff::TimeMs interval_ms) { update_interval_ms_ = interval_ms; }
-  // Groups held (a group once, whatever the number of its rules held).
+  // Coalescing of incident updates (see the contract); `interval_ms` 0 turns it off. The hold
+  // clock, when given, is read for every decision on an active incident.
+  void SetUpdateInterval(asff::TimeMs interval_ms, std::function<asff::TimeMs()> hold_clock = {}) {
+    update_interval_ms_ = interval_ms;
+    hold_clock_ = std::move(hold_clock);
+  }
+  // Groups held (a group once, whatever the number of its rules held), and when the first of them
+  // is due on the hold clock (nullopt: none).
   [[nodiscard]] std::size_t held() const { return held_.size(); }
-  // Evaluates everything held now, whether due or not, and nothing else (what waits in the
-  // deferral queue stays there): for callers whose input paused.
-  Status EvaluateHeld(asff::TimeMs now, std::vector<CorrelatedChange>* changes);
+  [[nodiscard]] std::optional<asff::TimeMs> NextHeldDue() const;
+  // Evaluates the held groups that are due, and nothing else (what waits in the deferral queue
+  // stays there): for callers whose input paused, so that no Run comes.
+  Status EvaluateDue(asff::TimeMs now, std::vector<CorrelatedChange>* changes);
 
   // Evaluates what was touched since the last Run and appends the changes.
   Status Run(asff::TimeMs now, std::vector<CorrelatedChange>* changes);
@@ -326,9 +333,10 @@ class Correlator {
   // Queues a group reached through relations (deferred_).
   void Defer(const GroupKey& group, std::size_t rule);
   // Moves from `groups` to held_ each (group, rule) with an active incident evaluated less than
-  // update_interval_ms_ before `now`, and from held_ to `groups` what is due at `now` (or all of
-  // it, with `all`).
-  void HoldAndRelease(std::map<GroupKey, std::set<size_t>>& groups, asff::TimeMs now, bool all);
+  // update_interval_ms_ before `hold_now`, and from held_ to `groups` what is due at `hold_now`
+  // (or all of it, with `all`).
+  void HoldAndRelease(std::map<GroupKey, std::set<size_t>>& groups, asff::TimeMs hold_now,
+                      bool all);
   // The groups a relation change reaches (the contract), queued.
   Status DeferRelationChange(const asff::ResourceRelation& relation);
   // Evaluates queued groups: up to `limit` of them when `all`, else within budget_ measured from
@@ -380,6 +388,11 @@ class Correlator {
     asff::TimeMs due = 0;
   };
   asff::TimeMs update_interval_ms_ = 0;
+  std::function<asff::TimeMs()> hold_clock_;
+  // The hold clock's time, else `now`.
+  [[nodiscard]] asff::TimeMs HoldNow(asff::TimeMs now) const {
+    return hold_clock_ ? hold_clock_() : now;
+  }
   std::map<GroupKey, Held> held_;
   std::set<std::pair<asff::TimeMs, GroupKey>> held_by_due_;
   DeferralBudget budget_;
@@ -392,8 +405,8 @@ class Correlator {
     std::string rule_id;
     GroupKey group;
     std::string digest;
-    // When an evaluation last decided on it (the `now` of that pass; INT64_MIN: not since Start):
-    // the start of its update interval.
+    // When an evaluation last decided on it (HoldNow; INT64_MIN: not since Start): the start of
+    // its update interval.
     asff::TimeMs evaluated_at = INT64_MIN;
   };
   static std::string ActiveKey(std::string_view rule_id, std::string_view group_key);

@@ -496,15 +496,35 @@ TEST_F(UpdateIntervalTest, DrainAndSweepMakeWhatIsHeldAtOnce) {
   EXPECT_EQ(correlator_->held(), 0U);
 }
 
-TEST_F(UpdateIntervalTest, EvaluateHeldMakesWhatIsHeldBeforeItIsDue) {
+TEST_F(UpdateIntervalTest, EvaluateDueMakesWhatIsDueAndNothingBefore) {
   EXPECT_TRUE(Import(Json("insp-3", "Inspector"), 0, kNow + 100).empty());
   std::vector<CorrelatedChange> changes;
-  ASSERT_TRUE(correlator_->EvaluateHeld(kNow + 150, &changes).ok());
+  ASSERT_TRUE(correlator_->EvaluateDue(kNow + 999, &changes).ok());
+  EXPECT_TRUE(changes.empty());
+  EXPECT_EQ(correlator_->NextHeldDue(), kNow + 1000);
+  ASSERT_TRUE(correlator_->EvaluateDue(kNow + 1000, &changes).ok());
   EXPECT_EQ(StoreChanges(changes), kUpdated);
   EXPECT_EQ(correlator_->held(), 0U);
-  changes.clear();
-  ASSERT_TRUE(correlator_->EvaluateHeld(kNow + 200, &changes).ok());  // nothing held
-  EXPECT_TRUE(changes.empty());
+  EXPECT_EQ(correlator_->NextHeldDue(), std::nullopt);
+}
+
+// The interval on a clock of its own: the findings' `now` standing still (--now) holds nothing
+// longer.
+TEST_F(CouldHoldTest, AHoldClockMeasuresTheIntervalWhateverNowSays) {
+  Load(kBoth);
+  asff::TimeMs clock = 5'000;
+  correlator_->SetUpdateInterval(1000, [&clock] { return clock; });
+  ASSERT_TRUE(Import(Json("gd-1", "GuardDuty")).empty());
+  ASSERT_TRUE(Import(Json("insp-1", "Inspector")).empty());
+  ASSERT_EQ(Import(Json("insp-2", "Inspector")),
+            std::vector<std::string>{"created activity-and-findings"});
+  clock += 10;
+  EXPECT_TRUE(Import(Json("insp-3", "Inspector")).empty());  // every `now` is kNow
+  EXPECT_EQ(correlator_->NextHeldDue(), 6'000);
+  clock = 5'999;
+  EXPECT_TRUE(PassAt(kNow).empty());
+  clock = 6'000;
+  EXPECT_EQ(PassAt(kNow), kUpdated);
 }
 
 // Two rules on one instance, each with its own interval.
