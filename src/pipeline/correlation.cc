@@ -106,7 +106,13 @@ CorrelationStage::CorrelationStage(store::FindingStore& store,
       evidence_(store),
       correlator_(rules, evidence_),
       on_change_(std::move(on_change)) {
-  correlator_.SetUpdateInterval(kDefaultUpdateIntervalMs);
+  SetUpdateInterval(kDefaultUpdateIntervalMs);
+}
+
+asff::TimeMs CorrelationStage::SteadyMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
 }
 
 Status CorrelationStage::Start() {
@@ -251,7 +257,7 @@ Status CorrelationStage::Idle(asff::TimeMs now) {
   if (correlator_.held() == 0) return Status::Ok();
   if (Status s = Recover(now); !s.ok()) return s;
   std::vector<correlate::CorrelatedChange> changes;
-  if (Status s = correlator_.EvaluateHeld(now, &changes); !s.ok()) return s;
+  if (Status s = correlator_.EvaluateDue(now, &changes); !s.ok()) return s;
   return Apply(changes, now);
 }
 

@@ -24,11 +24,11 @@
 //   value does not advance while groups reached through relations wait to be evaluated.
 //   Withdrawals that a crash between a BatchUpdate and AfterUpdate missed are made by the next
 //   Finish's sweep.
-// - An active incident is updated at most once per update interval (1 s of `now` unless
-//   SetUpdateInterval says otherwise; correlate::Correlator holds the evaluations meanwhile).
-//   The batches that follow evaluate what is due; callers whose input paused call Idle, which
-//   evaluates all that is held (a live stream's pause, the server a second after it held them);
-//   Drain, Sweep and Finish do too.
+// - An active incident is updated at most once per update interval (1 s of the steady clock,
+//   whatever `now` says, unless SetUpdateInterval says otherwise; correlate::Correlator holds the
+//   evaluations meanwhile). The batches that follow evaluate what is due; callers whose input
+//   pauses call Idle (a live stream while it is paused, the server at NextHeldDue), which
+//   evaluates what is due and nothing else. Drain, Sweep and Finish evaluate all that is held.
 //   Held updates do not keep the recovery value back: every held group has an active incident,
 //   which after a crash is evaluated, with all of its evidence, at the next touch of its
 //   resource or at the next sweep (a Finish, or the server's periodic one): later than the
@@ -102,10 +102,20 @@ class CorrelationStage {
   }
   [[nodiscard]] std::size_t deferred() const { return correlator_.deferred(); }
   // Incident updates held (see the contract); `interval_ms` 0 evaluates every touch at once.
-  void SetUpdateInterval(asff::TimeMs interval_ms) { correlator_.SetUpdateInterval(interval_ms); }
+  // The interval is measured on `hold_clock` (milliseconds; SteadyMs unless a test says).
+  void SetUpdateInterval(asff::TimeMs interval_ms,
+                         std::function<asff::TimeMs()> hold_clock = SteadyMs) {
+    correlator_.SetUpdateInterval(interval_ms, std::move(hold_clock));
+  }
   [[nodiscard]] std::size_t held() const { return correlator_.held(); }
-  // Evaluates (and stores the changes of) every held update, and nothing that waits in the
-  // deferral queue (Drain's job, which can be a fan-out of thousands of groups).
+  // When the first held update is due, on the hold clock (nullopt: none held).
+  [[nodiscard]] std::optional<asff::TimeMs> NextHeldDue() const {
+    return correlator_.NextHeldDue();
+  }
+  // std::chrono::steady_clock in milliseconds since its epoch.
+  static asff::TimeMs SteadyMs();
+  // Evaluates (and stores the changes of) the held updates that are due, and nothing that waits
+  // in the deferral queue (Drain's job, which can be a fan-out of thousands of groups).
   Status Idle(asff::TimeMs now);
   Status Finish(asff::TimeMs now);
   // Finish without Done, for a long-running caller (the server) that sweeps now and then and

@@ -76,8 +76,8 @@ class FindingVisitor {
                        const Location& where);
   // The input has had no bytes ready for 100 ms (a pipe or terminal whose writer paused): the
   // moment to store what is batched, so that findings from a live stream are not held until the
-  // stream ends or a batch fills. Called between reads, never inside a piece's visit. The default
-  // does nothing.
+  // stream ends or a batch fills. Called again every 100 ms while the pause lasts; between reads,
+  // never inside a piece's visit. The default does nothing.
   virtual void OnIdle() {}
 };
 

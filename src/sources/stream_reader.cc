@@ -145,7 +145,11 @@ class StreamReader {
       MakeRoomForRead();
       // Idle only after a pause: a pipe holds 64 KB, so a writer slower than this reader leaves
       // it empty between most reads, and storing at each would make batches of a few findings.
-      if (!source.Ready(0) && !source.Ready(kIdleAfterMs)) visitor_.OnIdle();
+      // Then again every kIdleAfterMs while the pause lasts: what the visitor holds for a while
+      // (incident updates, pipeline/correlation.h) is due during it.
+      if (!source.Ready(0)) {
+        while (!source.Ready(kIdleAfterMs)) visitor_.OnIdle();
+      }
       Result<std::size_t> got = source.Read(buffer_.data() + end_, chunk_bytes_);
       if (!got.ok()) return got.status();
       if (*got == 0) break;

@@ -195,13 +195,14 @@ TEST_F(CorrelationTest, ResolvedEvidenceWithdrawsTheIncidentAndItComesBack) {
 
 // A stage that goes on correlating (a live stream's, the server's): an incident evaluated less
 // than a second ago is not updated by the next batch but by the first one after the second, or
-// when the input pauses.
+// by a pause of the input after it.
 TEST_F(CorrelationTest, AnIncidentsChangesWithinASecondWaitForItsEndOrAPause) {
   std::vector<correlate::CorrelatedChange::Kind> kinds;
   CorrelationStage stage(*store_, rules_.rules,
                          [&](const correlate::CorrelatedChange& c) { kinds.push_back(c.kind); });
   ASSERT_TRUE(stage.Start().ok());
   asff::TimeMs now = kNow;
+  stage.SetUpdateInterval(1000, [&now] { return now; });  // the interval on the findings' clock
   PipelineOptions options;
   options.batch_size = 1;  // each finding its own batch, as a trickling stream's
   options.clock = [&now] { return now; };
@@ -213,44 +214,56 @@ TEST_F(CorrelationTest, AnIncidentsChangesWithinASecondWaitForItsEndOrAPause) {
         sources::ReadFindingsFromFile(std::string(CORROBORATE_SOURCE_DIR) + "/examples/" + f, pipe)
             .ok());
   }
-  pipe.OnIdle();  // the stream pauses: what the story's later findings held is made
+  now = kNow + 1000;
+  pipe.OnIdle();  // the stream pauses: what the story's later findings held is due, and made
   EXPECT_EQ(stage.held(), 0U);
   ASSERT_EQ(Incident("ec2-backdoor-with-critical-cves", kBackdoorInstance).core.record_state,
             asff::RecordState::kActive);
   kinds.clear();
-  auto import = [&](asff::TimeMs at, const std::string& record_state, asff::TimeMs updated) {
+  using Kind = correlate::CorrelatedChange::Kind;
+  asff::TimeMs version = kNow - 1000;  // the GuardDuty finding's UpdatedAt, one step per import
+  auto import = [&](asff::TimeMs at, const std::string& record_state) {
     now = at;
     simdjson::dom::parser parser;
     pipe.OnFinding(parser
                        .parse(NextVersion(kGuardDuty, kBackdoorFinding,
-                                          {{"RecordState", record_state}}, updated))
+                                          {{"RecordState", record_state}}, version += 10))
                        .value(),
                    {"inline", 1, ""});
   };
-  import(kNow + 300, "\"ARCHIVED\"", kNow - 1000);  // the evidence goes
-  EXPECT_TRUE(kinds.empty());
+  const std::string archived = "\"ARCHIVED\"";
+  const std::string active = "\"ACTIVE\"";
+  const asff::TimeMs t = kNow + 10'000;
+  import(t, archived);  // long after its last evaluation: at once
+  EXPECT_EQ(kinds, std::vector{Kind::kArchived});
+  import(t + 300, active);  // no incident active: at once
+  EXPECT_EQ(kinds, (std::vector{Kind::kArchived, Kind::kUpdated}));
+  import(t + 500, archived);  // 0.2 s after the incident's last update: held
   EXPECT_EQ(stage.held(), 1U);
   EXPECT_EQ(Incident("ec2-backdoor-with-critical-cves", kBackdoorInstance).core.record_state,
             asff::RecordState::kActive);
-  import(kNow + 1000, "\"ARCHIVED\"", kNow - 900);  // the second is over
-  EXPECT_EQ(kinds, std::vector{correlate::CorrelatedChange::Kind::kArchived});
+  pipe.OnIdle();  // paused, but within the second: still held
+  EXPECT_EQ(stage.held(), 1U);
+  import(t + 1300, archived);  // the next batch after the second: made
+  EXPECT_EQ(kinds, (std::vector{Kind::kArchived, Kind::kUpdated, Kind::kArchived}));
   EXPECT_EQ(Incident("ec2-backdoor-with-critical-cves", kBackdoorInstance).core.record_state,
             asff::RecordState::kArchived);
 
-  // Back, then gone again within the second of the incident's return: the pause makes it.
+  // Back, then gone again 0.1 s later: a pause made once the second is over.
   kinds.clear();
-  import(kNow + 2000, "\"ACTIVE\"", kNow - 800);
-  EXPECT_EQ(kinds, std::vector{correlate::CorrelatedChange::Kind::kUpdated});
-  import(kNow + 2100, "\"ARCHIVED\"", kNow - 700);
+  import(t + 2000, active);
+  EXPECT_EQ(kinds, std::vector{Kind::kUpdated});
+  import(t + 2100, archived);
   EXPECT_EQ(stage.held(), 1U);
+  now = t + 2999;
+  pipe.OnIdle();
+  EXPECT_EQ(stage.held(), 1U);
+  now = t + 3000;
   pipe.OnIdle();
   EXPECT_EQ(stage.held(), 0U);
-  EXPECT_EQ(kinds, (std::vector{correlate::CorrelatedChange::Kind::kUpdated,
-                                correlate::CorrelatedChange::Kind::kArchived}));
+  EXPECT_EQ(kinds, (std::vector{Kind::kUpdated, Kind::kArchived}));
   EXPECT_EQ(Incident("ec2-backdoor-with-critical-cves", kBackdoorInstance).core.record_state,
             asff::RecordState::kArchived);
-  pipe.OnIdle();  // nothing held: nothing changes
-  EXPECT_EQ(kinds.size(), 2U);
   ASSERT_TRUE(pipe.Finish().ok());
 }
 
