@@ -6,10 +6,9 @@
 
 namespace corroborate::server {
 namespace {
-// How long after the correlation stage first holds incident updates they are made at the latest
-// (it holds them for a second of the findings' clock, which --now may stop, and releases them only
-// when a later job correlates something).
-constexpr std::chrono::seconds kHeldUpdatesAfter{1};
+// When making the incident updates the correlation stage holds failed, how long until it is tried
+// again.
+constexpr std::chrono::seconds kRetryHeldAfter{1};
 }  // namespace
 
 Writer::Writer(store::FindingStore& inner, const std::vector<correlate::Rule>* correlation_rules,
@@ -213,21 +212,29 @@ void Writer::RunTask(Job& job) {
 
 void Writer::Correlate(Recording& recording, asff::TimeMs now) {
   if (!correlation_ || (recording.imported.empty() && recording.updated.empty())) return;
-  const pipeline::CorrelationReport before = correlation_->report();
-  hub_.SetIdentity("corroborate-correlator");
-  Status s;
-  try {
+  RunCorrelation("correlation failed", [&] {
+    Status s;
     if (!recording.imported.empty()) {
       s = correlation_->AfterBatch(recording.imported, recording.outcomes, now);
     }
     if (s.ok() && !recording.updated.empty()) {
       s = correlation_->AfterUpdate(recording.updated, now);
     }
+    return s;
+  });
+}
+
+void Writer::RunCorrelation(std::string_view failure, const std::function<Status()>& step) {
+  const pipeline::CorrelationReport before = correlation_->report();
+  hub_.SetIdentity("corroborate-correlator");
+  Status s;
+  try {
+    s = step();
   } catch (const std::exception& e) {
     s = Status::Internal(std::string("exception: ") + e.what());
   }
   if (!s.ok()) {
-    logger_->Error("correlation failed").Field("error", s.message());
+    logger_->Error(std::string(failure)).Field("error", s.message());
     if (metrics_ != nullptr) metrics_->FindingsRejected("CorrelationError");
   }
   CountCorrelated(before);
@@ -243,29 +250,20 @@ void Writer::CountCorrelated(const pipeline::CorrelationReport& before) {
 }
 
 void Writer::NoteHeldUpdates() {
-  if (correlation_->held() == 0) {
+  // The stage's hold clock is the steady clock's milliseconds (CorrelationStage::SteadyMs).
+  if (const std::optional<asff::TimeMs> due = correlation_->NextHeldDue()) {
+    held_updates_due_ = std::chrono::steady_clock::time_point(std::chrono::milliseconds(*due));
+  } else {
     held_updates_due_.reset();
-  } else if (!held_updates_due_) {
-    held_updates_due_ = std::chrono::steady_clock::now() + kHeldUpdatesAfter;
   }
 }
 
 void Writer::MakeHeldUpdates() {
-  held_updates_due_.reset();
-  hub_.SetIdentity("corroborate-correlator");
-  const pipeline::CorrelationReport before = correlation_->report();
-  Status s;
-  try {
-    s = correlation_->Idle(options_.clock());
-  } catch (const std::exception& e) {
-    s = Status::Internal(std::string("exception: ") + e.what());
-  }
-  if (!s.ok()) {
-    logger_->Error("correlation of held incident updates failed").Field("error", s.message());
-    if (metrics_ != nullptr) metrics_->FindingsRejected("CorrelationError");
-  }
-  CountCorrelated(before);
-  NoteHeldUpdates();
+  RunCorrelation("correlation of held incident updates failed",
+                 [&] { return correlation_->Idle(options_.clock()); });
+  // After a failure what is due stays due: retried a second later, not at once.
+  const auto now = std::chrono::steady_clock::now();
+  if (held_updates_due_ && *held_updates_due_ <= now) held_updates_due_ = now + kRetryHeldAfter;
 }
 
 // A graceful stop: everything acknowledged is correlated, so the recovery point can go.

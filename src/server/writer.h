@@ -11,8 +11,8 @@
 //   written (HubStore), and what it changed was correlated: so a client's acknowledged write is
 //   on disk, and a read after the acknowledgement sees it and the incidents it created. An update
 //   of an incident last evaluated less than a second before is held (CorrelationStage) and made
-//   by a later job's correlation once the second is over, or at the latest a second after it was
-//   first held, busy queue or not.
+//   by a later job's correlation once the second is over, or by the writer when it is due, busy
+//   queue or not.
 // - Correlation runs after every job like `ingest` runs it after every batch
 //   (CorrelationStage::AfterBatch with the store's ImportOutcomes, AfterUpdate after
 //   BatchUpdateFindings); a correlation error is logged and counted but does not undo or fail
@@ -32,6 +32,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -104,7 +105,10 @@ class Writer {
   void RunImports(std::vector<Job>& jobs);
   void RunTask(Job& job);
   void Correlate(Recording& recording, asff::TimeMs now);
-  // Makes the incident updates the stage holds, and says when to next.
+  // Runs a correlation step under the correlator's identity: its error (or exception) logged and
+  // counted, never thrown; what it changed counted; the held updates' time noted.
+  void RunCorrelation(std::string_view failure, const std::function<Status()>& step);
+  // Makes the incident updates the stage holds that are due; notes when the next is.
   void MakeHeldUpdates();
   void NoteHeldUpdates();
   // Counts in the metrics what the stage changed since `before`.
@@ -127,8 +131,8 @@ class Writer {
   bool started_ = false;
   std::thread thread_;
   std::chrono::steady_clock::time_point next_sweep_, next_retention_;
-  // When the updates the stage holds are made (none held: empty). On the steady clock, since the
-  // findings' clock the stage holds them by may stand still (--now) or step back.
+  // When the first update the stage holds is due (none held: empty), on the steady clock the
+  // stage holds them by (the findings' clock may stand still, --now, or step back).
   std::optional<std::chrono::steady_clock::time_point> held_updates_due_;
 };
 
