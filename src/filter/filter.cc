@@ -22,6 +22,27 @@ namespace corroborate::filter {
 
 using simdjson::dom::element;
 
+// Reads a FindingView's members for the evaluator below.
+struct FindingViewAccess {
+  static constexpr std::size_t kMembers = FindingView::kMembers;
+  static_assert(kMembers <= 64, "FindingView keeps its slots in 64-bit masks");
+  template <typename Step>
+  static bool Member(const FindingView& view, const Step& step, element* out) {
+    const std::uint64_t bit = std::uint64_t{1} << step.view_slot;
+    if ((view.looked_up_ & bit) == 0) {
+      view.looked_up_ |= bit;
+      simdjson::dom::object object;
+      if (view.finding_.get_object().get(object) == simdjson::SUCCESS &&
+          object.at_key(step.member).get(view.members_[step.view_slot]) == simdjson::SUCCESS) {
+        view.found_ |= bit;
+      }
+    }
+    if ((view.found_ & bit) == 0) return false;
+    *out = view.members_[step.view_slot];
+    return true;
+  }
+};
+
 namespace {
 
 // ---------------------------------------------------------------------------------------------
@@ -32,6 +53,9 @@ namespace {
 struct PathStep {
   std::string_view member;
   bool each_element = false;  // `[]`: continue into every element of the list
+  // A path's first step: its member's slot in a FindingView (the same for every path starting
+  // with that member).
+  std::uint8_t view_slot = 0;
 };
 
 using Path = std::span<const PathStep>;
@@ -58,11 +82,23 @@ std::vector<PathStep> CompilePath(std::string_view path) {
 }
 
 // Every field's path, compiled once per process and indexed like AllFields(). Filters refer to
-// these by span, so parsing a filter compiles nothing and copying one copies no paths.
+// these by span, so parsing a filter compiles nothing and copying one copies no paths. Each
+// distinct first member gets a FindingView slot.
 const std::vector<std::vector<PathStep>>& CompiledPaths() {
   static const std::vector<std::vector<PathStep>> compiled = [] {
     std::vector<std::vector<PathStep>> paths;
-    for (const FieldInfo& field : AllFields()) paths.push_back(CompilePath(field.path));
+    std::vector<std::string_view> first_members;
+    for (const FieldInfo& field : AllFields()) {
+      paths.push_back(CompilePath(field.path));
+      if (paths.back().empty()) continue;  // Keyword
+      PathStep& first = paths.back().front();
+      auto slot = std::find(first_members.begin(), first_members.end(), first.member);
+      if (slot == first_members.end()) slot = first_members.insert(slot, first.member);
+      first.view_slot = static_cast<std::uint8_t>(slot - first_members.begin());
+    }
+    // The generated table is the only source of paths: a botocore upgrade that adds top-level
+    // members past the view's capacity must fail loudly here, not index past its end.
+    if (first_members.size() > FindingViewAccess::kMembers) std::abort();
     return paths;
   }();
   return compiled;
@@ -96,12 +132,30 @@ bool AnyValue(element node, Path path, const Visit& visit) {
   return visit(node);
 }
 
-// The text fields a KeywordFilter searches (it has no ASFF path of its own).
-constexpr std::array<PathStep, 1> kTitlePath{{{"Title", false}}};
-constexpr std::array<PathStep, 1> kDescriptionPath{{{"Description", false}}};
-constexpr std::array<PathStep, 1> kTypesPath{{{"Types", true}}};
-constexpr std::array<Path, 3> kKeywordPaths{Path(kTitlePath), Path(kDescriptionPath),
-                                            Path(kTypesPath)};
+// The same, from a whole finding, taking the first member from the view.
+template <typename Visit>
+bool AnyValue(const FindingView& finding, Path path, const Visit& visit) {
+  if (path.empty()) return visit(finding.element());
+  element child;
+  if (!FindingViewAccess::Member(finding, path.front(), &child)) return false;
+  const Path rest = path.subspan(1);
+  simdjson::dom::array list;
+  if (path.front().each_element && child.get_array().get(list) == simdjson::SUCCESS) {
+    for (element item : list) {
+      if (AnyValue(item, rest, visit)) return true;
+    }
+    return false;
+  }
+  return AnyValue(child, rest, visit);
+}
+
+// The text fields a KeywordFilter searches (it has no ASFF path of its own): those of the Title,
+// Description and Type filters.
+const std::array<Path, 3>& KeywordPaths() {
+  static const std::array<Path, 3> paths{
+      PathOf(*FindField("Title")), PathOf(*FindField("Description")), PathOf(*FindField("Type"))};
+  return paths;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Reading values from a finding
@@ -321,15 +375,15 @@ struct FieldCondition {
   bool accept_false = false;
   std::vector<std::string> keywords;  // OR
 
-  [[nodiscard]] bool Matches(element finding, asff::TimeMs now) const;
+  [[nodiscard]] bool Matches(const FindingView& finding, asff::TimeMs now) const;
 
  private:
-  [[nodiscard]] bool MatchesStrings(element finding) const;
-  [[nodiscard]] bool MatchesMaps(element finding) const;
-  [[nodiscard]] bool MatchesKeywords(element finding) const;
+  [[nodiscard]] bool MatchesStrings(const FindingView& finding) const;
+  [[nodiscard]] bool MatchesMaps(const FindingView& finding) const;
+  [[nodiscard]] bool MatchesKeywords(const FindingView& finding) const;
 };
 
-bool FieldCondition::MatchesStrings(element finding) const {
+bool FieldCondition::MatchesStrings(const FindingView& finding) const {
   if (!positives.empty()) {
     const bool any = AnyValue(finding, path, [this](element value) {
       const auto text = StringOf(value);
@@ -352,7 +406,8 @@ bool FieldCondition::MatchesStrings(element finding) const {
 }
 
 // True when some map on the path has an entry for one condition's key that passes its test.
-bool AnyMapEntryPasses(element finding, Path path, const std::vector<MapCondition>& conditions) {
+bool AnyMapEntryPasses(const FindingView& finding, Path path,
+                       const std::vector<MapCondition>& conditions) {
   return AnyValue(finding, path, [&conditions](element map) {
     simdjson::dom::object entries;
     if (map.get_object().get(entries) != simdjson::SUCCESS) return false;
@@ -365,14 +420,15 @@ bool AnyMapEntryPasses(element finding, Path path, const std::vector<MapConditio
   });
 }
 
-bool FieldCondition::MatchesMaps(element finding) const {
+bool FieldCondition::MatchesMaps(const FindingView& finding) const {
   if (!map_positives.empty() && !AnyMapEntryPasses(finding, path, map_positives)) return false;
   if (!map_negatives.empty() && AnyMapEntryPasses(finding, path, map_negatives)) return false;
   return true;
 }
 
-bool FieldCondition::MatchesKeywords(element finding) const {
-  return std::any_of(kKeywordPaths.begin(), kKeywordPaths.end(), [&](Path text_path) {
+bool FieldCondition::MatchesKeywords(const FindingView& finding) const {
+  const auto& paths = KeywordPaths();
+  return std::any_of(paths.begin(), paths.end(), [&](Path text_path) {
     return AnyValue(finding, text_path, [this](element value) {
       const auto text = StringOf(value);
       if (!text) return false;
@@ -382,7 +438,7 @@ bool FieldCondition::MatchesKeywords(element finding) const {
   });
 }
 
-bool FieldCondition::Matches(element finding, asff::TimeMs now) const {
+bool FieldCondition::Matches(const FindingView& finding, asff::TimeMs now) const {
   switch (field->type) {
     case FilterType::kString: return MatchesStrings(finding);
     case FilterType::kMap: return MatchesMaps(finding);
@@ -916,7 +972,7 @@ Result<FindingFilter> FindingFilter::ParseText(std::string_view json, const Pars
   return Parse(root, options);
 }
 
-bool FindingFilter::Matches(element finding, asff::TimeMs now) const {
+bool FindingFilter::Matches(const FindingView& finding, asff::TimeMs now) const {
   if (!impl_) return true;
   const auto& fields = impl_->fields;
   return std::all_of(impl_->evaluation_order.begin(), impl_->evaluation_order.end(),

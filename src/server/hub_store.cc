@@ -134,9 +134,10 @@ Status HubStore::Import(std::span<const store::IncomingFinding> batch, asff::Tim
       Changed& c = changed[ci];
       simdjson::dom::element root;
       if (parser.parse(c.final_json).get(root) != simdjson::SUCCESS) continue;
+      const filter::FindingView view(root);  // every rule's criteria read the same members
       for (size_t r = 0; r < rules_->size(); ++r) {
         const AutomationRule& rule = (*rules_)[r];
-        if (!rule.enabled || !rule.criteria.Matches(root, now)) continue;
+        if (!rule.enabled || !rule.criteria.Matches(view, now)) continue;
         asff::AnalystMask mask = 0;
         auto next = asff::ApplyBatchUpdate(c.final_json, rule.action, now, mask);
         if (!next.ok()) continue;

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "filter_test_util.h"
 
@@ -687,6 +689,94 @@ TEST(FindingFilterTest, ParseReadsAnElementOfALargerDocument) {
   ASSERT_TRUE(filter.ok()) << filter.status().ToString();
   simdjson::dom::parser finding_parser;
   EXPECT_TRUE(filter->Matches(finding_parser.parse(std::string(kFinding)).value(), kNow));
+}
+
+// ---------------------------------------------------------------------------------------------
+// FindingView: one finding read by many filters
+
+// Filters that read the same top-level members (Compliance, Severity, Resources, ProductFields)
+// through different paths, members the finding lacks, and the Keyword paths; with the answer
+// each must give on kFinding.
+const std::vector<std::pair<std::string, bool>>& SharedMemberFilters() {
+  static const std::vector<std::pair<std::string, bool>> filters = {
+      {StringFilter("ComplianceStatus", "EQUALS", "FAILED"), true},
+      {StringFilter("ComplianceSecurityControlId", "EQUALS", "EC2.19"), true},
+      {StringFilter("ComplianceSecurityControlId", "EQUALS", "EC2.9"), false},
+      {StringFilter("ComplianceAssociatedStandardsId", "PREFIX", "standards/cis"), true},
+      {StringFilter("SeverityLabel", "EQUALS", "HIGH"), true},
+      {StringFilter("FindingProviderFieldsSeverityLabel", "EQUALS", "HIGH"), false},
+      {StringFilter("ResourceType", "EQUALS", "AwsEc2Instance"), true},
+      {StringFilter("ResourceId", "EQUALS", "i-0123456789abcdef0"), true},
+      {StringFilter("ResourceId", "NOT_EQUALS", "i-0123456789abcdef0"), false},
+      {R"({"ResourceTags": [{"Key": "env", "Value": "prod", "Comparison": "EQUALS"}]})", true},
+      {R"({"ProductFields": [{"Key": "aws/securityhub/ProductName", "Value": "Security Hub",
+                              "Comparison": "EQUALS"}]})",
+       true},
+      {StringFilter("NoteText", "EQUALS", "x"), false},  // no Note member
+      {StringFilter("NoteText", "NOT_EQUALS", "x"), true},
+      {StringFilter("ThreatIntelIndicatorValue", "PREFIX", "1"), false},  // none either
+      {R"({"Keyword": [{"Value": "unrestricted"}]})", true},
+      {StringFilter("Type", "PREFIX", "Effects/"), true},
+      {R"({"ComplianceStatus": [{"Value": "FAILED", "Comparison": "EQUALS"}],
+           "SeverityLabel": [{"Value": "CRITICAL", "Comparison": "EQUALS"}]})",
+       false},
+  };
+  return filters;
+}
+
+std::vector<FindingFilter> ParsedSharedMemberFilters() {
+  std::vector<FindingFilter> parsed;
+  for (const auto& [text, expected] : SharedMemberFilters()) {
+    auto filter = FindingFilter::ParseText(text);
+    EXPECT_TRUE(filter.ok()) << text << "\n" << filter.status().ToString();
+    parsed.push_back(filter.ok() ? std::move(filter).value() : FindingFilter());
+  }
+  return parsed;
+}
+
+TEST(FindingViewTest, OneViewAnswersEveryFilterAsAFreshReadWouldInAnyOrder) {
+  const auto filters = ParsedSharedMemberFilters();
+  const auto& expected = SharedMemberFilters();
+  simdjson::dom::parser parser;
+  const simdjson::dom::element root = parser.parse(std::string(kFinding)).value();
+  // Forwards and backwards: whichever filter looks a member up first, the others see it too.
+  const FindingView forwards(root);
+  for (size_t i = 0; i < filters.size(); ++i) {
+    EXPECT_EQ(filters[i].Matches(forwards, kNow), expected[i].second) << expected[i].first;
+    EXPECT_EQ(filters[i].Matches(root, kNow), expected[i].second) << expected[i].first;
+  }
+  const FindingView backwards(root);
+  for (size_t i = filters.size(); i-- > 0;) {
+    EXPECT_EQ(filters[i].Matches(backwards, kNow), expected[i].second) << expected[i].first;
+  }
+  // Asked again, a view answers the same (absent members stay absent).
+  for (size_t i = 0; i < filters.size(); ++i) {
+    EXPECT_EQ(filters[i].Matches(forwards, kNow), expected[i].second) << expected[i].first;
+  }
+}
+
+TEST(FindingViewTest, ViewsOfDifferentFindingsDoNotShareWhatTheyFound) {
+  const auto filters = ParsedSharedMemberFilters();
+  simdjson::dom::parser parser_a;
+  simdjson::dom::parser parser_b;
+  const simdjson::dom::element a = parser_a.parse(std::string(kFinding)).value();
+  const simdjson::dom::element b =
+      parser_b.parse(FindingWith(R"("Status": "FAILED")", R"("Status": "PASSED")")).value();
+  const FindingView view_a(a);
+  const FindingView view_b(b);
+  EXPECT_TRUE(filters[0].Matches(view_a, kNow));
+  EXPECT_FALSE(filters[0].Matches(view_b, kNow));
+  EXPECT_TRUE(filters[1].Matches(view_b, kNow));  // the rest of Compliance is as in kFinding
+}
+
+TEST(FindingViewTest, AFindingThatIsNotAnObjectHasNoMembers) {
+  const auto filters = ParsedSharedMemberFilters();
+  simdjson::dom::parser parser;
+  const simdjson::dom::element list = parser.parse(std::string(R"([{"Compliance": {}}])")).value();
+  const FindingView view(list);
+  EXPECT_FALSE(filters[0].Matches(view, kNow));  // a positive comparison: nothing to match
+  EXPECT_TRUE(filters[8].Matches(view, kNow));   // a negative one: nothing excluded
+  EXPECT_TRUE(filters[12].Matches(view, kNow));
 }
 
 }  // namespace
