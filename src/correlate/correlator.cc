@@ -58,7 +58,7 @@ std::int64_t SteadyMs() {
 
 Correlator::Correlator(const std::vector<Rule>& rules, EvidenceSource& source,
                        std::size_t cache_limit)
-    : rules_(rules), source_(source), cache_limit_(cache_limit) {
+    : rules_(rules), plan_(rules_), source_(source), cache_limit_(cache_limit) {
   std::size_t conditions = 0;
   active_per_rule_.assign(rules_.size(), 0);
   for (std::size_t i = 0; i < rules_.size(); ++i) rule_index_.emplace(rules_[i].id, i);
@@ -137,7 +137,7 @@ Status Correlator::Lookup(std::uint64_t version, const Summary** out, std::uint6
   // As of the pass that reads it (every entry point sets now_), as Touch computes them as of the
   // import: a filter on a date relative to now means the same for a version read and one touched.
   ConditionResults results;
-  results.Compute(rules_, root, now_);
+  results.Compute(plan_, root, now_);
   *out = &Remember(version, f, std::move(results));
   return Status::Ok();
 }
@@ -352,10 +352,9 @@ void Correlator::Touch(const asff::Finding& finding, std::string_view json, asff
   ConditionResults results;
   if (parser_.parse(json.data(), json.size()).get(root) == simdjson::SUCCESS) {
     // Filters with dates relative to now are evaluated as of the import.
-    results.Compute(rules_, root, now);
+    results.Compute(plan_, root, now);
   }
-  results.matches.resize(
-      rules_.empty() ? 0 : condition_base_.back() + rules_.back().conditions.size(), false);
+  results.matches.resize(plan_.condition_count(), false);
   for (const asff::Resource& r : finding.resources) {
     Touched t{r.canonical_key, r.type, std::vector<bool>(rules_.size()),
               std::vector<bool>(rules_.size())};

@@ -372,6 +372,7 @@ class Correlator {
   [[nodiscard]] static bool Includes(const std::vector<std::size_t>* rules, std::size_t rule);
 
   const std::vector<Rule>& rules_;
+  const ConditionPlan plan_;  // over rules_
   EvidenceSource& source_;
   bool any_includes_correlated_ = false;
   std::vector<Touched> touched_;

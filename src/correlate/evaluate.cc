@@ -183,27 +183,53 @@ FindingFacts FindingFacts::Of(const asff::Finding& f) {
   return facts;
 }
 
-void ConditionResults::Compute(std::span<const Rule> rules, simdjson::dom::element finding,
-                               asff::TimeMs now) {
-  matches.clear();
-  distinct_values.clear();
-  std::string_view product;
-  const bool has_product = finding["ProductName"].get_string().get(product) == simdjson::SUCCESS;
+ConditionPlan::ConditionPlan(std::span<const Rule> rules) {
+  std::unordered_map<std::string_view, std::size_t> filter_of_text;
   for (const Rule& rule : rules) {
     for (const Condition& c : rule.conditions) {
-      const bool product_excluded =
-          c.product_names &&
-          (!has_product || std::find(c.product_names->begin(), c.product_names->end(), product) ==
-                               c.product_names->end());
-      const bool matched = !product_excluded && c.filter.Matches(finding, now);
-      matches.push_back(matched);
-      if (matched && !c.distinct.empty()) {
-        std::vector<std::string> values;
-        CollectValues(finding, c.distinct, values);
-        if (!values.empty()) distinct_values.emplace_back(matches.size() - 1, std::move(values));
+      const std::size_t number = conditions_.size();
+      conditions_.push_back(&c);
+      const auto [it, inserted] = filter_of_text.try_emplace(c.filter_json, filters_.size());
+      if (inserted) {
+        filters_.push_back({&c.filter, {}});
+        if (!c.product_names) {
+          unrestricted_.push_back(it->second);
+        } else {
+          for (const std::string& product : *c.product_names) {
+            std::vector<std::size_t>& filters = by_product_[product];
+            if (filters.empty() || filters.back() != it->second) filters.push_back(it->second);
+          }
+        }
       }
+      filters_[it->second].conditions.push_back(number);
     }
   }
+}
+
+void ConditionResults::Compute(const ConditionPlan& plan, simdjson::dom::element finding,
+                               asff::TimeMs now) {
+  matches.assign(plan.conditions_.size(), false);
+  distinct_values.clear();
+  const filter::FindingView view(finding);  // the filters read the same few members
+  auto test = [&](std::size_t f) {
+    const ConditionPlan::DistinctFilter& filter = plan.filters_[f];
+    if (!filter.filter->Matches(view, now)) return;
+    for (const std::size_t number : filter.conditions) {
+      matches[number] = true;
+      const Condition& c = *plan.conditions_[number];
+      if (c.distinct.empty()) continue;
+      std::vector<std::string> values;
+      CollectValues(finding, c.distinct, values);
+      if (!values.empty()) distinct_values.emplace_back(number, std::move(values));
+    }
+  };
+  std::string_view product;
+  if (finding["ProductName"].get_string().get(product) == simdjson::SUCCESS) {
+    if (const auto it = plan.by_product_.find(product); it != plan.by_product_.end()) {
+      for (const std::size_t f : it->second) test(f);
+    }
+  }
+  for (const std::size_t f : plan.unrestricted_) test(f);
 }
 
 const std::vector<std::string>* ConditionResults::ValuesOf(std::size_t condition) const {

@@ -23,6 +23,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include <simdjson.h>
@@ -39,6 +40,34 @@ inline constexpr std::string_view kProductName = "Corroborate";
 // ProductFields key holding the digest of what makes an update of a correlated finding material.
 inline constexpr std::string_view kDigestField = "corroborate/EvidenceDigest";
 
+// Which filters a finding is tested against, worked out once per rule set. Conditions with the
+// same filter (rules written from one template share most of theirs) are tested once, and a
+// finding is tested only against the filters that allow its ProductName: one lookup by product,
+// not a search of every condition's list. Conditions are numbered across every rule of the set,
+// as ConditionResults numbers them. The plan points into `rules`, which must outlive it.
+class ConditionPlan {
+ public:
+  explicit ConditionPlan(std::span<const Rule> rules);
+
+  [[nodiscard]] std::size_t condition_count() const { return conditions_.size(); }
+
+ private:
+  friend struct ConditionResults;
+  struct DistinctFilter {
+    const filter::FindingFilter* filter = nullptr;
+    std::vector<std::size_t> conditions;  // the conditions with this filter, by number
+  };
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::vector<const Condition*> conditions_;  // by number
+  std::vector<DistinctFilter> filters_;
+  std::vector<std::size_t> unrestricted_;  // filters allowing any ProductName
+  // Per ProductName: the filters that allow it, among those that allow only some.
+  std::unordered_map<std::string, std::vector<std::size_t>, Hash, std::equal_to<>> by_product_;
+};
+
 // What a finding gives each condition, computed once per finding version by callers that
 // evaluate the same findings many times (the Correlator). Conditions are numbered across every
 // rule of the caller's set; Evaluate's `condition_base` is the rule's first.
@@ -47,10 +76,10 @@ struct ConditionResults {
   // Per condition with `distinct` that matches: the values found under its path.
   std::vector<std::pair<std::size_t, std::vector<std::string>>> distinct_values;
 
-  // Fills matches and distinct_values for `rules`, numbering their conditions in order. A
-  // condition whose filter allows only some ProductNames is not evaluated on a finding of
-  // another product (most conditions name one; this is most of the cost saved).
-  void Compute(std::span<const Rule> rules, simdjson::dom::element finding, asff::TimeMs now);
+  // Fills matches and distinct_values for the plan's conditions. A condition whose filter allows
+  // only some ProductNames is not evaluated on a finding of another product (most conditions
+  // name one; this is most of the cost saved).
+  void Compute(const ConditionPlan& plan, simdjson::dom::element finding, asff::TimeMs now);
   [[nodiscard]] const std::vector<std::string>* ValuesOf(std::size_t condition) const;
 };
 

@@ -9,6 +9,8 @@
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <string>
+#include <vector>
 
 #include "sources/sources.h"
 
@@ -211,6 +213,79 @@ TEST_F(EvaluateTest, CorrelatedFindingsAreNotEvidence) {
   candidates.push_back({&facts, 0, parser.parse(json).value(), ""});
   const Evaluation again = Evaluate(rule, candidates, kNow);
   EXPECT_EQ(again.evidence.size(), 5u);
+}
+
+// Two rules whose conditions share filters (as rules written from one template do), some limited
+// to products, one with `distinct` on a filter another condition also has.
+constexpr std::string_view kSharedFilterRules = R"(---
+id: shared-a
+title: a
+conditions:
+  gd: {filter: {ProductName: GuardDuty, SeverityLabel: [HIGH, CRITICAL]}}
+  failed: {filter: {ComplianceStatus: FAILED}}
+---
+id: shared-b
+title: b
+conditions:
+  gd_types: {filter: {ProductName: GuardDuty, SeverityLabel: [HIGH, CRITICAL]}, distinct: "Types[]"}
+  failed_ids: {filter: {ComplianceStatus: FAILED}, distinct: "Resources[].Id"}
+  either: {filter: {ProductName: [Inspector, GuardDuty]}}
+  any_high: {filter: {SeverityLabel: HIGH}}
+)";
+
+std::string SharedFilterFinding(std::string_view product_member) {
+  return R"({"Id": "f", )" + std::string(product_member) +
+         R"("Types": ["TTPs/Discovery", "Effects/Data Exposure"], "Severity": {"Label": "HIGH"},
+             "Compliance": {"Status": "FAILED"},
+             "Resources": [{"Type": "AwsEc2Instance", "Id": "i-1"}, {"Type": "Other", "Id": "o-2"}]})";
+}
+
+TEST(ConditionPlanTest, SharedFiltersAndProductsGiveWhatEachConditionAloneWould) {
+  RuleSet set;
+  LoadRules(kSharedFilterRules, "shared.yaml", set);
+  ASSERT_TRUE(set.errors.empty()) << set.errors[0].message;
+  const ConditionPlan plan(set.rules);
+  ASSERT_EQ(plan.condition_count(), 6u);
+  struct Case {
+    std::string finding;
+    std::vector<bool> expected;  // gd, failed, gd_types, failed_ids, either, any_high
+  };
+  const std::vector<Case> cases = {
+      {SharedFilterFinding(R"("ProductName": "GuardDuty", )"),
+       {true, true, true, true, true, true}},
+      {SharedFilterFinding(R"("ProductName": "Inspector", )"),
+       {false, true, false, true, true, true}},
+      {SharedFilterFinding(R"("ProductName": "Macie", )"), {false, true, false, true, false, true}},
+      {SharedFilterFinding(""), {false, true, false, true, false, true}},  // no ProductName
+      {SharedFilterFinding(R"("ProductName": 7, )"), {false, true, false, true, false, true}},
+  };
+  simdjson::dom::parser parser;
+  for (const Case& c : cases) {
+    const simdjson::dom::element root = parser.parse(c.finding).value();
+    ConditionResults results;
+    results.Compute(plan, root, kNow);
+    ASSERT_EQ(results.matches.size(), 6u);
+    std::size_t number = 0;
+    for (const Rule& rule : set.rules) {
+      for (const Condition& condition : rule.conditions) {
+        EXPECT_EQ(results.matches[number], c.expected[number]) << condition.name << c.finding;
+        // The reference: the condition's own filter, which allows only its products anyway.
+        EXPECT_EQ(results.matches[number], condition.filter.Matches(root, kNow)) << condition.name;
+        ++number;
+      }
+    }
+    // Each `distinct` condition that matches has its own path's values, whoever shares its filter.
+    const auto* types = results.ValuesOf(2);
+    const auto* ids = results.ValuesOf(3);
+    EXPECT_EQ(types != nullptr, c.expected[2]);
+    if (types != nullptr) {
+      EXPECT_EQ(*types, (std::vector<std::string>{"TTPs/Discovery", "Effects/Data Exposure"}));
+    }
+    ASSERT_NE(ids, nullptr);
+    EXPECT_EQ(*ids, (std::vector<std::string>{"i-1", "o-2"}));
+    EXPECT_EQ(results.ValuesOf(0), nullptr);  // no `distinct`
+    EXPECT_EQ(results.ValuesOf(1), nullptr);
+  }
 }
 
 TEST(RenderTest, FillsKnownPlaceholdersAndKeepsOthers) {
