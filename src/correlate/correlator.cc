@@ -354,7 +354,7 @@ void Correlator::Touch(const asff::Finding& finding, std::string_view json, asff
     // Filters with dates relative to now are evaluated as of the import.
     results.Compute(plan_, root, now);
   }
-  results.matches.resize(plan_.condition_count(), false);
+  results.matches.resize(condition_count_, false);
   for (const asff::Resource& r : finding.resources) {
     Touched t{r.canonical_key, r.type, std::vector<bool>(rules_.size()),
               std::vector<bool>(rules_.size())};

@@ -23,12 +23,12 @@
 #include <span>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include <simdjson.h>
 
 #include "asff/finding.h"
+#include "common/string_map.h"
 #include "correlate/rules.h"
 
 namespace corroborate::correlate {
@@ -57,15 +57,11 @@ class ConditionPlan {
     const filter::FindingFilter* filter = nullptr;
     std::vector<std::size_t> conditions;  // the conditions with this filter, by number
   };
-  struct Hash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
   std::vector<const Condition*> conditions_;  // by number
   std::vector<DistinctFilter> filters_;
   std::vector<std::size_t> unrestricted_;  // filters allowing any ProductName
   // Per ProductName: the filters that allow it, among those that allow only some.
-  std::unordered_map<std::string, std::vector<std::size_t>, Hash, std::equal_to<>> by_product_;
+  StringMap<std::vector<std::size_t>> by_product_;
 };
 
 // What a finding gives each condition, computed once per finding version by callers that

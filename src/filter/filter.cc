@@ -111,14 +111,19 @@ Path PathOf(const FieldInfo& field) {
 // Calls visit(value) for every value the path reaches in `node`, visiting every element of the
 // lists marked `[]`, and returns true as soon as a call does (so "any" stops early). A missing
 // member reaches nothing. A `[]` member that is not a list is visited as its one element, which
-// keeps a finding whose producer wrote a scalar matchable.
+// keeps a finding whose producer wrote a scalar matchable. With `view` (of `node`, a whole
+// finding), the first member comes from the view.
 template <typename Visit>
-bool AnyValue(element node, Path path, const Visit& visit) {
+bool AnyValue(element node, Path path, const Visit& visit, const FindingView* view = nullptr) {
   for (size_t i = 0; i < path.size(); ++i) {
-    simdjson::dom::object object;
-    if (node.get_object().get(object) != simdjson::SUCCESS) return false;
     element child;
-    if (object.at_key(path[i].member).get(child) != simdjson::SUCCESS) return false;
+    if (i == 0 && view != nullptr) {
+      if (!FindingViewAccess::Member(*view, path[i], &child)) return false;
+    } else {
+      simdjson::dom::object object;
+      if (node.get_object().get(object) != simdjson::SUCCESS) return false;
+      if (object.at_key(path[i].member).get(child) != simdjson::SUCCESS) return false;
+    }
     simdjson::dom::array list;
     if (path[i].each_element && child.get_array().get(list) == simdjson::SUCCESS) {
       const Path rest = path.subspan(i + 1);
@@ -132,21 +137,9 @@ bool AnyValue(element node, Path path, const Visit& visit) {
   return visit(node);
 }
 
-// The same, from a whole finding, taking the first member from the view.
 template <typename Visit>
 bool AnyValue(const FindingView& finding, Path path, const Visit& visit) {
-  if (path.empty()) return visit(finding.element());
-  element child;
-  if (!FindingViewAccess::Member(finding, path.front(), &child)) return false;
-  const Path rest = path.subspan(1);
-  simdjson::dom::array list;
-  if (path.front().each_element && child.get_array().get(list) == simdjson::SUCCESS) {
-    for (element item : list) {
-      if (AnyValue(item, rest, visit)) return true;
-    }
-    return false;
-  }
-  return AnyValue(child, rest, visit);
+  return AnyValue(finding.element(), path, visit, &finding);
 }
 
 // The text fields a KeywordFilter searches (it has no ASFF path of its own): those of the Title,
