@@ -96,11 +96,11 @@ Status Correlator::Start() {
   return Status::Ok();
 }
 
-Correlator::Summary& Correlator::Remember(std::uint64_t version, const asff::Finding& finding,
-                                          ConditionResults results) {
+Correlator::Summary& Correlator::Remember(std::uint64_t version, FindingFacts facts,
+                                          const asff::Finding& finding, ConditionResults results) {
   auto [it, inserted] = cache_.try_emplace(version);
   Summary& summary = it->second;
-  summary.facts = FindingFacts::Of(finding);
+  summary.facts = std::move(facts);
   summary.product_name = finding.product_name;
   summary.title = finding.title;
   summary.severity = finding.severity_label;
@@ -138,7 +138,7 @@ Status Correlator::Lookup(std::uint64_t version, const Summary** out, std::uint6
   // import: a filter on a date relative to now means the same for a version read and one touched.
   ConditionResults results;
   results.Compute(plan_, root, now_);
-  *out = &Remember(version, f, std::move(results));
+  *out = &Remember(version, FindingFacts::Of(f), f, std::move(results));
   return Status::Ok();
 }
 
@@ -224,18 +224,49 @@ void Correlator::Count(MemberList& members, const Summary& summary, std::uint64_
   }
 }
 
-bool Correlator::CouldHold(std::size_t rule, const MemberList& members, asff::TimeMs now) const {
-  if (!decided_by_counts_[rule] || !Counted(members) || now < members.counted_at) return true;
+Status Correlator::CouldHold(std::size_t rule, const GroupKey& group, asff::TimeMs now,
+                             bool* could_hold) {
+  *could_hold = true;
+  MemberList* members = nullptr;
+  if (Status s = MembersOf(group.key, &members); !s.ok()) return s;
+  if (!decided_by_counts_[rule] || !Counted(*members) || now < members->counted_at) {
+    return Status::Ok();
+  }
   const Rule& r = rules_[rule];
+  const std::size_t base = condition_base_[rule];
   // A buffer kept for it: this runs per rule per touched group.
   std::vector<bool>& could = could_hold_scratch_;
   could.assign(r.conditions.size(), false);
   for (std::size_t k = 0; k < r.conditions.size(); ++k) {
     const Condition& c = r.conditions[k];
-    const auto needed = static_cast<std::uint32_t>(std::max(c.at_least, 0));
-    could[k] = !c.related_type.empty() || members.matching[condition_base_[rule] + k] >= needed;
+    could[k] = !c.related_type.empty() ||
+               members->matching[base + k] >= static_cast<std::uint32_t>(std::max(c.at_least, 0));
   }
-  return correlate::Evaluate(r.require, could);
+  *could_hold = correlate::Evaluate(r.require, could);
+  if (!*could_hold || !has_related_[rule]) return Status::Ok();
+  // Its own conditions leave it open: a condition on_related is bounded by what the related
+  // resources' counts say (the walk is the one the evaluation makes, memoised for the pass).
+  // Most groups a rule with related conditions is evaluated on have nothing related that matches.
+  std::vector<RelatedResource> related;
+  for (std::size_t k = 0; k < r.conditions.size(); ++k) {
+    const Condition& c = r.conditions[k];
+    if (c.related_type.empty()) continue;
+    if (Status s = Walk(group.key, group.type, c.related_type, &related); !s.ok()) return s;
+    std::uint64_t bound = 0;
+    bool known = true;
+    for (const RelatedResource& rel : related) {
+      MemberList* theirs = nullptr;
+      if (Status s = MembersOf(rel.key, &theirs); !s.ok()) return s;
+      if (!Counted(*theirs) || now < theirs->counted_at) {
+        known = false;
+        break;
+      }
+      bound += theirs->matching[base + k];
+    }
+    could_hold_scratch_[k] = !known || bound >= static_cast<std::uint64_t>(std::max(c.at_least, 0));
+  }
+  *could_hold = correlate::Evaluate(r.require, could_hold_scratch_);
+  return Status::Ok();
 }
 
 bool Correlator::Applies(const Rule& rule, std::string_view type) const {
@@ -289,6 +320,9 @@ void Correlator::Touch(const asff::Finding& finding, std::string_view json, asff
     const auto kept = cache_.find(superseded);
     previous_rules |= kept != cache_.end() ? kept->second.rules : ~std::uint64_t{0};
   };
+  // Whether an earlier version of this finding was stored (what it counted for and the relations
+  // it stated are then for the evaluations to compare).
+  bool superseded = version == 0 || replaced != 0;
   if (replaced != 0) {
     note_previous(replaced);
     // A replaced version is never read again (the store answers NotFound for it): what was kept
@@ -329,6 +363,7 @@ void Correlator::Touch(const asff::Finding& finding, std::string_view json, asff
     // a kept version is a current one, which Candidates relies on.
     if (auto [it, inserted] = current_.try_emplace(identity, version);
         !inserted && it->second != version) {
+      superseded = true;
       if (it->second != replaced) note_previous(it->second);
       cache_.erase(it->second);
       it->second = version;
@@ -355,26 +390,47 @@ void Correlator::Touch(const asff::Finding& finding, std::string_view json, asff
     results.Compute(plan_, root, now);
   }
   results.matches.resize(condition_count_, false);
+  FindingFacts facts = FindingFacts::Of(finding);
+  const bool relations_may_change = superseded || !finding.relations.empty();
+  std::vector<std::uint8_t> flags;
   for (const asff::Resource& r : finding.resources) {
-    Touched t{r.canonical_key, r.type, std::vector<bool>(rules_.size()),
-              std::vector<bool>(rules_.size())};
+    flags.assign(rules_.size(), 0);
     bool any = false;
     for (size_t i = 0; i < rules_.size(); ++i) {
       const Rule& rule = rules_[i];
+      std::uint8_t f = 0;
       for (size_t k = 0; k < rule.conditions.size(); ++k) {
         const Condition& c = rule.conditions[k];
-        const bool matched = results.matches[condition_base_[i] + k];
+        if (!results.matches[condition_base_[i] + k]) continue;
         if (c.related_type.empty()) {
-          t.own_match[i] = t.own_match[i] || matched;
+          f |= Touched::kOwnMatch;
         } else if (c.related_type == r.type) {
-          t.related_match[i] = t.related_match[i] || matched;
+          f |= Touched::kRelatedMatch;
         }
       }
-      if (!decided_by_counts_[i] && (previous_rules & RuleBit(i)) != 0) {
-        t.own_match[i] = true;
-        t.related_match[i] = true;
+      const bool counted_before = (previous_rules & RuleBit(i)) != 0;
+      if (!decided_by_counts_[i] && counted_before) {
+        f |= Touched::kOwnMatch | Touched::kRelatedMatch;
       }
-      any = any || t.own_match[i] || t.related_match[i];
+      any = any || f != 0;
+      // A version that matches a condition but counts for nothing (resolved, say, or observed
+      // before the window) changes no evidence unless the one it supersedes counted, nor do
+      // relations change unless it states some or supersedes a version. What an unexact touch
+      // matches is of the imported JSON, not of the stored version.
+      if (!exact || counted_before) {
+        f |= Touched::kMayChangeActive | Touched::kMayChangeRelated;
+      } else {
+        const bool counts =
+            f != 0 && correlate::Counts(rule, facts) && facts.observed >= now - rule.window;
+        if ((counts && (f & Touched::kOwnMatch) != 0) ||
+            (has_related_[i] && relations_may_change)) {
+          f |= Touched::kMayChangeActive;
+        }
+        if ((counts && (f & Touched::kRelatedMatch) != 0) || relations_may_change) {
+          f |= Touched::kMayChangeRelated;
+        }
+      }
+      flags[i] = f;
     }
     // Nothing matched, now or before (for a negating rule): only an active incident on the
     // resource, or on one related to it for a rule with a condition on resources of its type, can
@@ -382,14 +438,14 @@ void Correlator::Touch(const asff::Finding& finding, std::string_view json, asff
     if (!any && ActiveRulesOf(r.canonical_key) == nullptr && !RelatedKindOfActiveRule(r.type)) {
       continue;
     }
-    touched_.push_back(std::move(t));
+    touched_.push_back({r.canonical_key, r.type, flags});
   }
   if (version == 0) return;
   if (!exact) {
     UpdateMembers(finding, identity, version, ~std::uint64_t{0}, nullptr, now);
     return;
   }
-  const Summary& summary = Remember(version, finding, std::move(results));
+  const Summary& summary = Remember(version, std::move(facts), finding, std::move(results));
   UpdateMembers(finding, identity, version, summary.rules, &summary, now);
 }
 
@@ -466,7 +522,10 @@ Status Correlator::Run(asff::TimeMs now, std::vector<CorrelatedChange>* changes)
     std::set<size_t>* group_rules = nullptr;
     for (size_t i = 0; i < rules_.size(); ++i) {
       const Rule& rule = rules_[i];
-      if (Applies(rule, t.type) && (t.own_match[i] || Includes(active_here, i))) {
+      // An active incident is evaluated again only when the finding may change it; evidence
+      // that ages out of the window with nothing relevant arriving is for Sweep.
+      if (Applies(rule, t.type) &&
+          t.Has(i, Includes(active_here, i) ? Touched::kMayChangeActive : Touched::kOwnMatch)) {
         if (group_rules == nullptr) group_rules = &groups[{t.key, t.type}];
         group_rules->insert(i);
       }
@@ -474,13 +533,16 @@ Status Correlator::Run(asff::TimeMs now, std::vector<CorrelatedChange>* changes)
           std::any_of(rule.conditions.begin(), rule.conditions.end(),
                       [&](const Condition& c) { return c.related_type == t.type; });
       const bool rule_active = active_per_rule_[i] > 0;
-      if (!related_kind || (!t.related_match[i] && !rule_active)) continue;
+      if (!related_kind || (!t.Has(i, Touched::kRelatedMatch) &&
+                            !(rule_active && t.Has(i, Touched::kMayChangeRelated)))) {
+        continue;
+      }
       if (Status s = Walk(t.key, t.type, rule.resource_type, &related); !s.ok()) return s;
       for (const RelatedResource& r : related) {
         if (r.type == t.type) continue;
         // Reached through relations: possibly very many (one group on 50,000 instances), so
         // queued and evaluated within the budget.
-        if (t.related_match[i] || IsActive(i, r.key)) Defer({r.key, r.type}, i);
+        if (t.Has(i, Touched::kRelatedMatch) || IsActive(i, r.key)) Defer({r.key, r.type}, i);
       }
     }
   }
@@ -807,7 +869,11 @@ Status Correlator::EvaluateGroup(const GroupKey& key, const std::set<size_t>& ru
       have_candidates = true;
     }
     for (size_t i : rules) {
-      if (IsActive(i, key.key) || CouldHold(i, *members, now)) could_hold.insert(i);
+      bool could = true;
+      if (!IsActive(i, key.key)) {
+        if (Status s = CouldHold(i, key, now, &could); !s.ok()) return s;
+      }
+      if (could) could_hold.insert(i);
     }
     if (could_hold.empty()) {
       ++groups_ruled_out_;

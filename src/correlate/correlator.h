@@ -5,9 +5,12 @@
 // - Evidence comes through an EvidenceSource, which the application implements over a store;
 //   nothing here does I/O.
 // - Touch(finding) notes the resources a changed finding names (every one of its Resources). A
-//   resource is evaluated for a rule when the finding matches one of the rule's condition filters,
-//   or when the rule has an active correlated finding on that group (so evidence that stops
-//   matching, e.g. a control that now PASSES, withdraws the incident). Correlated findings touch
+//   resource is evaluated for a rule when the finding matches one of the rule's condition filters;
+//   one with an active correlated finding of the rule, when the finding may change it: it counts
+//   for a condition (matching, in the window, active), the version it supersedes counted (so
+//   evidence that stops matching, e.g. a control that now PASSES, withdraws the incident), what it
+//   matches is not known (`exact` false), or the rule has a condition on_related and the finding
+//   states relations or supersedes a version. Evidence ageing out of a window is for Sweep. Correlated findings touch
 //   nothing unless a rule includes them (no loops). A resource of a type some rule matches
 //   `on_related` also touches the groups related to it (up to two hops, along the chains of
 //   asff::JoinsThrough: instance - interface - security group, thing - certificate - policy).
@@ -45,7 +48,8 @@
 //   incident to withdraw: per resource, how many of its findings match each condition (and count
 //   for its rule) is kept as an upper bound, set exactly whenever the group is evaluated, so a rule
 //   whose needed condition too few findings match is ruled out without reading the group (rules
-//   whose require expression negates are always evaluated). Nothing else changes: a rule ruled
+//   whose require expression negates are always evaluated). A condition on_related is bounded by
+//   the counts of the related resources (once each of them has been read). Nothing else changes: a rule ruled
 //   out would neither fire nor withdraw anything.
 // - Explain evaluates the rules for one resource without changing anything.
 // - What each finding version gives each condition is computed once and kept (up to
@@ -242,8 +246,24 @@ class Correlator {
   struct Touched {
     std::string key;
     std::string type;
-    std::vector<bool> own_match;      // per rule: the finding matches one of its own conditions
-    std::vector<bool> related_match;  // per rule: it matches a condition on_related its type
+    // Per rule, what the finding is to it:
+    enum : std::uint8_t {
+      kOwnMatch = 1,      // it matches one of the rule's own conditions
+      kRelatedMatch = 2,  // it matches a condition on_related its type
+      // It may change what an active incident of the rule on the resource says. Not so for a
+      // version that counts for none of the rule's conditions when there is no earlier one that
+      // counted (both known), and, for a rule with a condition on_related, that states no
+      // relations and supersedes no version: evaluating the incident again would find what it
+      // found.
+      kMayChangeActive = 4,
+      // The same for an active incident on a resource related to this one (its conditions
+      // on_related, and the relations it states).
+      kMayChangeRelated = 8,
+    };
+    std::vector<std::uint8_t> flags;
+    [[nodiscard]] bool Has(std::size_t rule, std::uint8_t flag) const {
+      return (flags[rule] & flag) != 0;
+    }
   };
   // A finding version as evaluation needs it: its facts and condition results, and what an
   // incident shows of it (a few hundred bytes).
@@ -292,10 +312,11 @@ class Correlator {
     asff::TimeMs counted_at = INT64_MIN;
   };
   Status MembersOf(std::string_view key, MemberList** out);
-  // Whether loaded rule `rule` could hold on a resource with these members, from `matching`: its
-  // require expression with each own condition that too few members match taken as false (a
-  // condition on_related, or a rule whose expression negates, is not decided this way).
-  [[nodiscard]] bool CouldHold(std::size_t rule, const MemberList& members, asff::TimeMs now) const;
+  // Whether loaded rule `rule` could hold on the group, from the counts kept (`matching`): its
+  // require expression with each condition that too few findings match taken as false, for a
+  // condition on_related the findings of the resources related to the group (when all of theirs
+  // are counted). A rule whose expression negates is not decided this way.
+  Status CouldHold(std::size_t rule, const GroupKey& group, asff::TimeMs now, bool* could_hold);
   [[nodiscard]] bool Counted(const MemberList& members) const {
     return members.generation == counts_generation_;
   }
@@ -308,7 +329,8 @@ class Correlator {
   // members are kept, counting it as of `now` when `summary` says what it matches.
   void UpdateMembers(const asff::Finding& finding, std::uint64_t identity, std::uint64_t version,
                      std::uint64_t rules, const Summary* summary, asff::TimeMs now);
-  Summary& Remember(std::uint64_t version, const asff::Finding& finding, ConditionResults results);
+  Summary& Remember(std::uint64_t version, FindingFacts facts, const asff::Finding& finding,
+                    ConditionResults results);
   // What is kept for a version, else read from the source and kept; NotFound when the version is
   // gone or replaced (`identity`, when known, lets a replaced one go without a read).
   Status Lookup(std::uint64_t version, const Summary** out, std::uint64_t identity = 0);
@@ -434,7 +456,7 @@ class Correlator {
   std::vector<bool> decided_by_counts_;           // per rule: CouldHold may rule it out
   std::array<asff::TimeMs, 64> window_of_bit_{};  // the longest window of the rules of a RuleBit
   std::uint64_t groups_ruled_out_ = 0;
-  mutable std::vector<bool> could_hold_scratch_;  // CouldHold's, kept to avoid an allocation
+  std::vector<bool> could_hold_scratch_;  // CouldHold's, kept to avoid an allocation
   std::uint64_t findings_read_ = 0;
   // The loaded rules by id; for each group key, the loaded rules with an active incident on it
   // (few); and how many each loaded rule has. They index active_ for the hot path.

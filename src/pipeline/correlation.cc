@@ -169,6 +169,13 @@ Status CorrelationStage::Recover(asff::TimeMs now) {
     });
   }
   if (s.ok()) s = run();
+  if (s.ok()) {
+    // The versions replayed here replaced versions the correlator never saw, so it cannot tell
+    // which incidents they may withdraw (Touch): every active one is checked again.
+    std::vector<correlate::CorrelatedChange> changes;
+    s = correlator_.Sweep(now, &changes);
+    if (s.ok()) s = Apply(changes, now);
+  }
   if (!s.ok()) return s.WithContext("correlating what an interrupted run stored");
   return Advance(correlated_through_);
 }

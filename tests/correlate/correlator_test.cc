@@ -413,6 +413,92 @@ conditions:
             std::vector<std::string>{"created recent-activity-and-findings"});
 }
 
+TEST_F(CouldHoldTest, AnIncidentIsNotEvaluatedAgainForAFindingThatCountsForNone) {
+  Load(BothWithinTwoDays().c_str());
+  const std::string day = "2026-11-22";
+  ASSERT_TRUE(Import(ObservedOn(Json("gd-1", "GuardDuty"), day)).empty());
+  ASSERT_TRUE(Import(ObservedOn(Json("insp-1", "Inspector"), day)).empty());
+  const std::uint64_t insp_1 = last_version_;
+  ASSERT_EQ(Import(ObservedOn(Json("insp-2", "Inspector"), day)),
+            std::vector<std::string>{"created activity-and-findings"});
+  const std::uint64_t evaluated = correlator_->groups_evaluated();
+  // Another product's finding matches no condition; an old Inspector one matches a filter but is
+  // out of the window. Neither can change the incident.
+  EXPECT_TRUE(Import(ObservedOn(Json("macie-1", "Macie"), day)).empty());
+  EXPECT_TRUE(Import(Json("insp-old", "Inspector")).empty());
+  EXPECT_EQ(correlator_->groups_evaluated(), evaluated);
+  // Evidence revised so that it no longer matches: the version it replaces counted, so the
+  // incident is evaluated and withdrawn.
+  EXPECT_EQ(Import(ObservedOn(Json("insp-1", "Inspector", "HIGH"), day), insp_1),
+            std::vector<std::string>{"archived activity-and-findings"});
+  EXPECT_EQ(correlator_->groups_evaluated(), evaluated + 1);
+}
+
+// GuardDuty activity on an instance whose security group fails a control.
+constexpr const char* kActivityAndOpenGroup = R"(
+id: activity-and-open-group
+title: "{resource}"
+resource_type: AwsEc2Instance
+conditions:
+  activity: {filter: {ProductName: GuardDuty}}
+  open_group: {on_related: AwsEc2SecurityGroup, filter: {ComplianceStatus: FAILED}}
+)";
+
+// A GuardDuty finding on instance i-0a1b2c3d4e5f60718 naming its interface, which is attached
+// to sg-0123abcd.
+std::string ActivityWithInterface(const std::string& id) {
+  return R"({"SchemaVersion":"2018-10-08","Id":")" + id +
+         R"(","ProductArn":"arn:aws:securityhub:eu-west-1::product/aws/guardduty",)"
+         R"("ProductName":"GuardDuty","GeneratorId":"g","AwsAccountId":"111122223333",)"
+         R"("Types":["Unusual Behaviors/VM/x"],"CreatedAt":"2026-11-20T00:00:00Z",)"
+         R"("UpdatedAt":"2026-11-20T00:00:00Z","Severity":{"Label":"HIGH"},"Title":"t",)"
+         R"("Description":"d","Resources":[{"Type":"AwsEc2Instance",)"
+         R"("Id":"arn:aws:ec2:eu-west-1:111122223333:instance/i-0a1b2c3d4e5f60718"},)"
+         R"({"Type":"AwsEc2NetworkInterface","Id":"eni-0123abcd","Region":"eu-west-1",)"
+         R"("Details":{"AwsEc2NetworkInterface":{"Attachment":{"InstanceId":"i-0a1b2c3d4e5f60718"},)"
+         R"("SecurityGroups":[{"GroupId":"sg-0123abcd"}]}}}]})";
+}
+
+std::string GroupControl(const std::string& id, const std::string& status) {
+  return R"({"SchemaVersion":"2018-10-08","Id":")" + id +
+         R"(","ProductArn":"arn:aws:securityhub:eu-west-1::product/aws/securityhub",)"
+         R"("ProductName":"Security Hub","GeneratorId":"g","AwsAccountId":"111122223333",)"
+         R"("Types":["Software and Configuration Checks/x"],"CreatedAt":"2026-11-20T00:00:00Z",)"
+         R"("UpdatedAt":"2026-11-20T00:00:00Z","Severity":{"Label":"HIGH"},"Title":"t",)"
+         R"("Description":"d","Compliance":{"Status":")" +
+         status +
+         R"("},"Resources":[{"Type":"AwsEc2SecurityGroup",)"
+         R"("Id":"arn:aws:ec2:eu-west-1:111122223333:security-group/sg-0123abcd"}]})";
+}
+
+TEST_F(CouldHoldTest, AConditionOnRelatedResourcesIsRuledOutByTheirCounts) {
+  Load(kActivityAndOpenGroup);
+  // The first evaluation reads the security group and counts what its findings match.
+  EXPECT_TRUE(Import(ActivityWithInterface("gd-1")).empty());
+  EXPECT_TRUE(Import(GroupControl("sh-passed", "PASSED")).empty());
+  const std::uint64_t evaluated = correlator_->groups_evaluated();
+  const std::uint64_t ruled_out = correlator_->groups_ruled_out();
+  // Nothing on the group fails a control: more activity is ruled out without reading it.
+  EXPECT_TRUE(Import(ActivityWithInterface("gd-2")).empty());
+  EXPECT_EQ(correlator_->groups_evaluated(), evaluated);
+  EXPECT_GT(correlator_->groups_ruled_out(), ruled_out);
+  // A failed control on the group raises its count: the instance is evaluated and fires.
+  EXPECT_EQ(Import(GroupControl("sh-failed", "FAILED")),
+            std::vector<std::string>{"created activity-and-open-group"});
+}
+
+TEST_F(CouldHoldTest, AFailedControlReplacedByAPassedOneWithdrawsThroughTheRelation) {
+  Load(kActivityAndOpenGroup);
+  EXPECT_TRUE(Import(ActivityWithInterface("gd-1")).empty());
+  EXPECT_EQ(Import(GroupControl("sh-1", "FAILED")),
+            std::vector<std::string>{"created activity-and-open-group"});
+  // Unrelated passing controls on the group change nothing; the failed one passing withdraws.
+  EXPECT_TRUE(Import(GroupControl("sh-2", "PASSED")).empty());
+  const std::uint64_t sh_1 = last_version_ - 1;
+  EXPECT_EQ(Import(GroupControl("sh-1", "PASSED"), sh_1),
+            std::vector<std::string>{"archived activity-and-open-group"});
+}
+
 TEST_F(CouldHoldTest, ARuleThatNegatesIsNeverRuledOutByCounting) {
   Load(R"(
 id: activity-without-findings
