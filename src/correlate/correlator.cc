@@ -357,12 +357,16 @@ void Correlator::Touch(const asff::Finding& finding, std::string_view json, asff
     }
   }
   std::uint64_t identity = 0;
+  // No member list holds an identity current_ has not seen (lists are of versions Touch or Lookup
+  // noted there): a new one is appended without a search of lists that grow with the resource.
+  bool first_seen = false;
   if (version != 0) {
     identity = IdentityHash(finding.product_arn, finding.id);
     // Whatever the caller says it replaced, the version this one supersedes is not kept either:
     // a kept version is a current one, which Candidates relies on.
-    if (auto [it, inserted] = current_.try_emplace(identity, version);
-        !inserted && it->second != version) {
+    auto [it, inserted] = current_.try_emplace(identity, version);
+    first_seen = inserted;
+    if (!inserted && it->second != version) {
       superseded = true;
       if (it->second != replaced) note_previous(it->second);
       cache_.erase(it->second);
@@ -372,7 +376,7 @@ void Correlator::Touch(const asff::Finding& finding, std::string_view json, asff
   if (!any_includes_correlated_ && finding.generator_id.starts_with(kGeneratorPrefix)) {
     // Counts for no rule whatever it says: no count changes (incidents are stored after every
     // change, and a resource read whole after each would undo what the counts save).
-    if (version != 0) UpdateMembers(finding, identity, version, 0, nullptr, now);
+    if (version != 0) UpdateMembers(finding, identity, version, 0, nullptr, now, first_seen);
     return;
   }
   if (version == 0 || !exact) {
@@ -442,23 +446,24 @@ void Correlator::Touch(const asff::Finding& finding, std::string_view json, asff
   }
   if (version == 0) return;
   if (!exact) {
-    UpdateMembers(finding, identity, version, ~std::uint64_t{0}, nullptr, now);
+    UpdateMembers(finding, identity, version, ~std::uint64_t{0}, nullptr, now, first_seen);
     return;
   }
   const Summary& summary = Remember(version, std::move(facts), finding, std::move(results));
-  UpdateMembers(finding, identity, version, summary.rules, &summary, now);
+  UpdateMembers(finding, identity, version, summary.rules, &summary, now, first_seen);
 }
 
 void Correlator::UpdateMembers(const asff::Finding& finding, std::uint64_t identity,
                                std::uint64_t version, std::uint64_t rules, const Summary* summary,
-                               asff::TimeMs now) {
+                               asff::TimeMs now, bool first_seen) {
   for (const asff::Resource& r : finding.resources) {
     const auto it = members_.find(r.canonical_key);
     if (it == members_.end()) continue;  // read from the source when first needed
     MemberList& members = *it->second;
     auto& list = members.list;
-    auto m = std::find_if(list.begin(), list.end(),
-                          [&](const Member& x) { return x.identity == identity; });
+    auto m = first_seen ? list.end() : std::find_if(list.begin(), list.end(), [&](const Member& x) {
+      return x.identity == identity;
+    });
     const asff::TimeMs observed = summary != nullptr ? summary->facts.observed : INT64_MAX;
     if (m == list.end()) {
       list.push_back({identity, version, rules, observed});

@@ -10,10 +10,11 @@
 //   for a condition (matching, in the window, active), the version it supersedes counted (so
 //   evidence that stops matching, e.g. a control that now PASSES, withdraws the incident), what it
 //   matches is not known (`exact` false), or the rule has a condition on_related and the finding
-//   states relations or supersedes a version. Evidence ageing out of a window is for Sweep. Correlated findings touch
-//   nothing unless a rule includes them (no loops). A resource of a type some rule matches
-//   `on_related` also touches the groups related to it (up to two hops, along the chains of
-//   asff::JoinsThrough: instance - interface - security group, thing - certificate - policy).
+//   states relations or supersedes a version. Evidence ageing out of a window is for Sweep.
+//   Correlated findings touch nothing unless a rule includes them (no loops). A resource of a type
+//   some rule matches `on_related` also touches the groups related to it (up to two hops, along the
+//   chains of asff::JoinsThrough: instance - interface - security group, thing - certificate -
+//   policy).
 // - TouchRelations notes relations that appeared or disappeared without a finding (an inventory
 //   source, store::FindingStore::ImportInventory): the groups at both ends of each, and those
 //   joined to an end through it (the instance behind an interface whose group changed), are
@@ -49,8 +50,8 @@
 //   for its rule) is kept as an upper bound, set exactly whenever the group is evaluated, so a rule
 //   whose needed condition too few findings match is ruled out without reading the group (rules
 //   whose require expression negates are always evaluated). A condition on_related is bounded by
-//   the counts of the related resources (once each of them has been read). Nothing else changes: a rule ruled
-//   out would neither fire nor withdraw anything.
+//   the counts of the related resources (once each of them has been read). Nothing else changes: a
+//   rule ruled out would neither fire nor withdraw anything.
 // - Explain evaluates the rules for one resource without changing anything.
 // - What each finding version gives each condition is computed once and kept (up to
 //   `cache_limit` versions, the least recently used half out when full), and which versions name
@@ -327,8 +328,10 @@ class Correlator {
              asff::TimeMs at) const;
   // Notes a new version of `identity` among the members of each resource `finding` names whose
   // members are kept, counting it as of `now` when `summary` says what it matches.
+  // `first_seen`: the identity is new to current_, so no list holds it yet.
   void UpdateMembers(const asff::Finding& finding, std::uint64_t identity, std::uint64_t version,
-                     std::uint64_t rules, const Summary* summary, asff::TimeMs now);
+                     std::uint64_t rules, const Summary* summary, asff::TimeMs now,
+                     bool first_seen);
   Summary& Remember(std::uint64_t version, FindingFacts facts, const asff::Finding& finding,
                     ConditionResults results);
   // What is kept for a version, else read from the source and kept; NotFound when the version is
